@@ -1,0 +1,87 @@
+"""Where things are in a casebook: finding its root, case folders and case ids.
+
+Case ids are opaque (shared/architecture.md §1): six characters of Crockford
+base32, random, so that a 居宅 and a 包括 registering cases on the same day in
+one shared repository never pick the same id, and no id says anything about
+the person.  Case folders are sharded by the id's first two characters so a
+commit never rewrites one huge ``cases/`` tree (perf-baseline.md §6).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from pathlib import Path
+
+from .errors import CaseNotFound, CasebookNotFound
+
+CONFIG_FILE = "yobo.yaml"
+CASES_DIR = "cases"
+CACHE_DIR = ".yobo"
+
+#: Crockford base32 without I, L, O, U: nothing to misread on paper.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 6
+ID_PATTERN = re.compile(rf"^[{ID_ALPHABET}]{{{ID_LENGTH}}}$")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds ``yobo.yaml`` (like git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise CasebookNotFound(
+        f"{start} から上のフォルダにケースブック（{CONFIG_FILE}）がありません。"
+        "--casebook か YOBO_CASEBOOK で指定するか、yobo init で作成してください"
+    )
+
+
+def open_root(path: Path) -> Path:
+    """A casebook given explicitly: it must hold ``yobo.yaml`` itself."""
+    if not (path / CONFIG_FILE).is_file():
+        raise CasebookNotFound(f"{path} はケースブックではありません（{CONFIG_FILE} がありません）")
+    return path.resolve()
+
+
+def case_dir(case_id: str) -> str:
+    """The casebook-relative folder of a case: ``cases/<first two>/<id>``."""
+    return f"{CASES_DIR}/{case_id[:2]}/{case_id}"
+
+
+def iter_case_dirs(root: Path):
+    """Every ``cases/<shard>/<id>`` folder holding a ``case.yaml``, in id order."""
+    base = root / CASES_DIR
+    if not base.is_dir():
+        return
+    for shard in sorted(os.scandir(base), key=lambda e: e.name):
+        if not shard.is_dir():
+            continue
+        for entry in sorted(os.scandir(shard.path), key=lambda e: e.name):
+            if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "case.yaml")):
+                yield entry.name, f"{CASES_DIR}/{shard.name}/{entry.name}"
+
+
+def new_case_id(existing: set[str], rng: random.Random) -> str:
+    """A fresh random id not in ``existing``."""
+    while True:
+        candidate = "".join(rng.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+        if candidate not in existing:
+            return candidate
+
+
+def resolve_case_id(ref: str, existing: list[str]) -> str:
+    """The one case id that ``ref`` names: the whole id, or a unique prefix (like git)."""
+    wanted = ref.strip().upper()
+    if not wanted:
+        raise CaseNotFound("ケースIDを指定してください", field="CASE")
+    if wanted in existing:
+        return wanted
+    matches = [c for c in existing if c.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CaseNotFound(f"ケース '{ref}' はありません（yobo case list で確認できます）", field="CASE")
+    shown = "、".join(matches[:5])
+    raise CaseNotFound(f"'{ref}' に当てはまるケースが複数あります（{shown}…）。もっと長く指定してください", field="CASE")

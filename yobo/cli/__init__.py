@@ -1,0 +1,140 @@
+"""The ``yobo`` command.  Typer only parses and prints; the work is in the core.
+
+Errors end here: a :class:`~yobo.errors.YoboError` or a usage error from the
+parser becomes one Japanese line on stderr and exit 2; data problems found by a
+read command exit 1.  No traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import typer
+from typer import rich_utils
+from typer._click import core as click_core
+from typer._click import exceptions as click_exc
+from typer.core import TyperGroup
+from typer.exceptions import Abort
+
+from ..errors import YoboError
+
+# Help in Japanese: the panel titles of Typer's rich help.
+rich_utils.ARGUMENTS_PANEL_TITLE = "引数"
+rich_utils.OPTIONS_PANEL_TITLE = "オプション"
+rich_utils.COMMANDS_PANEL_TITLE = "コマンド"
+rich_utils.REQUIRED_LONG_STRING = "[必須]"
+rich_utils.ENVVAR_STRING = "[環境変数: {}]"
+rich_utils.DEFAULT_STRING = "[既定: {}]"
+
+_original_help_option = click_core.Command.get_help_option
+
+
+def _japanese_help_option(self, ctx):
+    option = _original_help_option(self, ctx)
+    if option is not None:
+        option.help = "この説明を表示して終了します"
+    return option
+
+
+# typer is pinned below 0.30 (pyproject.toml), so this internal hook stays put.
+click_core.Command.get_help_option = _japanese_help_option
+
+
+def _usage_message(exc: click_exc.UsageError) -> str:
+    """Click's English usage errors, said in Japanese."""
+    if isinstance(exc, click_exc.NoSuchOption):
+        hint = f"（もしかして {', '.join(exc.possibilities)}）" if exc.possibilities else ""
+        return f"{exc.option_name}: そのようなオプションはありません{hint}"
+    if isinstance(exc, click_exc.MissingParameter):
+        param = exc.param
+        name = "/".join(param.opts) if param is not None and getattr(param, "opts", None) else (exc.param_hint or "")
+        if param is not None and param.param_type_name == "argument":
+            name = (param.human_readable_name or name).upper()
+        return f"{name}: 指定されていません"
+    if isinstance(exc, click_exc.BadParameter):
+        hint = exc.param_hint if isinstance(exc.param_hint, str) else (
+            "/".join(exc.param.opts) if exc.param is not None else "")
+        return f"{hint}: 値が正しくありません（{exc.message}）"
+    text = exc.message
+    patterns = [
+        (r"No such command '(.+)'\.?", r"コマンド '\1' はありません"),
+        (r"Got unexpected extra arguments? \((.+)\)", r"余分な引数があります: \1"),
+        (r"Option '(.+)' requires an argument\.?", r"\1: 値を指定してください"),
+        (r"Option '(.+)' does not take a value\.?", r"\1: 値は取りません"),
+        (r"Missing command\.?", r"コマンドを指定してください"),
+    ]
+    for pattern, replacement in patterns:
+        if re.fullmatch(pattern, text):
+            return re.sub(pattern, replacement, text)
+    return text
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout has gone, make the interpreter's final flush silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"yobo: エラー: {message}\n")
+    return 2
+
+
+class YoboGroup(TyperGroup):
+    """The root group: runs a command and turns every failure into one line and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        try:
+            code = super().main(args=args, prog_name=prog_name or "yobo", complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click_exc.NoArgsIsHelpError as exc:
+            sys.stdout.write(exc.ctx.get_help() + "\n")
+            code = 0
+        except click_exc.UsageError as exc:
+            cmd = exc.ctx.command_path if exc.ctx is not None else "yobo"
+            code = _fail(f"{_usage_message(exc)}（{cmd} --help で使い方を表示）")
+        except YoboError as exc:
+            code = _fail(str(exc)) if exc.exit_code == 2 else exc.exit_code
+        except Abort:
+            code = _fail("中断しました")
+        except click_exc.ClickException as exc:
+            code = _fail(exc.format_message())
+        except KeyboardInterrupt:
+            code = 130
+        except SystemExit:  # only raised by typer in non-standalone mode when stdout's reader left
+            code = 0
+            _quiet_stdout()
+        except BrokenPipeError:
+            code = 0  # `yobo case list | head`: the reader left, nothing is wrong
+            _quiet_stdout()
+        except Exception as exc:  # a bug: one line, and the trace only when asked for
+            if os.environ.get("YOBO_DEBUG"):
+                raise
+            sys.stderr.write(f"yobo: 内部エラー: {type(exc).__name__}: {exc}（YOBO_DEBUG=1 で詳細を表示）\n")
+            code = 3
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=YoboGroup,
+    name="yobo",
+    help="yobo（予防）: 介護予防支援・介護予防ケアマネジメントのケースファイルを git で管理します。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["--help", "-h"]},
+)
+
+from . import casebook_cmds, case_cmds  # noqa: E402  (commands register on ``app``)
+
+casebook_cmds.register(app)
+case_cmds.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,223 @@
+"""``yobo case new | list | show``."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..casebook import resolve_case_id
+from ..errors import InputError
+from ..loader import load_casebook, load_config, read_text
+from ..model import Case
+from ..values import normalize_kana, parse_date, parse_digits, require_text
+from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
+from ..workflow.apply import apply_change
+from ..workflow.case_steps import NewCase, default_route, plan_new_case
+from ..yamlio import load_fast
+from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+
+case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
+
+#: ``case new`` options that may also come from ``--file`` (YAML keys are the option names with _).
+_NEW_FIELDS = ("insured_no", "name", "kana", "birth", "sex", "level", "cert_from", "cert_to",
+               "route", "mode", "hokatsu", "manager")
+
+
+def _read_input_file(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path} を読めません（{exc.strerror}）", field="--file") from None
+    data = load_fast(text, str(path))
+    if not isinstance(data, dict):
+        raise InputError(f"{path} は「項目: 値」の形で書いてください", field="--file")
+    unknown = sorted(set(map(str, data)) - set(_NEW_FIELDS))
+    if unknown:
+        raise InputError(f"{path} に知らない項目 {'、'.join(unknown)} があります（使える項目: {'、'.join(_NEW_FIELDS)}）",
+                         field="--file")
+    return {k: (None if v is None else str(v)) for k, v in data.items()}
+
+
+def case_new(
+    insured_no: Annotated[str | None, typer.Option("--insured-no", help="被保険者番号（10桁）")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="氏名")] = None,
+    kana: Annotated[str | None, typer.Option("--kana", help="フリガナ（ひらがなも可。カタカナで保存）")] = None,
+    birth: Annotated[str | None, typer.Option("--birth", help="生年月日（YYYY-MM-DD）")] = None,
+    sex: Annotated[str | None, typer.Option("--sex", help="性別: male（男）| female（女）")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="要支援1 | 要支援2 | 事業対象者（shien1 | shien2 | jigyo も可）")] = None,
+    cert_from: Annotated[str | None, typer.Option("--cert-from", help="認定有効期間の開始日（事業対象者は判定日）")] = None,
+    cert_to: Annotated[str | None, typer.Option("--cert-to", help="認定有効期間の終了日（事業対象者には指定しない）")] = None,
+    route: Annotated[str | None, typer.Option("--route", help="区分: yobo-shien（介護予防支援）| cm-a（介護予防ケアマネジメントA）。省略時は事業対象者なら cm-a、要支援なら yobo-shien")] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help="実施形態: itaku（委託）| shitei（指定）")] = None,
+    hokatsu: Annotated[str | None, typer.Option("--hokatsu", help="担当地域包括支援センター名（委託では必須。包括のケースブックでは省略時に自事業所）")] = None,
+    manager: Annotated[str | None, typer.Option("--manager", help="担当ケアマネジャー（省略時は操作する職員）")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="上の項目を YAML で書いたファイル（insured_no: など。オプションが優先）")] = None,
+    casebook: CasebookOpt = None,
+    today: TodayOpt = None,
+    as_: AsOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Register a new case and its certification (one commit); prints the new case id last."""
+    root = find_casebook(casebook)
+    day = resolve_today(today)
+    config = load_config(root)
+    given = dict(zip(_NEW_FIELDS, (insured_no, name, kana, birth, sex, level, cert_from, cert_to,
+                                   route, mode, hokatsu, manager)))
+    values = _read_input_file(file) if file else {}
+    values.update({k: v for k, v in given.items() if v is not None})
+
+    def need(key: str) -> str:
+        value = values.get(key)
+        if value is None or not str(value).strip():
+            raise InputError("指定されていません", field="--" + key.replace("_", "-"))
+        return str(value)
+
+    missing = [k for k in ("insured_no", "name", "kana", "birth", "sex", "level", "cert_from", "mode")
+               if not str(values.get(k) or "").strip()]
+    if missing:
+        flags = "、".join("--" + k.replace("_", "-") for k in missing)
+        raise InputError(f"{flags} が指定されていません（yobo case new --help で使い方を表示）")
+    lvl = parse_choice("--level", need("level"), LEVELS)
+    fields = dict(
+        insured_no=parse_digits("--insured-no", need("insured_no"), 10, "被保険者番号"),
+        name=require_text("--name", need("name"), "氏名"),
+        kana=normalize_kana("--kana", need("kana")),
+        birth=parse_date("--birth", need("birth")),
+        sex=parse_choice("--sex", need("sex"), SEXES),
+        level=lvl,
+        cert_from=parse_date("--cert-from", need("cert_from")),
+        cert_to=parse_date("--cert-to", values["cert_to"]) if values.get("cert_to") else None,
+        route=parse_choice("--route", values["route"], ROUTES) if values.get("route") else default_route(lvl),
+        mode=parse_choice("--mode", need("mode"), MODES),
+        hokatsu=(values.get("hokatsu") or "").strip() or (config.office_name if config.office_kind == "hokatsu" else None),
+    )
+    # Who acts is settled after the input is read, so a missing option is reported first.
+    author = resolve_actor(root, config, as_)
+    req = NewCase(**fields, manager=(values.get("manager") or "").strip() or author.name)
+    book = load_casebook(root, config=config)
+    active = {c.person.insured_no: c.id for c in book.cases if c.status == "active"}
+    change = plan_new_case(req, config=config, today=day, existing_ids={c.id for c in book.cases} | _all_ids(root),
+                           existing_insured=active, rng=random.SystemRandom())
+    commit = apply_change(root, change, author)
+    if json_:
+        print_json({"case": change.case_id})
+        return
+    typer.echo(f"ケースを登録しました（{LEVELS[req.level]}・{ROUTES[req.route]}・{MODES[req.mode]}、コミット {commit[:7]}）")
+    typer.echo(change.case_id)
+
+
+def _all_ids(root: Path) -> set[str]:
+    from ..loader import case_ids
+
+    return set(case_ids(root))
+
+
+def _case_json(c: Case, today) -> dict:
+    cert = c.certification_on(today) or c.latest_certification
+    return {
+        "id": c.id,
+        "status": c.status,
+        "name": c.person.name,
+        "kana": c.person.kana,
+        "level": cert.level if cert else None,
+        "route": c.route,
+        "mode": c.mode,
+        "manager": c.manager,
+        "hokatsu": c.hokatsu,
+        "cert_from": cert.start.isoformat() if cert else None,
+        "cert_to": cert.end.isoformat() if cert and cert.end else None,
+        "path": c.dir,
+    }
+
+
+def _warn_problems(book) -> None:
+    if book.problems:
+        typer.echo(f"注意: 読めない文書が {len(book.problems)} 件あります（yobo validate で確認してください）", err=True)
+
+
+def case_list(
+    all_: Annotated[bool, typer.Option("--all", help="終了したケースも表示します")] = False,
+    staff: Annotated[str | None, typer.Option("--staff", help="この担当者のケースだけ表示します")] = None,
+    casebook: CasebookOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List cases (active ones unless --all)."""
+    root = find_casebook(casebook)
+    day = resolve_today(today)
+    book = load_casebook(root)
+    cases = [c for c in book.cases if (all_ or c.status == "active") and (staff is None or c.manager == staff)]
+    _warn_problems(book)
+    if json_:
+        print_json([_case_json(c, day) for c in cases])
+        return
+    if not cases:
+        typer.echo("ケースはありません")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for title in ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態"):
+        table.add_column(title)
+    for c in cases:
+        row = _case_json(c, day)
+        table.add_row(c.id, c.person.name, label(LEVELS, row["level"]), label(ROUTES_SHORT, c.route), label(MODES, c.mode),
+                      c.manager, row["cert_to"] or "—", label(CASE_STATUSES, c.status))
+    console().print(table)
+    typer.echo(f"{len(cases)} 件")
+
+
+def case_show(
+    case: Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")],
+    casebook: CasebookOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show one case: the person, route, mode, parties and certifications."""
+    root = find_casebook(casebook)
+    day = resolve_today(today)
+    book = load_casebook(root)
+    case_id = resolve_case_id(case, [c.id for c in book.cases] + [p.source.path.split("/")[2] for p in book.problems
+                                                                   if p.source.path.startswith("cases/")])
+    found = book.case(case_id)
+    if found is None:
+        problem = next(p for p in book.problems if f"/{case_id}/" in p.source.path)
+        raise InputError(f"ケース {case_id} の文書を読めません: {problem}")
+    c = found
+    data = _case_json(c, day)
+    data["person"] = {"insured_no": c.person.insured_no, "name": c.person.name, "kana": c.person.kana,
+                      "birth": c.person.birth.isoformat(), "sex": c.person.sex}
+    data["opened"] = c.opened.isoformat()
+    data["certifications"] = [
+        {"path": x.path, "level": x.level, "status": x.status, "from": x.start.isoformat(),
+         "to": x.end.isoformat() if x.end else None} for x in c.certifications]
+    if json_:
+        print_json(data)
+        return
+    out = console()
+    p = c.person
+    lines = [
+        f"[bold]{c.id}[/]  {p.name}（{p.kana}）  {label(CASE_STATUSES, c.status)}",
+        f"被保険者番号 {p.insured_no}　生年月日 {p.birth}　性別 {label(SEXES, p.sex)}",
+        f"区分 {label(ROUTES, c.route)}　実施形態 {label(MODES, c.mode)}",
+        f"担当 {c.manager}　担当包括 {c.hokatsu or '—'}　登録日 {c.opened}",
+        "認定:",
+    ]
+    for x in c.certifications:
+        period = f"{x.start}〜{x.end}" if x.end else f"{x.start}〜（期間の定めなし）"
+        lines.append(f"  {label(LEVELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
+    if not c.certifications:
+        lines.append("  （なし）")
+    lines.append(f"フォルダ {c.dir}")
+    for line in lines:
+        out.print(line)
+
+
+def register(app: typer.Typer) -> None:
+    case_app.command("new", help="利用者を新しいケースとして登録します（認定も記録、1コミット）。最後の行に新しいケースIDを表示します。")(case_new)
+    case_app.command("list", help="ケースを一覧にします（既定は支援中のみ）。")(case_list)
+    case_app.command("show", help="ケース一件の内容（本人・区分・担当・認定）を表示します。")(case_show)
+    app.add_typer(case_app, name="case", help="ケース（利用者）の登録・一覧・表示。")

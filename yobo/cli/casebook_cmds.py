@@ -1,0 +1,149 @@
+"""Commands on the casebook as a whole: init, staff, validate, log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import gitstore
+from ..casebook import resolve_case_id
+from ..errors import DocumentError
+from ..loader import case_ids, load_casebook, load_config, locate_problems
+from ..model import Config
+from ..profiles import profile_names
+from ..rules import run_consistency_rules
+from ..values import parse_digits
+from ..vocab import OFFICE_KINDS, STEPS, parse_choice
+from ..workflow.apply import apply_change
+from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
+from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+
+staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="作成するケースブックのフォルダ（新規または空）")],
+    office_name: Annotated[str | None, typer.Option("--office-name", help="事業所名")] = None,
+    office_kind: Annotated[str | None, typer.Option("--office-kind", help="事業所の種別: kyotaku（居宅介護支援事業所）| hokatsu（地域包括支援センター）")] = None,
+    office_no: Annotated[str | None, typer.Option("--office-no", help="事業所番号（10桁）")] = None,
+    profile: Annotated[str, typer.Option("--profile", help=f"自治体プロファイル: {' | '.join(profile_names())}")] = "national",
+    staff: Annotated[list[str] | None, typer.Option("--staff", help="登録する職員の氏名（くり返し指定可）")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="見本のケース（架空の利用者）を入れたケースブックを作ります")] = False,
+    as_: AsOpt = None,
+) -> None:
+    """Create a casebook: yobo.yaml, .gitignore, schemas, git init and the first commit."""
+    kind = parse_choice("--office-kind", office_kind, OFFICE_KINDS) if office_kind else None
+    number = parse_digits("--office-no", office_no, 10, "事業所番号") if office_no else None
+    req = InitRequest(path=path, office_name=(office_name or "").strip() or None, office_kind=kind,
+                      office_number=number, profile=profile, staff=tuple(s.strip() for s in staff or () if s.strip()),
+                      sample=sample)
+    registered = req.staff
+    if sample:
+        from ..workflow.casebook_steps import sample_files
+        from ..loader import build_config
+        from ..yamlio import load_fast
+
+        config_text = sample_files()["yobo.yaml"]
+        registered = tuple(s.name for s in build_config(load_fast(config_text, "yobo.yaml")).staff)
+    actor = (as_ or "").strip() or (registered[0] if registered else None)
+    author = resolve_actor(path if path.exists() else Path.cwd(), None, actor, registered)
+    commit = init_casebook(req, author)
+    typer.echo(f"ケースブックを作成しました: {path}（コミット {commit[:7]}、作成者 {author.name}）")
+
+
+def staff_add(
+    name: Annotated[str, typer.Argument(help="職員の氏名")],
+    email: Annotated[str | None, typer.Option("--email", help="git の作成者欄に使うメールアドレス")] = None,
+    casebook: CasebookOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Register a staff member in yobo.yaml (one commit)."""
+    root = find_casebook(casebook)
+    config = load_config(root)
+    name = name.strip()
+    change = plan_staff_add(root, config, name, email)
+    # The first staff member of an empty list may register themself.
+    author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
+    commit = apply_change(root, change, author)
+    typer.echo(f"職員を登録しました: {name}（コミット {commit[:7]}）")
+
+
+def staff_list(casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+    """List the registered staff."""
+    config = load_config(find_casebook(casebook))
+    if json_:
+        print_json([{"name": s.name, "email": s.email} for s in config.staff])
+        return
+    for s in config.staff:
+        typer.echo(s.name + (f" <{s.email}>" if s.email else ""))
+
+
+_FALLBACK_CONFIG = Config(office_name="", office_kind="", office_number=None, profile="national", staff=())
+
+
+def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
+    """Check every document against its schema and the consistency rules; exit 1 on problems."""
+    root = find_casebook(casebook)
+    day = resolve_today(today)
+    try:
+        config, config_problems = load_config(root), []
+    except DocumentError as exc:
+        config, config_problems = None, list(exc.problems)
+    book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG)
+    problems = config_problems + list(book.problems)
+    if config is not None:  # the rules need a readable yobo.yaml
+        problems += locate_problems(root, run_consistency_rules(book, today=day))
+    problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
+    if json_:
+        print_json({"ok": not problems, "cases": len(book.cases), "documents": book.documents,
+                    "problems": [p.to_json() for p in problems]})
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        summary = (f"問題が {len(problems)} 件あります" if problems else "問題はありません")
+        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認）", err=bool(problems))
+    if problems:
+        raise typer.Exit(1)
+
+
+def log(
+    case: Annotated[str | None, typer.Argument(help="ケースID（先頭の数文字でも可）。省略時はケースブック全体")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="表示する件数の上限")] = None,
+    casebook: CasebookOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Who changed what, when: the git history of the casebook or of one case."""
+    root = find_casebook(casebook)
+    pathspec = "."
+    if case is not None:
+        from ..casebook import case_dir
+
+        pathspec = case_dir(resolve_case_id(case, case_ids(root)))
+    entries = gitstore.log(root, pathspec, limit)
+    if json_:
+        print_json([e.to_json() for e in entries])
+        return
+    if not entries:
+        typer.echo("記録はまだありません")
+        return
+    out = console()
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for title in ("日時", "作成者", "手順", "ケース", "内容"):
+        table.add_column(title)
+    for e in entries:
+        step = STEPS.get(e.step, e.step) if e.step else "（手作業の変更）"
+        table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.subject)
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="ケースブックを作成します（yobo.yaml・.gitignore・スキーマ、git init と最初のコミット）。")(init)
+    app.command("validate", help="すべての文書をスキーマと整合性ルールで検査し、問題を「ファイル:行: [コード] 内容」で一覧にします。問題があれば終了コード 1。")(validate)
+    app.command("log", help="だれが・いつ・何を変更したか（git の履歴）を表示します。ケースIDで絞り込めます。")(log)
+    staff_app.command("add", help="職員を yobo.yaml に登録します（1コミット）。")(staff_add)
+    staff_app.command("list", help="登録済みの職員を一覧にします。")(staff_list)
+    app.add_typer(staff_app, name="staff", help="職員の登録と一覧。")

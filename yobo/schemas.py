@@ -1,0 +1,150 @@
+"""JSON Schema (2020-12) validation that reports every problem at file:line.
+
+Schemas live in the top-level ``schemas/`` folder, one per kind of document,
+with Japanese ``title`` and ``description`` on every property: the messages
+below are built from those titles, so a care manager reads 「被保険者番号」, not
+``person.insured_no``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from .errors import Problem, Source
+from .resources import data_dir
+from .yamlio import locate_line
+
+#: Document kinds and the schema file that checks each.
+KINDS = ("casebook", "case", "certification", "profile")
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict:
+    return json.loads((data_dir("schemas") / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str):
+    # jsonschema costs ~80 ms to import: only commands that validate pay for it.
+    import jsonschema
+    from referencing import Registry, Resource
+
+    registry = Registry()
+    for path in sorted(data_dir("schemas").glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        registry = registry.with_resource(path.name, Resource.from_contents(contents))
+    schema = load_schema(kind)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+
+
+def _title_at(kind: str, path: list) -> str:
+    """The Japanese title of the property at ``path`` (falls back to the key)."""
+    node = load_schema(kind)
+    title = None
+    for part in path:
+        node = _deref(node)
+        if isinstance(part, int):
+            node = node.get("items", {})
+            continue
+        node = node.get("properties", {}).get(part)
+        if node is None:
+            return str(part)
+        title = node.get("title") or _deref(node).get("title")
+    return title or ""
+
+
+def _deref(node: dict) -> dict:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    file, _, pointer = ref.partition("#")
+    target = load_schema(file.removesuffix(".schema.json"))
+    for part in pointer.strip("/").split("/"):
+        if part:
+            target = target[part]
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def _field(path: list) -> str:
+    return ".".join(str(p) for p in path) or "(文書全体)"
+
+
+def _message(kind: str, error) -> tuple[list, str]:
+    """A Japanese message for one jsonschema error, and the path it is about."""
+    path = list(error.absolute_path)
+    v = error.validator
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        full = path + [missing]
+        return path, f"{_title_at(kind, full)}（{_field(full)}）がありません"
+    if v == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        names = "、".join(extra)
+        return path, f"{_field(path)} に知らない項目 {names} があります（綴りを確かめてください）"
+    title = _title_at(kind, path)
+    where = f"{title}（{_field(path)}）" if title else _field(path)
+    value = error.instance
+    if v == "enum":
+        options = "、".join(str(o) for o in error.validator_value)
+        return path, f"{where}: '{value}' は使えません（{options} のいずれか）"
+    if v == "const":
+        return path, f"{where}: {value!r} ではなく {error.validator_value!r} にしてください"
+    if v == "type":
+        kinds = {"string": "文字列", "integer": "整数", "number": "数値", "boolean": "true/false",
+                 "object": "項目の並び", "array": "一覧", "null": "空"}
+        want = error.validator_value
+        want = "・".join(kinds.get(w, w) for w in want) if isinstance(want, list) else kinds.get(want, want)
+        hint = "（数字だけの値は \"…\" で囲んでください）" if want == "文字列" and isinstance(value, int) else ""
+        return path, f"{where}: {want}で書いてください{hint}"
+    if v in ("pattern", "format"):
+        desc = _deref(_schema_node(kind, path)).get("description", "")
+        if v == "format" and error.validator_value == "date":
+            return path, f"{where}: '{value}' は存在しない日付です"
+        return path, f"{where}: '{value}' の形式が正しくありません（{desc}）"
+    if v == "minLength":
+        return path, f"{where}: 空にはできません"
+    if v in ("maxLength", "maxItems"):
+        return path, f"{where}: 長すぎます（最大 {error.validator_value}）"
+    if v == "minItems":
+        return path, f"{where}: {error.validator_value} 件以上必要です"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return path, f"{where}: {value} は範囲外です（{v} {error.validator_value}）"
+    return path, f"{where}: {error.message}"
+
+
+def _schema_node(kind: str, path: list) -> dict:
+    node = load_schema(kind)
+    for part in path:
+        node = _deref(node)
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
+    return node
+
+
+_CODES = {
+    "required": "schema-required",
+    "additionalProperties": "schema-unknown-field",
+    "enum": "schema-enum",
+    "const": "schema-enum",
+    "type": "schema-type",
+    "pattern": "schema-pattern",
+    "format": "schema-format",
+    "minLength": "schema-empty",
+}
+
+
+def check_document(kind: str, data: Any, *, path: str, text: str) -> list[Problem]:
+    """Every schema problem of one parsed document, located in ``text``."""
+    problems = []
+    errors = sorted(_validator(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    for error in errors:
+        where, message = _message(kind, error)
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            where = where + extra[:1]  # point at the unknown key itself
+        line = locate_line(text, tuple(where))
+        code = _CODES.get(error.validator, "schema-" + error.validator.lower())
+        problems.append(Problem(Source(path, line), code, message))
+    return sorted(set(problems))

@@ -1,0 +1,108 @@
+"""Steps on the casebook as a whole: ``init`` and ``staff add``."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import gitstore
+from ..casebook import CACHE_DIR, CONFIG_FILE
+from ..errors import InputError
+from ..loader import read_text
+from ..model import Config
+from ..profiles import profile_names
+from ..resources import data_dir
+from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
+from .apply import Change, apply_change, check_change, require_own_repository
+from .documents import render_new
+
+GITIGNORE = f"# yobo の派生キャッシュ（いつ消してもよい）\n{CACHE_DIR}/\n"
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    path: Path
+    office_name: str | None
+    office_kind: str | None
+    office_number: str | None
+    profile: str
+    staff: tuple[str, ...]
+    sample: bool
+
+
+def schema_files() -> dict[str, str]:
+    """yobo's schemas, copied into each casebook so editors validate without yobo."""
+    return {f"schemas/{p.name}": p.read_text(encoding="utf-8") for p in sorted(data_dir("schemas").glob("*.schema.json"))}
+
+
+def sample_files() -> dict[str, str]:
+    """Every text file of the bundled sample casebook (its yobo.yaml included)."""
+    base = data_dir("sample-casebook")
+    files = {}
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base).as_posix()
+        if path.is_file() and not rel.startswith(("schemas/", f"{CACHE_DIR}/")):
+            files[rel] = path.read_text(encoding="utf-8")
+    return files
+
+
+def plan_init(req: InitRequest) -> Change:
+    """The files of a new casebook (validated, nothing written)."""
+    if req.profile not in profile_names():
+        raise InputError(f"プロファイル '{req.profile}' はありません（{'、'.join(profile_names())}）", field="--profile")
+    if req.sample:
+        files = sample_files()
+    else:
+        if not req.office_name:
+            raise InputError("事業所名を指定してください", field="--office-name")
+        if not req.office_kind:
+            raise InputError("事業所の種別（kyotaku または hokatsu）を指定してください", field="--office-kind")
+        if not req.staff:
+            raise InputError("職員を1人以上登録してください（--staff 氏名）", field="--staff")
+        office = {"name": req.office_name, "kind": req.office_kind}
+        if req.office_number:
+            office["number"] = req.office_number
+        config = {"format": 1, "office": office, "profile": req.profile,
+                  "staff": [{"name": name} for name in dict.fromkeys(req.staff)]}
+        files = {CONFIG_FILE: render_new(CONFIG_FILE, "casebook", config)}
+    files[".gitignore"] = GITIGNORE
+    files.update(schema_files())
+    change = Change(step="init", case_id=None, files=files)
+    check_change(change)
+    return change
+
+
+def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
+    """Create the folder, write the files, ``git init`` and make the first commit."""
+    path = req.path
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(f"{path} は空のフォルダではありません（新しいフォルダを指定してください）", field="PATH")
+    change = plan_init(req)
+    created = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        gitstore.init(path)
+        return apply_change(path, change, author)
+    except BaseException:
+        # Leave nothing behind: the folder is new or was empty.
+        if created:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for child in path.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
+
+
+def plan_staff_add(root: Path, config: Config, name: str, email: str | None) -> Change:
+    if config.staff_named(name):
+        raise InputError(f"職員 '{name}' はすでに登録されています", field="NAME")
+    require_own_repository(root)
+    doc = load_round_trip(read_text(root, CONFIG_FILE), CONFIG_FILE)
+    entry = {"name": name}
+    if email:
+        entry["email"] = email
+    if doc.get("staff") is None:
+        doc["staff"] = to_round_trip([])
+    doc["staff"].append(to_round_trip(entry))
+    return Change(step="staff-add", case_id=None, files={CONFIG_FILE: dump_round_trip(doc)})

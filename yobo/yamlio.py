@@ -1,0 +1,180 @@
+"""Reading and writing YAML documents.
+
+Two parsers, one meaning.  Bulk reads (listing, validating and, later, the due
+list over 10,000 cases) use PyYAML's C loader, ~15x faster than ruamel's
+round-trip parser (shared/background/perf-baseline.md §2).  Every write goes
+through ruamel.yaml round-trip so comments, key order and quoting of hand-edited
+files survive a yobo edit.  Both are configured to the same YAML 1.2 core
+resolution: ``no``/``yes`` and ``12:30`` stay strings, and dates stay ISO
+strings (schemas check their format; an impossible date such as 2026-02-30 must
+reach validation as a value, not crash the parser).  ``tests/test_yamlio.py``
+checks that both parsers agree.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
+
+from .errors import DocumentError, Problem, Source
+
+# Tags neither parser resolves implicitly: dates stay strings, and "=" is text.
+_DROPPED_TAGS = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
+
+SCHEMA_COMMENT = "yaml-language-server: $schema="
+
+
+class _RoundTripResolver(VersionedResolver):
+    """ruamel's YAML 1.2 resolver without timestamps."""
+
+    def add_version_implicit_resolver(self, version, tag, regexp, first):  # noqa: D102
+        if tag in _DROPPED_TAGS:
+            return
+        super().add_version_implicit_resolver(version, tag, regexp, first)
+
+
+_CBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FastLoader(_CBase):  # type: ignore[misc, valid-type]
+    """PyYAML's C loader with exactly ruamel's YAML 1.2 implicit resolvers (no timestamps)."""
+
+
+FastLoader.yaml_implicit_resolvers = {}
+for _versions, _tag, _regexp, _first in _RUAMEL_RESOLVERS:
+    if (1, 2) in _versions and _tag not in _DROPPED_TAGS:
+        FastLoader.add_implicit_resolver(_tag, re.compile(_regexp.pattern, _regexp.flags), _first)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """YAML 1.2 integers as ruamel reads them: ``0o17`` is octal, ``017`` is seventeen (PyYAML: 15)."""
+    text = loader.construct_scalar(node).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body.startswith("0b"):
+        return sign * int(body[2:], 2)
+    if body.startswith("0x"):
+        return sign * int(body[2:], 16)
+    if body.startswith("0o"):
+        return sign * int(body[2:], 8)
+    return sign * int(body)
+
+
+FastLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+@lru_cache(maxsize=1)
+def _round_trip() -> YAML:
+    y = YAML(typ="rt")
+    y.Resolver = _RoundTripResolver
+    y.width = 4096  # never fold a long Japanese sentence: diffs stay one line per change
+    y.preserve_quotes = True
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _yaml_problem(path: str, exc: Exception) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 0
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return Problem(Source(path, line), "yaml-syntax", f"YAML として読めません（{what}）")
+
+
+def load_fast(text: str, path: str) -> Any:
+    """Parse one document for reading.  Raises DocumentError with the line on bad YAML."""
+    try:
+        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise DocumentError([_yaml_problem(path, exc)]) from None
+
+
+def load_round_trip(text: str, path: str) -> Any:
+    """Parse one document for editing (comments and order kept)."""
+    try:
+        return _round_trip().load(text)
+    except Exception as exc:  # ruamel raises several unrelated error classes
+        raise DocumentError([_yaml_problem(path, exc)]) from None
+
+
+def dump_round_trip(doc: Any) -> str:
+    buf = io.StringIO()
+    _round_trip().dump(doc, buf)
+    return buf.getvalue()
+
+
+def new_document(data: dict, *, schema_ref: str, title: str) -> CommentedMap:
+    """A fresh document whose first lines name its schema (for editors) and what it is."""
+    doc = to_round_trip(data)
+    doc.yaml_set_start_comment(f"{SCHEMA_COMMENT}{schema_ref}\n{title}")
+    return doc
+
+
+def to_round_trip(value: Any) -> Any:
+    """Plain dicts and lists to ruamel's commented containers (so they dump block-style)."""
+    if isinstance(value, dict):
+        m = CommentedMap()
+        for k, v in value.items():
+            m[k] = to_round_trip(v)
+        return m
+    if isinstance(value, list):
+        return CommentedSeq(to_round_trip(v) for v in value)
+    return value
+
+
+def to_plain(value: Any) -> Any:
+    """ruamel's scalar and container subclasses to plain Python (for schemas and JSON)."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def locate_line(text: str, path: tuple) -> int:
+    """The 1-based line of the value at ``path`` (keys and indexes) in ``text``.
+
+    Falls back to the deepest part of the path that exists, then to line 1.
+    Used only when a problem is reported, so the extra compose costs nothing on
+    clean casebooks.
+    """
+    try:
+        node = yaml.compose(text, Loader=FastLoader)
+    except yaml.YAMLError:
+        return 0
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    # a missing value reports the key's line: that is where to type
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    if isinstance(node, yaml.ScalarNode):
+        line = node.start_mark.line + 1
+    return line
