@@ -67,7 +67,8 @@ def build_certification(rel: str, data: dict) -> Certification:
     )
 
 
-def build_case(case_dir: str, data: dict, certifications: tuple[Certification, ...]) -> Case:
+def build_case(case_dir: str, data: dict, certifications: tuple[Certification, ...],
+               unreadable: tuple[str, ...] = ()) -> Case:
     p = data["person"]
     return Case(
         id=data["id"],
@@ -80,6 +81,7 @@ def build_case(case_dir: str, data: dict, certifications: tuple[Certification, .
         hokatsu=data.get("hokatsu"),
         manager=data["manager"],
         certifications=certifications,
+        unreadable=unreadable,
     )
 
 
@@ -117,6 +119,7 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
     """(case or None, problems, number of documents read) for one case folder."""
     problems: list[Problem] = []
     certs = []
+    unreadable = []
     read = 1
     cert_dir = root / case_dir / "certifications"
     if cert_dir.is_dir():
@@ -127,9 +130,12 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
             problems += found
             if cert is not None:
                 certs.append(cert)
+            else:
+                unreadable.append(rel)
     certs.sort(key=lambda c: c.start)
     rel = f"{case_dir}/case.yaml"
-    case, found = load_document(root, rel, "case", lambda d: build_case(case_dir, d, tuple(certs)), validate=validate)
+    case, found = load_document(root, rel, "case", lambda d: build_case(case_dir, d, tuple(certs), tuple(unreadable)),
+                                 validate=validate)
     return case, problems + found, read
 
 

@@ -74,6 +74,9 @@ class Case:
     hokatsu: str | None
     manager: str
     certifications: tuple[Certification, ...] = ()
+    #: documents of this case that could not be read (their problems are reported
+    #: already; rules must not add a second, misleading one)
+    unreadable: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:

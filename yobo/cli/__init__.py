@@ -51,7 +51,7 @@ def _usage_message(exc: click_exc.UsageError) -> str:
         param = exc.param
         name = "/".join(param.opts) if param is not None and getattr(param, "opts", None) else (exc.param_hint or "")
         if param is not None and param.param_type_name == "argument":
-            name = (param.human_readable_name or name).upper()
+            name = (getattr(param, "name", None) or name).upper()
         return f"{name}: 指定されていません"
     if isinstance(exc, click_exc.BadParameter):
         hint = exc.param_hint if isinstance(exc.param_hint, str) else (

@@ -31,7 +31,7 @@ def check_case_has_certification(casebook: Casebook, *, today: date) -> list[Pro
     return [
         Problem(Source(c.file, 0), "case-no-certification", "認定（certifications/）が1件もありません", field=("id",))
         for c in casebook.cases
-        if not c.certifications
+        if not c.certifications and not any("/certifications/" in path for path in c.unreadable)
     ]
 
 

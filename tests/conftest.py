@@ -1,0 +1,149 @@
+"""Shared fixtures: an isolated git environment, the CLI through Typer's runner and
+as the installed ``yobo`` program, and temporary git casebooks (papis's
+``TemporaryLibrary`` idea)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from yobo.cli import app
+
+TODAY = "2026-11-22"
+STAFF = "山田花子"
+OTHER_STAFF = "佐藤次郎"
+
+#: A valid ``yobo case new`` for a 要支援1 委託 user; tests override single options.
+NEW_CASE = {
+    "--insured-no": "0000123456",
+    "--name": "佐藤 一郎",
+    "--kana": "サトウ イチロウ",
+    "--birth": "1940-05-01",
+    "--sex": "male",
+    "--level": "要支援1",
+    "--cert-from": "2026-04-01",
+    "--cert-to": "2027-03-31",
+    "--mode": "itaku",
+    "--hokatsu": "中央地域包括支援センター",
+}
+
+
+def flags(options: dict) -> list[str]:
+    args = []
+    for key, value in options.items():
+        if value is not None:
+            args += [key, value]
+    return args
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory, monkeypatch):
+    """No global git identity, no yobo variables, a wide terminal: the same on every machine."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("YOBO_CASEBOOK", "YOBO_TODAY", "YOBO_STAFF", "YOBO_DEBUG", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR", "GIT_WORK_TREE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TERMINAL_WIDTH", "200")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """``yobo`` through Typer's runner; ``today`` and ``--as`` come from the environment."""
+
+    def __init__(self):
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict | None = None) -> Run:
+        full_env = {"YOBO_TODAY": TODAY, "YOBO_STAFF": STAFF}
+        full_env.update(env or {})
+        result = self.runner.invoke(app, list(args), env=full_env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def yobo_executable() -> str:
+    """The installed console script next to this Python (the README installs it there)."""
+    candidate = Path(sys.executable).parent / "yobo"
+    found = str(candidate) if candidate.exists() else shutil.which("yobo")
+    assert found, "yobo is not installed: run the README's test setup (pip install -e '.[test]')"
+    return found
+
+
+@pytest.fixture
+def yobo_bin():
+    """Run the installed ``yobo`` as a real process."""
+
+    def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> Run:
+        full_env = dict(os.environ)
+        full_env.update({"YOBO_TODAY": TODAY, "YOBO_STAFF": STAFF})
+        full_env.update(env or {})
+        proc = subprocess.run([yobo_executable(), *args], cwd=cwd, env=full_env, capture_output=True,
+                              text=True, encoding="utf-8", timeout=120)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def casebook(tmp_path, cli) -> Path:
+    """A fresh 居宅 casebook with two staff members, as ``yobo init`` makes it."""
+    root = tmp_path / "casebook"
+    result = cli("init", str(root), "--office-name", "テスト居宅介護支援事業所", "--office-kind", "kyotaku",
+                 "--office-no", "1234567890", "--staff", STAFF, "--staff", OTHER_STAFF)
+    assert result.code == 0, result.stderr
+    return root
+
+
+def new_case(cli: Cli, root: Path, **overrides) -> str:
+    """Register a case (options as keyword arguments, e.g. insured_no=...) and return its id."""
+    options = dict(NEW_CASE)
+    for key, value in overrides.items():
+        options["--" + key.replace("_", "-")] = value
+    result = cli("case", "new", "-C", str(root), *flags(options))
+    assert result.code == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def snapshot(root: Path) -> dict:
+    """Every file under ``root`` (outside .git) with its bytes, plus HEAD and the index state."""
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+             if p.is_file() and ".git" not in p.relative_to(root).parts}
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
+    return {"files": files, "head": head, "status": status}
+
+
+def assert_one_line_error(run: Run, *needles: str) -> None:
+    """Bad input: exit 2, one Japanese line on stderr naming what was wrong, no traceback."""
+    assert run.code == 2, (run.code, run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert lines[0].startswith("yobo: エラー: ")
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])

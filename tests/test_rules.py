@@ -1,0 +1,121 @@
+"""Consistency rules, each on a hand-made casebook (inline values, like beancount's tests)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from yobo.model import Case, Casebook, Certification, Config, Person, Staff
+from yobo.rules import CONSISTENCY_RULES, run_consistency_rules
+from yobo.rules.certification import add_months
+
+TODAY = date(2026, 11, 22)
+CONFIG = Config("テスト居宅", "kyotaku", None, "national", (Staff("山田花子"),))
+
+
+def cert(start, end=None, level="shien1", status="certified", case_id="ABC123"):
+    return Certification(f"cases/AB/{case_id}/certifications/{start}.yaml", level, status,
+                         date.fromisoformat(start), date.fromisoformat(end) if end else None)
+
+
+def case(*certs, case_id="ABC123", route="yobo-shien", mode="itaku", hokatsu="中央包括", manager="山田花子",
+         insured="0000000001", status="active", folder=None):
+    return Case(case_id, folder or f"cases/{case_id[:2]}/{case_id}", status, date(2026, 4, 1),
+                Person(insured, "佐藤 一郎", "サトウ", date(1940, 1, 1), "male"),
+                route, mode, hokatsu, manager, tuple(certs))
+
+
+def codes(*cases, config=CONFIG):
+    book = Casebook("/tmp/x", config, tuple(cases))
+    return sorted(p.code for p in run_consistency_rules(book, today=TODAY))
+
+
+def test_a_consistent_case_has_no_problems():
+    assert codes(case(cert("2026-04-01", "2027-03-31"))) == []
+
+
+def test_every_rule_is_documented_with_a_code_and_a_source():
+    for rule in CONSISTENCY_RULES:
+        doc = rule.__doc__ or ""
+        assert "Code ``" in doc, rule.__name__
+        assert "Source:" in doc, rule.__name__
+
+
+def test_period_end_before_start():
+    assert codes(case(cert("2026-04-01", "2026-03-31"))) == ["certification-period"]
+
+
+def test_period_of_exactly_48_months_is_allowed_and_one_day_more_is_not():
+    # national-rules.md §3: renewals at the same level run up to 48 months.
+    assert codes(case(cert("2026-04-01", "2030-03-31"))) == []
+    assert codes(case(cert("2026-04-01", "2030-04-01"))) == ["certification-period"]
+
+
+def test_shien_certification_needs_an_end_but_jigyo_does_not():
+    assert codes(case(cert("2026-04-01"))) == ["certification-period"]
+    assert codes(case(cert("2026-04-01", level="jigyo"), route="cm-a")) == []
+
+
+def test_pending_certification_may_lack_an_end():
+    assert codes(case(cert("2026-04-01", status="pending"))) == []
+
+
+def test_overlapping_certifications():
+    first = cert("2025-04-01", "2026-03-31")
+    assert codes(case(first, cert("2026-04-01", "2027-03-31"))) == []
+    # one shared day is already an overlap
+    assert codes(case(first, cert("2026-03-31", "2027-03-31"))) == ["certification-overlap"]
+    assert codes(case(first, cert("2026-03-01", "2027-02-28"))) == ["certification-overlap"]
+
+
+def test_certification_file_named_by_its_start():
+    wrong = Certification("cases/AB/ABC123/certifications/renewal.yaml", "shien1", "certified",
+                          date(2026, 4, 1), date(2027, 3, 31))
+    assert codes(case(wrong)) == ["certification-file-name"]
+
+
+def test_jigyo_taishosha_cannot_use_yobo_shien():
+    # seed 004 区分 table: 事業対象者 → 介護予防ケアマネジメント only.
+    assert codes(case(cert("2026-04-01", level="jigyo"), route="yobo-shien")) == ["case-level-route"]
+
+
+def test_care_management_a_is_never_shitei():
+    # seed 003: 居宅指定 is 介護予防支援のみ.
+    assert codes(case(cert("2026-04-01", "2027-03-31"), route="cm-a", mode="shitei")) == ["case-route-mode"]
+    assert codes(case(cert("2026-04-01", "2027-03-31"), route="yobo-shien", mode="shitei", hokatsu=None)) == []
+
+
+def test_itaku_needs_a_hokatsu():
+    assert codes(case(cert("2026-04-01", "2027-03-31"), hokatsu=None)) == ["case-hokatsu"]
+
+
+def test_manager_must_be_registered_in_a_kyotaku_casebook_only():
+    unknown = case(cert("2026-04-01", "2027-03-31"), manager="未登録")
+    assert codes(unknown) == ["case-manager"]
+    hokatsu = Config("中央包括", "hokatsu", None, "national", ())
+    assert codes(unknown, config=hokatsu) == []
+
+
+def test_duplicate_active_insured_number():
+    a = case(cert("2026-04-01", "2027-03-31", case_id="ABC123"))
+    b = case(cert("2026-04-01", "2027-03-31", case_id="ABD999"), case_id="ABD999")
+    assert codes(a, b) == ["case-duplicate"]
+    closed = case(cert("2026-04-01", "2027-03-31", case_id="ABD999"), case_id="ABD999", status="closed")
+    assert codes(a, closed) == []
+
+
+def test_case_without_certification_and_wrong_folder():
+    assert codes(case()) == ["case-no-certification"]
+    assert codes(case(cert("2026-04-01", "2027-03-31"), folder="cases/AB/ZZZZZZ")) == ["case-folder"]
+
+
+@pytest.mark.parametrize("start, months, expected", [
+    ("2026-01-31", 1, "2026-02-28"),
+    ("2028-01-31", 1, "2028-02-29"),  # leap year
+    ("2026-03-31", -1, "2026-02-28"),
+    ("2026-12-15", 1, "2027-01-15"),
+    ("2026-04-01", 48, "2030-04-01"),
+])
+def test_add_months_clamps_to_month_end(start, months, expected):
+    assert add_months(date.fromisoformat(start), months) == date.fromisoformat(expected)

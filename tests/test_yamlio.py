@@ -1,0 +1,85 @@
+"""The two YAML parsers must read the same files the same way (perf-baseline.md §2 traps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from yobo.errors import DocumentError
+from yobo.yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, to_plain
+
+TRAPS = """\
+# yaml-language-server: $schema=../../../schemas/case.schema.json
+no: no
+yes: yes
+on: off
+time: 12:30
+date: 2026-04-01
+impossible: 2026-02-30
+leading_zero: 017
+octal: 0o17
+hex: 0x1F
+quoted_digits: "0000123456"
+float: 1.5
+exp: 1e3
+bool: true
+Bool: True
+null_value: ~
+empty:
+underscore: 1_000
+equals: =
+list:
+  - 1
+  - {a: b}
+"""
+
+
+def test_both_parsers_agree_on_every_trap():
+    fast = load_fast(TRAPS, "traps.yaml")
+    slow = to_plain(load_round_trip(TRAPS, "traps.yaml"))
+    assert fast == slow
+    # YAML 1.2 meaning, not PyYAML's 1.1: words and times stay text, dates stay ISO strings.
+    assert fast["no"] == "no" and fast["yes"] == "yes" and fast["on"] == "off"
+    assert fast["time"] == "12:30"
+    assert fast["date"] == "2026-04-01" and fast["impossible"] == "2026-02-30"
+    assert fast["leading_zero"] == 17 and fast["octal"] == 15 and fast["hex"] == 31
+    assert fast["quoted_digits"] == "0000123456"
+    assert fast["bool"] is True and fast["Bool"] is True
+    assert fast["null_value"] is None and fast["empty"] is None
+    assert fast["underscore"] == 1000 and fast["equals"] == "="
+
+
+def test_round_trip_keeps_comments_order_and_quotes():
+    text = "# 手書きのコメント\nid: ABC123  # 行末\nperson:\n  insured_no: \"0000123456\"\n  name: 佐藤\n"
+    doc = load_round_trip(text, "case.yaml")
+    doc["person"]["kana"] = "サトウ"
+    out = dump_round_trip(doc)
+    assert out.startswith("# 手書きのコメント\nid: ABC123  # 行末\nperson:\n  insured_no: \"0000123456\"\n  name: 佐藤\n")
+    assert out.endswith("  kana: サトウ\n")
+
+
+def test_written_digit_strings_and_dates_read_back_as_strings():
+    doc = load_round_trip("a: 1\n", "x.yaml")
+    doc["number"] = "0123456789"
+    doc["day"] = "2026-11-22"
+    doc["word"] = "true"
+    out = dump_round_trip(doc)
+    back = load_fast(out, "x.yaml")
+    assert back == {"a": 1, "number": "0123456789", "day": "2026-11-22", "word": "true"}
+
+
+def test_malformed_yaml_names_file_and_line():
+    with pytest.raises(DocumentError) as info:
+        load_fast("id: A\nperson:\n  name: [佐藤\n  kana: x\n", "cases/AB/ABCDEF/case.yaml")
+    problem = info.value.problems[0]
+    assert problem.code == "yaml-syntax"
+    assert problem.source.path == "cases/AB/ABCDEF/case.yaml"
+    assert problem.source.line >= 3
+    assert "YAML として読めません" in problem.message
+
+
+def test_locate_line_finds_nested_values_and_falls_back_to_the_parent():
+    text = "a: 1\nperson:\n  name: x\n  list:\n    - p: 1\n    - p: 2\n"
+    assert locate_line(text, ("person", "name")) == 3
+    assert locate_line(text, ("person", "list", 1, "p")) == 6
+    assert locate_line(text, ("person", "missing")) == 2
+    assert locate_line(text, ()) == 1
