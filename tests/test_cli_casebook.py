@@ -104,11 +104,18 @@ def test_no_casebook_is_a_clear_error(cli, tmp_path, monkeypatch):
 
 
 def test_staff_add_and_list(cli, casebook):
+    config = casebook / "yobo.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("profile: national", "profile: national  # 手で書いた注記"),
+                      encoding="utf-8")
+    git(casebook, "-c", "user.name=手作業", "-c", "user.email=h@example.jp", "commit", "-qam", "注記")
     run = cli("staff", "add", "鈴木三郎", "--email", "suzuki@example.jp", "-C", str(casebook))
     assert run.code == 0, run.stderr
     staff = json.loads(cli("staff", "list", "-C", str(casebook), "--json").stdout)
     assert [s["name"] for s in staff] == [STAFF, OTHER_STAFF, "鈴木三郎"]
     assert staff[2]["email"] == "suzuki@example.jp"
+    text = config.read_text(encoding="utf-8")
+    assert "profile: national  # 手で書いた注記" in text  # round trip keeps hand edits
+    assert text.endswith("  - name: 鈴木三郎\n    email: suzuki@example.jp\n")
     subject = git(casebook, "log", "-1", "--format=%s|%an").strip()
     assert subject == f"staff-add: casebook|{STAFF}"
     assert_one_line_error(cli("staff", "add", "鈴木三郎", "-C", str(casebook)), "すでに登録")

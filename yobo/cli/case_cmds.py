@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..casebook import resolve_case_id
+from ..casebook import case_dir, resolve_case_id
 from ..errors import InputError
-from ..loader import load_casebook, load_config, read_text
+from ..loader import case_ids, load_case, load_casebook, load_config
 from ..model import Case
 from ..values import normalize_kana, parse_date, parse_digits, require_text
 from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
@@ -99,7 +99,7 @@ def case_new(
     req = NewCase(**fields, manager=(values.get("manager") or "").strip() or author.name)
     book = load_casebook(root, config=config)
     active = {c.person.insured_no: c.id for c in book.cases if c.status == "active"}
-    change = plan_new_case(req, config=config, today=day, existing_ids={c.id for c in book.cases} | _all_ids(root),
+    change = plan_new_case(req, config=config, today=day, existing_ids=set(case_ids(root)),
                            existing_insured=active, rng=random.SystemRandom())
     commit = apply_change(root, change, author)
     if json_:
@@ -107,12 +107,6 @@ def case_new(
         return
     typer.echo(f"ケースを登録しました（{LEVELS[req.level]}・{ROUTES[req.route]}・{MODES[req.mode]}、コミット {commit[:7]}）")
     typer.echo(change.case_id)
-
-
-def _all_ids(root: Path) -> set[str]:
-    from ..loader import case_ids
-
-    return set(case_ids(root))
 
 
 def _case_json(c: Case, today) -> dict:
@@ -179,13 +173,11 @@ def case_show(
     """Show one case: the person, route, mode, parties and certifications."""
     root = find_casebook(casebook)
     day = resolve_today(today)
-    book = load_casebook(root)
-    case_id = resolve_case_id(case, [c.id for c in book.cases] + [p.source.path.split("/")[2] for p in book.problems
-                                                                   if p.source.path.startswith("cases/")])
-    found = book.case(case_id)
+    # Only the one case is read: listing folder names is cheap even at 10,000 cases.
+    case_id = resolve_case_id(case, case_ids(root))
+    found, problems, _ = load_case(root, case_id, case_dir(case_id))
     if found is None:
-        problem = next(p for p in book.problems if f"/{case_id}/" in p.source.path)
-        raise InputError(f"ケース {case_id} の文書を読めません: {problem}")
+        raise InputError(f"ケース {case_id} の文書を読めません: {problems[0]}")
     c = found
     data = _case_json(c, day)
     data["person"] = {"insured_no": c.person.insured_no, "name": c.person.name, "kana": c.person.kana,
