@@ -51,7 +51,7 @@ def build_config(data: dict) -> Config:
         office_kind=office["kind"],
         office_number=office.get("number"),
         profile=data["profile"],
-        staff=tuple(Staff(s["name"], s.get("email")) for s in data.get("staff") or ()),
+        staff=tuple(Staff(s["name"], s.get("email"), s.get("party") or office["kind"]) for s in data.get("staff") or ()),
     )
 
 

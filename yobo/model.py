@@ -19,8 +19,12 @@ from .errors import Problem
 
 @dataclass(frozen=True)
 class Staff:
+    """A person who changes the casebook.  ``party`` says which office they write for:
+    in a repository shared by a 居宅 and its 包括, each side writes only its own files."""
+
     name: str
     email: str | None = None
+    party: str = "kyotaku"  # kyotaku | hokatsu
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def init(
 def staff_add(
     name: Annotated[str, typer.Argument(help="職員の氏名")],
     email: Annotated[str | None, typer.Option("--email", help="git の作成者欄に使うメールアドレス")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="所属: kyotaku（居宅）| hokatsu（包括）。省略時は事業所の種別")] = None,
     casebook: CasebookOpt = None,
     as_: AsOpt = None,
 ) -> None:
@@ -63,7 +64,8 @@ def staff_add(
     root = find_casebook(casebook)
     config = load_config(root)
     name = name.strip()
-    change = plan_staff_add(root, config, name, email)
+    side = parse_choice("--party", party, OFFICE_KINDS) if party else None
+    change = plan_staff_add(root, config, name, email, side)
     # The first staff member of an empty list may register themself.
     author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
     commit = apply_change(root, change, author)
@@ -74,10 +76,10 @@ def staff_list(casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """List the registered staff."""
     config = load_config(find_casebook(casebook))
     if json_:
-        print_json([{"name": s.name, "email": s.email} for s in config.staff])
+        print_json([{"name": s.name, "email": s.email, "party": s.party} for s in config.staff])
         return
     for s in config.staff:
-        typer.echo(s.name + (f" <{s.email}>" if s.email else ""))
+        typer.echo(f"{s.name}（{OFFICE_KINDS[s.party]}）" + (f" <{s.email}>" if s.email else ""))
 
 
 _FALLBACK_CONFIG = Config(office_name="", office_kind="", office_number=None, profile="national", staff=())

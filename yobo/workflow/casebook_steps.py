@@ -94,12 +94,14 @@ def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
         raise
 
 
-def plan_staff_add(root: Path, config: Config, name: str, email: str | None) -> Change:
+def plan_staff_add(root: Path, config: Config, name: str, email: str | None, party: str | None = None) -> Change:
     if config.staff_named(name):
         raise InputError(f"職員 '{name}' はすでに登録されています", field="NAME")
     require_own_repository(root)
     doc = load_round_trip(read_text(root, CONFIG_FILE), CONFIG_FILE)
     entry = {"name": name}
+    if party and party != config.office_kind:
+        entry["party"] = party
     if email:
         entry["email"] = email
     if doc.get("staff") is None:
