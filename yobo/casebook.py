@@ -85,3 +85,46 @@ def resolve_case_id(ref: str, existing: list[str]) -> str:
         raise CaseNotFound(f"ケース '{ref}' はありません（yobo case list で確認できます）", field="CASE")
     shown = "、".join(matches[:5])
     raise CaseNotFound(f"'{ref}' に当てはまるケースが複数あります（{shown}…）。もっと長く指定してください", field="CASE")
+
+
+#: Every kind of document in a case folder: (pattern of the path inside the case
+#: folder, schema kind, party that writes it).  ``None`` as party means either
+#: side may write (each in files named by its party, so syncing never conflicts).
+CASE_DOCUMENTS = [
+    (re.compile(r"^case\.yaml$"), "case", "kyotaku"),
+    (re.compile(r"^certifications/[^/]+\.yaml$"), "certification", "kyotaku"),
+    (re.compile(r"^basic-info/[^/]+\.yaml$"), "basic-info", "kyotaku"),
+    (re.compile(r"^checklists/[^/]+\.yaml$"), "checklist", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/plan\.yaml$"), "plan", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/reviews/[^/]+\.hokatsu\.yaml$"), "review", "hokatsu"),
+    (re.compile(r"^plans/P[0-9]+/evaluation-review\.hokatsu\.yaml$"), "review", "hokatsu"),
+    (re.compile(r"^plans/P[0-9]+/meetings/[^/]+\.yaml$"), "meeting", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/consent\.yaml$"), "consent", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/start\.yaml$"), "service-start", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/evaluation\.yaml$"), "evaluation", "kyotaku"),
+    (re.compile(r"^monitoring/[0-9]{4}-[0-9]{2}\.yaml$"), "monitoring", "kyotaku"),
+    (re.compile(r"^notes/[^/]+-kyotaku-[0-9]+\.yaml$"), "note", "kyotaku"),
+    (re.compile(r"^notes/[^/]+-hokatsu-[0-9]+\.yaml$"), "note", "hokatsu"),
+    (re.compile(r"^submissions/[^/]+\.yaml$"), "submission", "kyotaku"),
+    (re.compile(r"^custody/[^/]+-kyotaku-[0-9]+\.yaml$"), "custody", "kyotaku"),
+    (re.compile(r"^custody/[^/]+-hokatsu-[0-9]+\.yaml$"), "custody", "hokatsu"),
+]
+
+
+def classify(inner: str) -> tuple[str, str] | None:
+    """(schema kind, writing party) of a path inside a case folder, or None (scans, other files)."""
+    for pattern, kind, party in CASE_DOCUMENTS:
+        if pattern.match(inner):
+            return kind, party
+    return None
+
+
+def classify_casebook_path(rel: str) -> str | None:
+    """The schema kind of a casebook-relative path, or None."""
+    if rel == CONFIG_FILE:
+        return "casebook"
+    parts = rel.split("/", 3)
+    if len(parts) == 4 and parts[0] == CASES_DIR:
+        found = classify(parts[3])
+        return found[0] if found else None
+    return None

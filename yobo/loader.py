@@ -10,13 +10,16 @@ file must not hide the other 9,999 cases.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
-from .model import Case, Casebook, Certification, Config, Person, Staff
+from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, Evaluation, Meeting,
+                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest)
 from .schemas import check_document
 from .yamlio import load_fast, locate_line
 
@@ -70,6 +73,7 @@ def build_certification(rel: str, data: dict) -> Certification:
 def build_case(case_dir: str, data: dict, certifications: tuple[Certification, ...],
                unreadable: tuple[str, ...] = ()) -> Case:
     p = data["person"]
+    closed = data.get("closed") or {}
     return Case(
         id=data["id"],
         dir=case_dir,
@@ -82,6 +86,8 @@ def build_case(case_dir: str, data: dict, certifications: tuple[Certification, .
         manager=data["manager"],
         certifications=certifications,
         unreadable=unreadable,
+        closed_on=_opt_date(closed.get("date")),
+        close_reason=closed.get("reason"),
     )
 
 
@@ -115,28 +121,153 @@ def load_config(root: Path) -> Config:
     return build_config(data)
 
 
+def _build_plan_parts(kind: str, rel: str, data: dict):
+    if kind == "review":
+        return Review(rel, data["target"], _date(data["date"]), data["reviewer"], data.get("opinion") or "",
+                      data.get("plan_digest"), tuple(data.get("handovers") or ()))
+    if kind == "meeting":
+        return Meeting(rel, _date(data["date"]), data["plan_digest"], bool(data.get("hokatsu_attended")))
+    if kind == "consent":
+        return Consent(rel, _date(data["date"]), data["signer"], data["plan_digest"], tuple(data.get("handovers") or ()))
+    if kind == "service-start":
+        return _date(data["date"])
+    if kind == "evaluation":
+        return Evaluation(rel, _date(data["date"]), data.get("decision"), data.get("next_route"), data)
+    raise ValueError(kind)
+
+
+def _build_simple(kind: str, rel: str, data: dict):
+    if kind == "certification":
+        return build_certification(rel, data)
+    if kind == "basic-info":
+        if not isinstance(data, dict):
+            raise TypeError(rel)
+        return Doc(rel, data)
+    if kind == "checklist":
+        return Checklist(rel, _date(data["date"]), data["answers"], data.get("height_cm"), data.get("weight_kg"))
+    if kind == "monitoring":
+        return tuple(MonitoringRecord(rel, _date(r["date"]), r["method"], r.get("plan"), bool(r.get("state_change")),
+                                      r.get("reason") or "") for r in data["records"])
+    if kind == "note":
+        return Note(rel, _date(data["date"]), data["kind"], data["text"], data["staff"], data["party"])
+    if kind == "submission":
+        return Submission(rel, _date(data["date"]), data["occasion"], data.get("plan"), data.get("plan_digest"),
+                          tuple(data.get("handovers") or ()))
+    if kind == "custody":
+        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"))
+    raise ValueError(kind)
+
+
+def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
+    """(inner path, kind) of every document in a case folder, in path order."""
+    base = root / case_dir
+    found = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d != "files")  # scans are not documents
+        inner_dir = os.path.relpath(folder, base).replace(os.sep, "/")
+        for name in sorted(files):
+            if not name.endswith(".yaml"):
+                continue
+            inner = name if inner_dir == "." else f"{inner_dir}/{name}"
+            kind = layout.classify(inner)
+            if kind is not None:
+                found.append((inner, kind[0]))
+    return found
+
+
 def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False) -> tuple[Case | None, list[Problem], int]:
     """(case or None, problems, number of documents read) for one case folder."""
     problems: list[Problem] = []
-    certs = []
-    unreadable = []
-    read = 1
-    cert_dir = root / case_dir / "certifications"
-    if cert_dir.is_dir():
-        for path in sorted(cert_dir.glob("*.yaml")):
-            read += 1
-            rel = f"{case_dir}/certifications/{path.name}"
-            cert, found = load_document(root, rel, "certification", lambda d, r=rel: build_certification(r, d), validate=validate)
+    unreadable: list[str] = []
+    parts: dict[str, list] = {k: [] for k in ("certification", "basic-info", "checklist", "monitoring", "note",
+                                               "submission", "custody")}
+    plan_data: dict[str, tuple[str, dict]] = {}
+    plan_parts: dict[str, list] = {}
+    case_data = None
+    files = _case_files(root, case_dir)
+    for inner, kind in files:
+        rel = f"{case_dir}/{inner}"
+        if kind == "case":
+            case_data, found = load_document(root, rel, kind, _require_mapping, validate=validate)
             problems += found
-            if cert is not None:
-                certs.append(cert)
-            else:
-                unreadable.append(rel)
-    certs.sort(key=lambda c: c.start)
+            continue
+        if kind == "plan":
+            value, found = load_document(root, rel, kind, lambda d, r=rel: _build_plan(r, d), validate=validate)
+        elif inner.startswith("plans/"):
+            value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_plan_parts(k, r, d),
+                                         validate=validate)
+        else:
+            value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_simple(k, r, d),
+                                         validate=validate)
+        problems += found
+        if value is None:
+            unreadable.append(rel)
+            continue
+        if kind == "plan":
+            plan_data[inner.split("/")[1]] = value
+        elif inner.startswith("plans/"):
+            plan_parts.setdefault(inner.split("/")[1], []).append((kind, inner, value))
+        elif kind == "monitoring":
+            parts[kind].extend(value)
+        else:
+            parts[kind].append(value)
+    read = len(files)
+    if case_data is None:
+        return None, problems, read
+    plans = tuple(sorted((_assemble_plan(pid, value, plan_parts.get(pid, []))
+                          for pid, value in plan_data.items()), key=lambda p: p.number))
+    certs = tuple(sorted(parts["certification"], key=lambda c: c.start))
     rel = f"{case_dir}/case.yaml"
-    case, found = load_document(root, rel, "case", lambda d: build_case(case_dir, d, tuple(certs), tuple(unreadable)),
-                                 validate=validate)
-    return case, problems + found, read
+    try:
+        case = build_case(case_dir, case_data, certs, tuple(unreadable))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None, problems + (check_document("case", case_data, path=rel, text=read_text(root, rel))
+                                 if not validate else []), read
+    case = replace(
+        case,
+        basic_infos=tuple(parts["basic-info"]),
+        checklists=tuple(sorted(parts["checklist"], key=lambda c: (c.date, c.path))),
+        plans=plans,
+        monitoring=tuple(sorted(parts["monitoring"], key=lambda m: (m.date, m.path))),
+        notes=tuple(sorted(parts["note"], key=lambda n: (n.date, n.path))),
+        submissions=tuple(sorted(parts["submission"], key=lambda x: (x.date, x.path))),
+        custody=tuple(sorted(parts["custody"], key=lambda x: (x.date, x.path))),
+    )
+    return case, problems, read
+
+
+def _require_mapping(data):
+    if not isinstance(data, dict):
+        raise TypeError("not a mapping")
+    return data
+
+
+def _build_plan(rel: str, data: dict) -> tuple[str, dict]:
+    # checked here so a plan that cannot be used is reported now, not at first use
+    _date(data["period"]["start"]), _date(data["period"]["end"]), _date(data["created_on"])
+    return rel, data
+
+
+def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
+    rel, data = value
+    plan = Plan(id=plan_id, dir=rel.rsplit("/", 1)[0], data=data, start=_date(data["period"]["start"]),
+                end=_date(data["period"]["end"]), created_on=_date(data["created_on"]), digest=content_digest(data))
+    reviews, meetings = [], []
+    for kind, inner, part in found:
+        if kind == "review" and part.target == "plan":
+            reviews.append(part)
+        elif kind == "review":
+            plan = replace(plan, evaluation_review=part)
+        elif kind == "meeting":
+            meetings.append(part)
+        elif kind == "consent":
+            plan = replace(plan, consent=part)
+        elif kind == "service-start":
+            plan = replace(plan, service_start=part)
+        elif kind == "evaluation":
+            plan = replace(plan, evaluation=part)
+    return replace(plan, reviews=tuple(sorted(reviews, key=lambda r: (r.date, r.path))),
+                   meetings=tuple(sorted(meetings, key=lambda m: (m.date, m.path))))
 
 
 def load_casebook(root: Path, *, validate: bool = False, config: Config | None = None) -> Casebook:

@@ -58,6 +58,139 @@ class Certification:
 
 
 @dataclass(frozen=True)
+class Doc:
+    """A document kept as parsed data (for rendering and the fields no rule reads)."""
+
+    path: str
+    data: dict
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """基本チェックリスト: the raw answers; scores are computed (yobo.checklist)."""
+
+    path: str
+    date: date
+    answers: str
+    height_cm: float | None
+    weight_kg: float | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """包括の確認 of a plan draft or an evaluation (a .hokatsu.yaml file)."""
+
+    path: str
+    target: str  # plan | evaluation
+    date: date
+    reviewer: str
+    opinion: str
+    plan_digest: str | None
+    handovers: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """サービス担当者会議."""
+
+    path: str
+    date: date
+    plan_digest: str
+    hokatsu_attended: bool
+
+
+@dataclass(frozen=True)
+class Consent:
+    path: str
+    date: date
+    signer: str
+    plan_digest: str
+    handovers: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """評価表."""
+
+    path: str
+    date: date
+    decision: str | None
+    next_route: str | None
+    data: dict
+
+
+@dataclass(frozen=True)
+class Plan:
+    """介護予防サービス・支援計画書 with the records of its steps."""
+
+    id: str
+    dir: str
+    data: dict
+    start: date
+    end: date
+    created_on: date
+    digest: str  # fingerprint of the plan's content (yobo.digest)
+    reviews: tuple[Review, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
+    consent: Consent | None = None
+    service_start: date | None = None
+    evaluation: Evaluation | None = None
+    evaluation_review: Review | None = None
+
+    @property
+    def path(self) -> str:
+        return f"{self.dir}/plan.yaml"
+
+    @property
+    def number(self) -> int:
+        return int(self.id[1:])
+
+
+@dataclass(frozen=True)
+class MonitoringRecord:
+    path: str
+    date: date
+    method: str  # visit | phone | office | video
+    plan: str | None
+    state_change: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """支援経過記録 entry."""
+
+    path: str
+    date: date
+    kind: str
+    text: str
+    staff: str
+    party: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A packet handed to the 包括 (送付状)."""
+
+    path: str
+    date: date
+    occasion: str
+    plan: str | None
+    plan_digest: str | None
+    handovers: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class CustodyEvent:
+    """原本・写し hand-overs or a scan, in a file of its own."""
+
+    path: str
+    date: date
+    handovers: tuple[dict, ...]
+    scan: dict | None
+
+
+@dataclass(frozen=True)
 class Person:
     insured_no: str
     name: str
@@ -81,6 +214,15 @@ class Case:
     #: documents of this case that could not be read (their problems are reported
     #: already; rules must not add a second, misleading one)
     unreadable: tuple[str, ...] = ()
+    closed_on: date | None = None
+    close_reason: str | None = None
+    basic_infos: tuple[Doc, ...] = ()
+    checklists: tuple[Checklist, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    monitoring: tuple[MonitoringRecord, ...] = ()
+    notes: tuple[Note, ...] = ()
+    submissions: tuple[Submission, ...] = ()
+    custody: tuple[CustodyEvent, ...] = ()
 
     @property
     def file(self) -> str:
@@ -94,6 +236,22 @@ class Case:
     @property
     def latest_certification(self) -> Certification | None:
         return max(self.certifications, key=lambda c: c.start) if self.certifications else None
+
+    @property
+    def current_plan(self) -> Plan | None:
+        """The newest plan (the one every step after the draft works on)."""
+        return max(self.plans, key=lambda p: p.number) if self.plans else None
+
+    def plan(self, plan_id: str) -> Plan | None:
+        return next((p for p in self.plans if p.id == plan_id), None)
+
+    @property
+    def latest_checklist(self) -> Checklist | None:
+        return max(self.checklists, key=lambda c: (c.date, c.path)) if self.checklists else None
+
+    @property
+    def latest_basic_info(self) -> Doc | None:
+        return max(self.basic_infos, key=lambda d: d.path) if self.basic_infos else None
 
 
 @dataclass(frozen=True)
@@ -109,3 +267,17 @@ class Casebook:
     def case(self, case_id: str) -> Case | None:
         return next((c for c in self.cases if c.id == case_id), None)
 
+
+
+def content_digest(data: dict) -> str:
+    """A fingerprint of a document's content, blind to comments, key order and layout.
+
+    The 包括's confirmation, the meeting and the consent each record the plan's
+    digest; a plan edited afterwards no longer matches, which is how yobo knows
+    the 包括 must confirm again (seed 002 資料1-4).
+    """
+    import hashlib
+    import json
+
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]

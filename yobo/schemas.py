@@ -17,7 +17,8 @@ from .resources import data_dir
 from .yamlio import locate_line
 
 #: Document kinds and the schema file that checks each.
-KINDS = ("casebook", "case", "certification", "profile")
+KINDS = ("casebook", "case", "certification", "profile", "checklist", "plan", "review", "meeting", "consent",
+         "service-start", "monitoring", "note", "evaluation", "submission", "custody")
 
 
 @lru_cache(maxsize=None)

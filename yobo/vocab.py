@@ -37,6 +37,40 @@ STEPS = {
     "staff-add": "職員登録",
 }
 
+#: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.
+DOCUMENTS = {
+    "basic-info": "利用者基本情報",
+    "checklist": "基本チェックリスト",
+    "plan": "介護予防サービス・支援計画書",
+    "meeting-record": "サービス担当者会議の要点",
+    "progress-notes": "介護予防支援経過記録",
+    "evaluation": "介護予防支援・サービス評価表",
+    "usage-ticket": "サービス利用票・別表",
+    "provision-ticket": "サービス提供票・別表",
+    "service-plan": "個別サービス計画",
+    "survey-and-opinion": "認定調査票・主治医意見書",
+    "contract": "利用契約書",
+    "important-matters": "重要事項説明書",
+    "privacy-consent": "個人情報使用同意書",
+    "request-form": "計画作成依頼（変更）届出書",
+    "insurance-card": "被保険者証",
+    "addition-evidence": "加算の根拠書類",
+    "equipment-exception": "福祉用具貸与の例外給付の書類",
+    "purchase-and-renovation": "福祉用具購入・住宅改修の書類",
+}
+
+MONITORING_METHODS = {"visit": "居宅訪問", "phone": "電話", "office": "事業所等で面接", "video": "テレビ電話装置等"}
+
+DECISIONS = {"continue": "プラン継続", "change": "プラン変更", "end": "終了"}
+
+NEXT_ROUTES = {"kaigo": "介護給付", "yobo": "予防給付", "sogo": "介護予防・生活支援サービス事業",
+               "ippan": "一般介護予防事業", "end": "終了"}
+
+NOTE_KINDS = {"general": "一般", "meeting": "担当者会議", "minor-change": "軽微な変更", "doctor": "主治医への確認",
+              "special-circumstances": "特段の事情", "termination": "終了", "switch": "区分の変更"}
+
+PLAN_KINDS = {"first": "初回", "referral": "紹介", "continuing": "継続"}
+
 #: Accepted spellings beyond the code and the label.
 _ALIASES = {
     "要支援１": "shien1",

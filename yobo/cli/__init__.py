@@ -129,10 +129,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["--help", "-h"]},
 )
 
-from . import casebook_cmds, case_cmds  # noqa: E402  (commands register on ``app``)
+from . import casebook_cmds, case_cmds, lifecycle_cmds  # noqa: E402  (commands register on ``app``)
 
 casebook_cmds.register(app)
 case_cmds.register(app)
+lifecycle_cmds.register(app, case_cmds.case_app)
 
 
 def main() -> None:

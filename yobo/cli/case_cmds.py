@@ -13,11 +13,14 @@ from ..errors import InputError
 from ..loader import case_ids, load_case, load_casebook, load_config
 from ..model import Case
 from ..values import normalize_kana, parse_date, parse_digits, require_text
+from ..custody import PARTIES, custody_state
+from ..vocab import DOCUMENTS
 from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from ..yamlio import load_fast
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, plan_status, print_json,
+                     resolve_actor, resolve_today)
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -186,6 +189,11 @@ def case_show(
     data["certifications"] = [
         {"path": x.path, "level": x.level, "status": x.status, "from": x.start.isoformat(),
          "to": x.end.isoformat() if x.end else None} for x in c.certifications]
+    data["closed"] = {"date": c.closed_on.isoformat(), "reason": c.close_reason} if c.closed_on else None
+    data["plans"] = [{"id": p.id, "start": p.start.isoformat(), "end": p.end.isoformat(), "status": plan_status(p)}
+                     for p in c.plans]
+    holdings = custody_state(c)
+    data["custody"] = [h.to_json() for h in holdings]
     if json_:
         print_json(data)
         return
@@ -203,6 +211,19 @@ def case_show(
         lines.append(f"  {label(LEVELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
     if not c.certifications:
         lines.append("  （なし）")
+    if c.closed_on:
+        lines.append(f"終了 {c.closed_on}（{c.close_reason}）")
+    for plan in c.plans:
+        done = [f"{k} {v}" for k, v in plan_status(plan).items() if v]
+        lines.append(f"計画 {plan.id} {plan.start}〜{plan.end}: " + "、".join(done))
+    if holdings:
+        lines.append("原本・写し:")
+        for h in holdings:
+            name = DOCUMENTS.get(h.doc, h.doc)
+            where = h.ref.removeprefix(c.dir + "/") if h.ref else ""
+            copies = "・".join(PARTIES[p] for p in sorted(h.copies)) or "なし"
+            scans = f"　スキャン {len(h.scans)} 件" if h.scans else ""
+            lines.append(f"  {name}（{where}）　原本 {PARTIES.get(h.original, '—')}　写し {copies}{scans}")
     lines.append(f"フォルダ {c.dir}")
     for line in lines:
         out.print(line)

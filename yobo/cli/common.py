@@ -78,3 +78,18 @@ def console():
 
     width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
     return Console(width=width, highlight=False)
+
+
+def plan_status(plan) -> dict:
+    """The plan's steps with their dates (Japanese labels), for show commands."""
+    confirmed = [r for r in plan.reviews if r.plan_digest == plan.digest]
+    return {
+        "作成": plan.created_on.isoformat(),
+        "包括の原案確認": (confirmed[-1].date.isoformat() + f"（{confirmed[-1].reviewer}）") if confirmed else (
+            "確認後に変更あり" if plan.reviews else ""),
+        "担当者会議": "、".join(m.date.isoformat() for m in plan.meetings),
+        "同意": plan.consent.date.isoformat() if plan.consent else "",
+        "サービス開始": plan.service_start.isoformat() if plan.service_start else "",
+        "評価": plan.evaluation.date.isoformat() if plan.evaluation else "",
+        "包括の評価確認": plan.evaluation_review.date.isoformat() if plan.evaluation_review else "",
+    }

@@ -11,30 +11,19 @@ old contents are put back and the index is reset: the tree is as it was.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import gitstore
+from ..casebook import classify_casebook_path
 from ..errors import DocumentError, InputError
 from ..schemas import check_document
 from ..vocab import STEPS
 from ..yamlio import load_fast
 
-#: Which schema checks a casebook path.
-_KINDS = [
-    (re.compile(r"^yobo\.yaml$"), "casebook"),
-    (re.compile(r"^cases/[^/]+/[^/]+/case\.yaml$"), "case"),
-    (re.compile(r"^cases/[^/]+/[^/]+/certifications/[^/]+\.yaml$"), "certification"),
-]
-
-
 def kind_of(rel: str) -> str | None:
-    for pattern, kind in _KINDS:
-        if pattern.match(rel):
-            return kind
-    return None
+    return classify_casebook_path(rel)
 
 
 @dataclass(frozen=True)
@@ -43,7 +32,7 @@ class Change:
 
     step: str  # kebab-case step code, e.g. case-new
     case_id: str | None
-    files: dict[str, str] = field(default_factory=dict)  # casebook-relative path -> new text
+    files: dict[str, str | bytes] = field(default_factory=dict)  # casebook-relative path -> new text (or bytes: scans)
 
     @property
     def subject(self) -> str:
@@ -64,7 +53,7 @@ def check_change(change: Change) -> None:
     problems = []
     for rel, text in change.files.items():
         kind = kind_of(rel)
-        if kind is None:
+        if kind is None or not isinstance(text, str):
             continue
         try:
             data = load_fast(text, rel)
@@ -76,12 +65,13 @@ def check_change(change: Change) -> None:
         raise DocumentError(problems)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".yobo-", suffix=".tmp", dir=path.parent)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -108,10 +98,10 @@ def apply_change(root: Path, change: Change, author: gitstore.Identity) -> str:
     check_change(change)
     require_own_repository(root)
     paths = sorted(change.files)
-    before: dict[str, str | None] = {}
+    before: dict[str, bytes | None] = {}
     for rel in paths:
         target = root / rel
-        before[rel] = target.read_text(encoding="utf-8") if target.exists() else None
+        before[rel] = target.read_bytes() if target.exists() else None
     created_dirs = _missing_dirs(root, paths)
     try:
         for rel in paths:
@@ -135,7 +125,7 @@ def _missing_dirs(root: Path, paths: list[str]) -> list[Path]:
     return sorted(missing, key=lambda p: len(p.parts), reverse=True)
 
 
-def _restore(root: Path, before: dict[str, str | None], created_dirs: list[Path]) -> None:
+def _restore(root: Path, before: dict[str, bytes | None], created_dirs: list[Path]) -> None:
     gitstore.unstage(root, list(before))
     for rel, text in before.items():
         target = root / rel

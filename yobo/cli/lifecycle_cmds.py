@@ -1,0 +1,454 @@
+"""Lifecycle commands: checklist, info, plan, submit, review, meeting, monitor, note,
+evaluate, case close, attach.  Each parses its options, calls one step of
+``yobo.workflow.lifecycle`` and prints; every change is one commit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..casebook import case_dir, resolve_case_id
+from ..errors import InputError
+from ..loader import case_ids, load_case, load_config, read_text
+from ..profiles import load_profile
+from ..values import parse_date
+from ..vocab import DECISIONS, DOCUMENTS, MONITORING_METHODS, NEXT_ROUTES, NOTE_KINDS, parse_choice
+from ..workflow import lifecycle as steps
+from ..workflow.apply import Change, apply_change
+from ..yamlio import load_fast
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, resolve_actor,
+                     resolve_today)
+
+CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="計画番号（P1 など）。省略時は最新の計画")]
+FileOpt = Annotated[Path | None, typer.Option("--file", help="内容を書いた YAML ファイル")]
+
+checklist_app = typer.Typer(help="基本チェックリストの記録と表示。", no_args_is_help=True)
+info_app = typer.Typer(help="利用者基本情報の作成・修正・表示。", no_args_is_help=True)
+plan_app = typer.Typer(help="介護予防サービス・支援計画書（原案・修正・同意・開始・表示）。", no_args_is_help=True)
+submit_app = typer.Typer(help="地域包括支援センターへの書類の提出。", no_args_is_help=True)
+review_app = typer.Typer(help="包括による原案・評価表の確認（包括の職員が行います）。", no_args_is_help=True)
+meeting_app = typer.Typer(help="サービス担当者会議の記録。", no_args_is_help=True)
+monitor_app = typer.Typer(help="モニタリングの記録。", no_args_is_help=True)
+note_app = typer.Typer(help="介護予防支援経過記録。", no_args_is_help=True)
+
+
+class Session:
+    """One command's casebook, case and acting staff member."""
+
+    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None):
+        self.root = find_casebook(casebook)
+        self.today = resolve_today(today)
+        self.config = load_config(self.root)
+        self.case_id = resolve_case_id(case, case_ids(self.root))
+        found, problems, _ = load_case(self.root, self.case_id, case_dir(self.case_id))
+        if found is None or problems:
+            raise InputError(f"ケース {self.case_id} の文書に問題があります: {problems[0]}（yobo validate で確認）")
+        self.case = found
+        self.as_ = as_
+
+    def context(self) -> steps.Context:
+        author = resolve_actor(self.root, self.config, self.as_)
+        self.author = author
+        actor = self.config.staff_named(author.name)
+        return steps.Context(config=self.config, profile=load_profile(self.config.profile), case=self.case,
+                             today=self.today, actor=actor)
+
+    def commit(self, change: Change) -> str:
+        return apply_change(self.root, change, self.author)
+
+
+def _date(value: str | None, field: str = "--date"):
+    return parse_date(field, value) if value else None
+
+
+def _yaml_file(path: Path | None, *, mapping: bool = True) -> tuple[dict, str]:
+    if path is None:
+        return {}, ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path} を読めません（{exc.strerror}）", field="--file") from None
+    data = load_fast(text, str(path))
+    if data is None:
+        data = {}
+    if mapping and not isinstance(data, dict):
+        raise InputError(f"{path} は「項目: 値」の形で書いてください", field="--file")
+    return data, text
+
+
+def _done(session: Session, change: Change, message: str) -> str:
+    commit = session.commit(change)
+    typer.echo(f"{message}（コミット {commit[:7]}）")
+    return commit
+
+
+def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
+    """Open $VISUAL/$EDITOR on a temporary copy and return what was saved."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise InputError("編集するには環境変数 EDITOR を設定するか、--file で内容を渡してください", field="--file")
+    with tempfile.TemporaryDirectory(prefix="yobo-") as folder:
+        path = Path(folder) / f"edit{suffix}"
+        path.write_text(initial, encoding="utf-8")
+        if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
+            raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
+        return path.read_text(encoding="utf-8")
+
+
+# -- checklist -------------------------------------------------------------------------------------
+
+
+def checklist_record(
+    case: CaseArg,
+    day: DateOpt = None,
+    answers: Annotated[str | None, typer.Option("--answers", help="25文字の回答（y＝はい、n＝いいえ、12文字目は -）")] = None,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="身長（cm）")] = None,
+    weight_kg: Annotated[float | None, typer.Option("--weight-kg", help="体重（kg）")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="answers・height_cm・weight_kg・date を書いた YAML")] = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Record a 基本チェックリスト and print its scores."""
+    from .. import checklist as kcl
+
+    data, _ = _yaml_file(file)
+    unknown = sorted(set(map(str, data)) - {"answers", "height_cm", "weight_kg", "date"})
+    if unknown:
+        raise InputError(f"知らない項目 {'、'.join(unknown)} があります（answers・height_cm・weight_kg・date）", field="--file")
+    answers = answers or (str(data["answers"]) if data.get("answers") is not None else None)
+    if not answers:
+        raise InputError("指定されていません", field="--answers")
+    height = height_cm if height_cm is not None else data.get("height_cm")
+    weight = weight_kg if weight_kg is not None else data.get("weight_kg")
+    day = day or (str(data["date"]) if data.get("date") else None)
+    parsed = kcl.parse_answers(answers)
+    result = kcl.score(parsed, height_cm=height, weight_kg=weight)
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    change = steps.record_checklist(ctx, day=_date(day), answers=kcl.format_answers(parsed), height_cm=height,
+                                    weight_kg=weight)
+    commit = session.commit(change)
+    if json_:
+        print_json({"case": session.case_id, **result.to_json()})
+        return
+    typer.echo(kcl.describe(result))
+    typer.echo(f"基本チェックリストを記録しました（コミット {commit[:7]}）")
+
+
+def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+    """Show the latest 基本チェックリスト with its scores."""
+    from .. import checklist as kcl
+
+    session = Session(casebook, case, None, None)
+    latest = session.case.latest_checklist
+    if latest is None:
+        raise InputError(f"ケース {session.case_id} の基本チェックリストはまだありません（yobo checklist record）")
+    result = kcl.score(kcl.parse_answers(latest.answers), height_cm=latest.height_cm, weight_kg=latest.weight_kg)
+    if json_:
+        print_json({"case": session.case_id, "date": latest.date.isoformat(), **result.to_json()})
+        return
+    typer.echo(f"記入日 {latest.date}")
+    typer.echo(kcl.describe(result))
+
+
+# -- basic info ------------------------------------------------------------------------------------
+
+
+def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="利用者基本情報の YAML（全項目）")],
+             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Write a new version of the 利用者基本情報 from a file."""
+    _, text = _yaml_file(file)
+    session = Session(casebook, case, today, as_)
+    change = steps.set_basic_info(session.context(), day=_date(day), text=text, source=str(file))
+    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
+
+
+def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
+              as_: AsOpt = None) -> None:
+    """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version."""
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    latest = session.case.latest_basic_info
+    initial = read_text(session.root, latest.path) if latest else (
+        "# yaml-language-server: $schema=../../../../schemas/basic-info.schema.json\n# 利用者基本情報\n"
+        f"author: {ctx.actor.name}\n")
+    text = _edit_in_editor(initial)
+    if latest and text == initial:
+        raise InputError("変更がないため保存しませんでした", field="EDITOR")
+    change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
+    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
+
+
+def info_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+    """Show the latest 利用者基本情報."""
+    session = Session(casebook, case, None, None)
+    latest = session.case.latest_basic_info
+    if latest is None:
+        raise InputError(f"ケース {session.case_id} の利用者基本情報はまだありません（yobo info set）")
+    if json_:
+        print_json({"case": session.case_id, "path": latest.path, **latest.data})
+        return
+    typer.echo(read_text(session.root, latest.path), nl=False)
+
+
+# -- plan ------------------------------------------------------------------------------------------
+
+
+def plan_draft(
+    case: CaseArg,
+    start: Annotated[str, typer.Option("--start", help="計画期間の開始日")],
+    end: Annotated[str, typer.Option("--end", help="計画期間の終了日（最長12か月）")],
+    file: Annotated[Path | None, typer.Option("--file", help="計画の内容（目標・支援計画など）を書いた YAML")] = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Create a plan draft prefilled from the casebook; prints the plan id last."""
+    from .. import checklist as kcl
+
+    content, _ = _yaml_file(file)
+    start_day, end_day = parse_date("--start", start), parse_date("--end", end)
+    session = Session(casebook, case, today, as_)
+    latest = session.case.latest_checklist
+    scores = None
+    if latest is not None:
+        result = kcl.score(kcl.parse_answers(latest.answers), height_cm=latest.height_cm, weight_kg=latest.weight_kg)
+        scores = kcl.program_scores(result)
+    change = steps.draft_plan(session.context(), start=start_day, end=end_day, day=_date(day), content=content,
+                              program_scores=scores)
+    plan_id = next(iter(change.files)).split("/")[-2]
+    commit = session.commit(change)
+    if json_:
+        print_json({"case": session.case_id, "plan": plan_id})
+        return
+    typer.echo(f"計画の原案を作成しました: {next(iter(change.files))}（コミット {commit[:7]}）")
+    typer.echo(plan_id)
+
+
+def plan_edit(case: CaseArg, plan: PlanOpt = None,
+              file: Annotated[Path | None, typer.Option("--file", help="計画書の全文（YAML）。省略時は $EDITOR で編集")] = None,
+              casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Change a plan not yet agreed (the whole text from --file, or in $EDITOR)."""
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    target = steps.current_plan(ctx, plan)
+    if file is not None:
+        _, text = _yaml_file(file)
+    else:
+        text = _edit_in_editor(read_text(session.root, target.path))
+    change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
+    note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
+    _done(session, change, f"計画 {target.id} を修正しました{note}")
+
+
+def plan_agree(case: CaseArg, signer: Annotated[str, typer.Option("--signer", help="署名した人の氏名")],
+               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Record the user's consent to the plan (同意)."""
+    session = Session(casebook, case, today, as_)
+    change = steps.agree_plan(session.context(), day=_date(day), signer=signer)
+    _done(session, change, "計画への同意を記録しました")
+
+
+def plan_start(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
+               as_: AsOpt = None) -> None:
+    """Record the service start date."""
+    session = Session(casebook, case, today, as_)
+    change = steps.start_plan(session.context(), day=_date(day))
+    _done(session, change, "サービス開始を記録しました")
+
+
+def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+    """Show a plan and where it stands in the cycle."""
+    session = Session(casebook, case, None, None)
+    ctx = steps.Context(session.config, load_profile(session.config.profile), session.case, session.today,
+                        session.config.staff[0] if session.config.staff else None)
+    target = steps.current_plan(ctx, plan)
+    status = plan_status(target)
+    if json_:
+        print_json({"case": session.case_id, "plan": target.id, "status": status, "digest": target.digest,
+                    "period": {"start": target.start.isoformat(), "end": target.end.isoformat()}, "data": target.data})
+        return
+    typer.echo(f"計画 {target.id}  {target.start}〜{target.end}  {target.path}")
+    for label, value in status.items():
+        typer.echo(f"  {label}: {value or '—'}")
+
+
+# -- submit, review --------------------------------------------------------------------------------
+
+
+def submit_hokatsu(case: CaseArg,
+                   occasion: Annotated[str, typer.Option("--occasion", help="提出の機会: draft（原案確認）| new-contract | evaluation | renewal | plan-change | level-change | termination")],
+                   day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+                   json_: JsonOpt = False) -> None:
+    """Hand a packet to the 包括; the documents come from the profile's submission set."""
+    occ = parse_choice("--occasion", occasion, steps.OCCASIONS)
+    session = Session(casebook, case, today, as_)
+    change = steps.submit_to_hokatsu(session.context(), occasion=occ, day=_date(day))
+    commit = session.commit(change)
+    record = load_fast(next(iter(change.files.values())), "submission")
+    if json_:
+        print_json({"case": session.case_id, "occasion": occ, "path": next(iter(change.files)),
+                    "handovers": record["handovers"]})
+        return
+    typer.echo(f"包括へ提出しました（{steps.OCCASIONS[occ]}、コミット {commit[:7]}）:")
+    for h in record["handovers"]:
+        kind = "原本" if h.get("original_to") else "写し"
+        typer.echo(f"  {DOCUMENTS.get(h['doc'], h['doc'])}【{kind}】")
+
+
+def review_plan(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見（特になければ空）")] = "",
+                plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
+                as_: AsOpt = None) -> None:
+    """The 包括 confirms a plan draft (確認者・確認日・意見)."""
+    session = Session(casebook, case, today, as_)
+    change = steps.review_plan(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
+    _done(session, change, "原案を確認しました")
+
+
+def review_evaluation(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見")] = "",
+                      plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None,
+                      today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """The 包括 confirms an evaluation and returns it as the profile says."""
+    session = Session(casebook, case, today, as_)
+    change = steps.review_evaluation(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
+    _done(session, change, "評価表を確認しました")
+
+
+# -- meeting, monitoring, notes --------------------------------------------------------------------
+
+
+def meeting_record(
+    case: CaseArg,
+    attendee: Annotated[list[str] | None, typer.Option("--attendee", help="出席者「氏名:所属」（くり返し指定）")] = None,
+    place: Annotated[str, typer.Option("--place", help="開催場所")] = "",
+    hokatsu_attended: Annotated[bool, typer.Option("--hokatsu-attended", help="包括の職員が出席した")] = False,
+    file: Annotated[Path | None, typer.Option("--file", help="要点（topics・discussion・conclusion・remaining）の YAML")] = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+) -> None:
+    """Record a サービス担当者会議 (要点 from --file)."""
+    points, _ = _yaml_file(file)
+    people = []
+    for item in attendee or []:
+        name, _, affiliation = item.partition(":")
+        if not name.strip():
+            raise InputError(f"'{item}' に氏名がありません（氏名:所属）", field="--attendee")
+        people.append({"name": name.strip(), **({"affiliation": affiliation.strip()} if affiliation.strip() else {})})
+    session = Session(casebook, case, today, as_)
+    change = steps.record_meeting(session.context(), day=_date(day), attendees=people, place=place,
+                                  hokatsu_attended=hokatsu_attended,
+                                  points={k: str(v) for k, v in points.items() if v is not None})
+    _done(session, change, "担当者会議を記録しました")
+
+
+def monitor_record(
+    case: CaseArg,
+    method: Annotated[str, typer.Option("--method", help="方法: visit（居宅訪問）| phone | office（事業所等）| video")],
+    state_change: Annotated[bool, typer.Option("--state-change", help="利用者の状態に変化があった")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="居宅を訪問できなかった特段の事情（利用者側の事情）")] = "",
+    summary: Annotated[str, typer.Option("--summary", help="モニタリングの結果")] = "",
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+) -> None:
+    """Record a monitoring contact in that month's file."""
+    how = parse_choice("--method", method, MONITORING_METHODS)
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    when = _date(day) or session.today
+    path = session.root / case_dir(session.case_id) / "monitoring" / f"{when:%Y-%m}.yaml"
+    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    change = steps.record_monitoring(ctx, day=when, method=how, state_change=state_change, reason=reason,
+                                     summary=summary, existing_text=existing)
+    _done(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました")
+
+
+def note_add(case: CaseArg, text: Annotated[str, typer.Option("--text", help="経過の内容")],
+             kind: Annotated[str, typer.Option("--kind", help="種類: general | meeting | minor-change | doctor | special-circumstances | termination | switch")] = "general",
+             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Add an entry to the 支援経過記録."""
+    what = parse_choice("--kind", kind, NOTE_KINDS)
+    session = Session(casebook, case, today, as_)
+    change = steps.add_note(session.context(), day=_date(day), text=text, kind=what)
+    _done(session, change, "支援経過記録に追加しました")
+
+
+# -- evaluate, close, attach -----------------------------------------------------------------------
+
+
+def evaluate(
+    case: CaseArg,
+    decision: Annotated[str | None, typer.Option("--decision", help="continue（プラン継続）| change（プラン変更）| end（終了）")] = None,
+    next_route: Annotated[str | None, typer.Option("--next-route", help="今後の支援: kaigo（介護給付）| yobo（予防給付）| sogo（介護予防・生活支援サービス事業）| ippan（一般介護予防事業）| end（終了）")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="目標ごとの評価（goals: の一覧）と overall_policy の YAML")] = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+) -> None:
+    """Write the 評価表 of the current plan (goals and periods copied from the plan)."""
+    outcomes, _ = _yaml_file(file)
+    dec = parse_choice("--decision", decision, DECISIONS) if decision else None
+    route = parse_choice("--next-route", next_route, NEXT_ROUTES) if next_route else None
+    session = Session(casebook, case, today, as_)
+    change = steps.evaluate_plan(session.context(), day=_date(day), outcomes=outcomes, decision=dec, next_route=route)
+    _done(session, change, "評価表を作成しました")
+
+
+def case_close(case: CaseArg, reason: Annotated[str, typer.Option("--reason", help="終了の理由")],
+               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Close a case (完結); its retention period counts from this date."""
+    session = Session(casebook, case, today, as_)
+    text = read_text(session.root, session.case.file)
+    change = steps.close_case(session.context(), day=_date(day), reason=reason, case_text=text)
+    _done(session, change, "ケースを終了しました")
+
+
+def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコード（plan・evaluation・contract など）")],
+           file: Annotated[Path, typer.Argument(help="スキャンしたファイル")],
+           original: Annotated[bool, typer.Option("--original", help="原本のスキャン")] = False,
+           copy: Annotated[bool, typer.Option("--copy", help="写しのスキャン")] = False,
+           day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Attach a scan of a paper's 原本 or 写し to the case."""
+    if original == copy:
+        raise InputError("--original か --copy のどちらか一方を指定してください", field="--original")
+    code = parse_choice("DOC", doc, DOCUMENTS)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file} を読めません（{exc.strerror}）", field="FILE") from None
+    session = Session(casebook, case, today, as_)
+    change = steps.attach_scan(session.context(), doc=code, kind="original" if original else "copy",
+                               filename=file.name, content=content, day=_date(day))
+    _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました")
+
+
+def register(app: typer.Typer, case_app: typer.Typer) -> None:
+    checklist_app.command("record", help="基本チェックリストを記録し、得点と事業対象者の判定を表示します。")(checklist_record)
+    checklist_app.command("show", help="最新の基本チェックリストの得点と判定を表示します。")(checklist_show)
+    info_app.command("set", help="利用者基本情報の新しい版をファイルから保存します。")(info_set)
+    info_app.command("edit", help="利用者基本情報を $EDITOR で編集し、新しい版として保存します。")(info_edit)
+    info_app.command("show", help="最新の利用者基本情報を表示します。")(info_show)
+    plan_app.command("draft", help="介護予防サービス・支援計画書の原案を作ります（ケースの情報から下書き）。最後の行に計画番号を表示します。")(plan_draft)
+    plan_app.command("edit", help="同意前の計画を修正します（--file の全文、または $EDITOR）。")(plan_edit)
+    plan_app.command("agree", help="利用者の同意（署名）を記録します。委託では包括の確認が済んでいることが必要です。")(plan_agree)
+    plan_app.command("start", help="サービスの開始日を記録します。")(plan_start)
+    plan_app.command("show", help="計画の内容と進み具合を表示します。")(plan_show)
+    submit_app.command("hokatsu", help="包括へ書類を提出した記録（送付状）を作ります。書類はプロファイルの提出書類一覧から。")(submit_hokatsu)
+    review_app.command("plan", help="包括が原案を確認します（確認者・確認日・意見）。")(review_plan)
+    review_app.command("evaluation", help="包括が評価表を確認し、原本・写しを返します。")(review_evaluation)
+    meeting_app.command("record", help="サービス担当者会議を記録します（要点は --file）。")(meeting_record)
+    monitor_app.command("record", help="モニタリングを記録します（一月一ファイル）。")(monitor_record)
+    note_app.command("add", help="介護予防支援経過記録に一件追加します。")(note_add)
+    case_app.command("close", help="ケースを終了します（完結日。保存期間はこの日から）。")(case_close)
+    app.command("evaluate", help="評価表を作ります（計画の目標と期間を写し、結果は --file）。")(evaluate)
+    app.command("attach", help="書類の原本・写しのスキャンをケースに添付します。")(attach)
+    for name, sub, text in [("checklist", checklist_app, "基本チェックリストの記録と表示。"),
+                            ("info", info_app, "利用者基本情報の作成・修正・表示。"),
+                            ("plan", plan_app, "介護予防サービス・支援計画書。"),
+                            ("submit", submit_app, "地域包括支援センターへの提出。"),
+                            ("review", review_app, "包括による確認。"),
+                            ("meeting", meeting_app, "サービス担当者会議。"),
+                            ("monitor", monitor_app, "モニタリング。"),
+                            ("note", note_app, "介護予防支援経過記録。")]:
+        app.add_typer(sub, name=name, help=text)

@@ -1,0 +1,667 @@
+"""The case lifecycle (shared/domain.md §3): each step a pure function to a Change.
+
+Every step checks its order first and refuses with a message that says what
+must happen before it (seed 002 資料1: 原案 → 包括確認 → 担当者会議 → 同意 →
+交付 → サービス開始 → モニタリング → 評価 → 包括確認).  The 包括 writes only
+``*.hokatsu.yaml`` files and the 居宅 only its own, so a shared repository
+never conflicts (shared/architecture.md §1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..casebook import case_dir
+from ..errors import InputError
+from ..model import Case, Config, Plan, Staff, content_digest
+from ..rules.certification import add_months
+from ..vocab import OFFICE_KINDS
+from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
+from .apply import Change
+from .documents import render_new
+
+#: The longest plan period: 12 months, reviewed yearly even when the certification
+#: runs longer (seed 000 step 9 「ケアプランの最長は１年」, seed 001).
+MAX_PLAN_MONTHS = 12
+
+
+class OrderError(InputError):
+    """A step asked for before the step it depends on."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step knows: the casebook's settings, the case, today and who acts."""
+
+    config: Config
+    profile: dict
+    case: Case
+    today: date
+    actor: Staff
+
+    @property
+    def folder(self) -> str:
+        return case_dir(self.case.id)
+
+
+# -- shared checks -------------------------------------------------------------------------------
+
+
+def step_date(ctx: Context, value: date | None, field: str = "--date") -> date:
+    """The step's date: given, or today; never in the future (records are of what happened)."""
+    day = value or ctx.today
+    if day > ctx.today:
+        raise InputError(f"{day} は今日（{ctx.today}）より後の日付です", field=field)
+    return day
+
+
+def require_active(ctx: Context) -> None:
+    if ctx.case.status != "active":
+        raise OrderError(f"ケース {ctx.case.id} は終了しています（{ctx.case.closed_on}）")
+
+
+def require_party(ctx: Context, party: str, what: str) -> None:
+    """Each side writes only its own files: 包括 confirmations are the 包括's, the rest the 居宅's."""
+    if ctx.actor.party != party:
+        raise InputError(f"{what}は{OFFICE_KINDS[party]}の職員が行います（'{ctx.actor.name}' は"
+                         f"{OFFICE_KINDS[ctx.actor.party]}の職員です。--as で指定してください）", field="--as")
+
+
+def needs_hokatsu_review(ctx: Context) -> bool:
+    """Whether the 包括 confirms plans and evaluations for this case (profile: by mode)."""
+    return bool(ctx.profile.get("hokatsu_review", {}).get(ctx.case.mode, ctx.case.mode == "itaku"))
+
+
+def current_plan(ctx: Context, plan_id: str | None = None) -> Plan:
+    case = ctx.case
+    if plan_id:
+        plan = case.plan(plan_id.upper())
+        if plan is None:
+            known = "、".join(p.id for p in case.plans) or "なし"
+            raise InputError(f"計画 {plan_id} はありません（このケースの計画: {known}）", field="--plan")
+        return plan
+    plan = case.current_plan
+    if plan is None:
+        raise OrderError("計画がまだありません。先に yobo plan draft で原案を作ってください")
+    return plan
+
+
+def _unique(existing: set[str], folder: str, stem: str) -> str:
+    """``folder/stem.yaml``, or ``stem-2.yaml``… when that name is taken (never overwrite)."""
+    candidate = f"{folder}/{stem}.yaml"
+    n = 2
+    while candidate in existing:
+        candidate = f"{folder}/{stem}-{n}.yaml"
+        n += 1
+    return candidate
+
+
+def existing_paths(case: Case) -> set[str]:
+    paths = {c.path for c in case.certifications} | {d.path for d in case.basic_infos}
+    paths |= {c.path for c in case.checklists} | {n.path for n in case.notes} | {s.path for s in case.submissions}
+    paths |= {c.path for c in case.custody} | {m.path for m in case.monitoring} | set(case.unreadable)
+    for plan in case.plans:
+        paths |= {plan.path} | {r.path for r in plan.reviews} | {m.path for m in plan.meetings}
+    return paths
+
+
+def _new_doc(rel: str, kind: str, data: dict) -> dict[str, str]:
+    return {rel: render_new(rel, kind, data)}
+
+
+def _clean(data: dict) -> dict:
+    """Drop empty optional values so documents stay short and schema-valid."""
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+# -- 基本チェックリスト and 利用者基本情報 -----------------------------------------------------------
+
+
+def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm: float | None,
+                     weight_kg: float | None) -> Change:
+    """基本チェックリスト, written at every plan creation (seed 002 資料1 備考)."""
+    require_active(ctx)
+    day = step_date(ctx, day)
+    rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/checklists", day.isoformat())
+    data = _clean({"date": day.isoformat(), "answers": answers, "height_cm": height_cm, "weight_kg": weight_kg,
+                   "recorded_by": ctx.actor.name})
+    return Change("checklist-record", ctx.case.id, _new_doc(rel, "checklist", data))
+
+
+def set_basic_info(ctx: Context, *, day: date | None, text: str, source: str) -> Change:
+    """利用者基本情報: a new dated version on each change (seed 002 資料1: 記載内容の変更の都度)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "利用者基本情報の作成")
+    day = step_date(ctx, day)
+    data = load_fast(text, source)
+    if not isinstance(data, dict):
+        raise InputError(f"{source} は「項目: 値」の形で書いてください", field="--file")
+    doc = load_round_trip(text, source)
+    doc["date"] = day.isoformat()
+    doc.setdefault("author", ctx.actor.name)
+    rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/basic-info", day.isoformat())
+    body = dump_round_trip(doc)
+    if not body.startswith("# yaml-language-server"):
+        body = render_new(rel, "basic-info", load_fast(body, source))
+    return Change("basic-info", ctx.case.id, {rel: body})
+
+
+# -- the plan ------------------------------------------------------------------------------------
+
+
+def _plan_kind(case: Case, route: str, level: str) -> str:
+    """初回・紹介・継続 (seed 002 §3 ⑤): first plan → 初回; a switch between 予防給付 and
+    総合事業 (or 事業対象者 ↔ 要支援) → 紹介; otherwise 継続."""
+    previous = case.current_plan
+    if previous is None:
+        return "first"
+    before = previous.data
+    if before.get("route") != route or (before.get("level") == "jigyo") != (level == "jigyo"):
+        return "referral"
+    return "continuing"
+
+
+def _health_notes(case: Case) -> str:
+    """健康状態について, prefilled from the latest 利用者基本情報's 現病歴・既往歴."""
+    info = case.latest_basic_info
+    if info is None:
+        return ""
+    lines = []
+    for item in info.data.get("medical_history") or []:
+        name = item.get("disease") or ""
+        if not name:
+            continue
+        extra = "・".join(x for x in (item.get("status_label") or item.get("status") or "", item.get("institution") or "") if x)
+        lines.append(f"{name}（{extra}）" if extra else name)
+    return "、".join(lines)
+
+
+def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, content: dict,
+               program_scores: dict | None) -> Change:
+    """介護予防サービス・支援計画書 原案, prefilled from what the casebook knows.
+
+    Refused: a period over 12 months (seed 000 step 9), or outside the
+    certification period (seed 002 §3: 期間は認定の有効期間内) — the profile may
+    make the latter a warning while the certification is 申請中 (暫定ケアプラン,
+    seed 002 II).
+    """
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "計画の作成")
+    case = ctx.case
+    day = step_date(ctx, day)
+    previous = case.current_plan
+    if previous is not None and previous.evaluation is None:
+        if previous.consent is None:
+            raise OrderError(f"計画 {previous.id} がまだ原案です。yobo plan edit で直してください"
+                             "（新しい計画は評価のあとに作ります）")
+        raise OrderError(f"計画 {previous.id} の評価がまだです。先に yobo evaluate {case.id} で評価表を作ってください")
+    if end < start:
+        raise InputError(f"終了日 {end} が開始日 {start} より前です", field="--end")
+    if end >= add_months(start, MAX_PLAN_MONTHS):
+        raise InputError(f"計画期間 {start}〜{end} が12か月を超えています（最長12か月。seed 000 手順9）", field="--end")
+    cert = case.certification_on(start)
+    pending = cert is not None and cert.status == "pending"
+    if cert is None or (cert.end is not None and end > cert.end):
+        limit = ctx.profile.get("pending_plan_outside_certification", "warning")
+        latest = case.latest_certification
+        if not (latest and latest.status == "pending" and limit == "warning"):
+            period = f"{cert.start}〜{cert.end or ''}" if cert else "なし"
+            raise InputError(f"計画期間 {start}〜{end} が認定の有効期間（{period}）の外です", field="--end")
+        cert = latest
+        pending = True
+    level = cert.level if cert else "shien1"
+    first = case.plans[0].data.get("first_created_on") if case.plans else day.isoformat()
+    plan_id = f"P{(previous.number if previous else 0) + 1}"
+    data: dict = {
+        "id": plan_id,
+        "created_on": day.isoformat(),
+        "first_created_on": first,
+        "kind": _plan_kind(case, case.route, level),
+        "cert_status": "pending" if pending else "certified",
+        "level": level,
+        "route": case.route,
+        "certified_on": cert.certified_on.isoformat() if cert and cert.certified_on else None,
+        "cert_from": cert.start.isoformat() if cert else None,
+        "cert_to": cert.end.isoformat() if cert and cert.end else None,
+        "planner": case.manager,
+        "planner_office": ctx.config.office_name if ctx.config.office_kind == "kyotaku" and case.mode == "itaku" else None,
+        "planner_office_no": ctx.config.office_number if ctx.config.office_kind == "kyotaku" and case.mode == "itaku" else None,
+        "hokatsu": case.hokatsu,
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "life_goals": {"day": "", "year": ""},
+        "domains": {k: {"current": "", "intention": "", "issue": None, "background": ""}
+                    for k in ("motor", "daily_life", "social", "health")},
+        "issues": [],
+        "proposals": [],
+        "intentions": [],
+        "goals": [],
+        "health_notes": _health_notes(case),
+        "unable_policy": "",
+        "overall_policy": "",
+    }
+    checklist = case.latest_checklist
+    if checklist is not None and program_scores:
+        data["checklist"] = {"date": checklist.date.isoformat(), "scores": program_scores}
+    if previous is not None and previous.evaluation is not None:
+        ev = previous.evaluation.data
+        data["previous"] = _clean({
+            "plan": previous.id,
+            "policy": ev.get("overall_policy") or "",
+            "unmet_goals": [g["goal"] for g in ev.get("goals") or [] if g.get("achieved") is False and g.get("goal")],
+        })
+    unknown = sorted(set(content) - set(data) - {"checklist", "previous"})
+    if unknown:
+        raise InputError(f"計画書に知らない項目 {'、'.join(unknown)} があります", field="--file")
+    fixed = {"id", "first_created_on", "route", "period"} & set(content)
+    if fixed:
+        raise InputError(f"{'、'.join(sorted(fixed))} は yobo が決めます（--start・--end で指定）", field="--file")
+    data.update(content)
+    data = {k: v for k, v in data.items() if v is not None}
+    rel = f"{ctx.folder}/plans/{plan_id}/plan.yaml"
+    return Change("plan-draft", case.id, _new_doc(rel, "plan", data))
+
+
+def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
+    """A new text for a plan not yet agreed (原案の修正). After the 同意 a plan changes only
+    by a new plan or a recorded 軽微な変更 (seed 002 III)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "計画の修正")
+    if plan.consent is not None:
+        raise OrderError(f"計画 {plan.id} は {plan.consent.date} に同意済みです。変更は新しい計画"
+                         "（評価のあと yobo plan draft）で行ってください")
+    data = load_fast(text, source)
+    if not isinstance(data, dict):
+        raise InputError(f"{source} は計画書の YAML ではありません", field="--file")
+    for key in ("id", "first_created_on"):
+        if data.get(key) != plan.data.get(key):
+            raise InputError(f"{key} は変えられません（{plan.data.get(key)}）", field="--file")
+    if content_digest(data) == plan.digest:
+        raise InputError("計画の内容が変わっていません", field="--file")
+    return Change("plan-edit", ctx.case.id, {plan.path: text})
+
+
+# -- submissions, 包括の確認 ---------------------------------------------------------------------
+
+#: Occasions of ``submit hokatsu`` and what must have happened first.
+OCCASIONS = {
+    "draft": "原案確認",
+    "new-contract": "新規契約時",
+    "evaluation": "評価時",
+    "renewal": "認定更新時",
+    "plan-change": "計画変更時",
+    "level-change": "区分変更時",
+    "termination": "終了時",
+}
+
+
+def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
+    """The current yobo document behind each document code of a submission set."""
+    case = ctx.case
+    refs: dict[str, str] = {}
+    if case.latest_basic_info:
+        refs["basic-info"] = case.latest_basic_info.path
+    if case.latest_checklist:
+        refs["checklist"] = case.latest_checklist.path
+    if plan is not None:
+        refs["plan"] = plan.path
+        if plan.evaluation:
+            refs["evaluation"] = plan.evaluation.path
+        if plan.meetings:
+            refs["meeting-record"] = plan.meetings[-1].path
+    if case.notes:
+        refs["progress-notes"] = f"{ctx.folder}/notes"
+    return refs
+
+
+def submission_items(ctx: Context, occasion: str, plan: Plan | None) -> list[dict]:
+    """The documents of an occasion, from the profile (seed 002 資料5 for suzuka-kameyama)."""
+    sets = ctx.profile.get("submissions") or {}
+    items = sets.get(occasion)
+    if items is None:
+        raise InputError(f"プロファイル {ctx.config.profile} に「{OCCASIONS[occasion]}」の提出書類がありません",
+                         field="--occasion")
+    refs = _document_refs(ctx, plan)
+    level_changed = len({c.level for c in ctx.case.certifications[-2:]}) > 1
+    chosen = []
+    for item in items:
+        if item.get("condition") == "level-changed" and not level_changed:
+            continue
+        chosen.append({"doc": item["doc"], "ref": refs.get(item["doc"], ""), "original": bool(item.get("original"))})
+    return chosen
+
+
+def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Change:
+    """A packet to the 包括 (送付状), recording each 原本/写し hand-over."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "包括への提出")
+    case = ctx.case
+    if not case.hokatsu:
+        raise InputError("担当地域包括支援センターが決まっていません（case.yaml の hokatsu）")
+    day = step_date(ctx, day)
+    plan = case.current_plan
+    if occasion in ("draft", "new-contract", "evaluation", "plan-change") and plan is None:
+        raise OrderError("計画がまだありません。先に yobo plan draft で原案を作ってください")
+    if occasion == "draft" and plan.consent is not None:
+        raise OrderError(f"計画 {plan.id} は同意済みです。原案確認の提出はできません")
+    if occasion in ("new-contract", "plan-change") and plan.consent is None:
+        raise OrderError(f"計画 {plan.id} の同意がまだです（yobo plan agree）")
+    if occasion == "plan-change" and plan.number < 2:
+        raise OrderError("計画変更時の提出は2つ目以降の計画で行います")
+    if occasion == "evaluation" and plan.evaluation is None:
+        raise OrderError(f"計画 {plan.id} の評価表がまだです（yobo evaluate）")
+    if occasion == "level-change" and len(case.certifications) < 2:
+        raise OrderError("区分変更後の認定が記録されていません")
+    if occasion == "termination" and plan is not None and plan.service_start and plan.evaluation is None:
+        raise OrderError(f"終了時の提出の前に計画 {plan.id} の評価が必要です（yobo evaluate）")
+    items = submission_items(ctx, occasion, plan)
+    keep_copy = ctx.profile.get("custody", {}).get("sender_keeps_copy", True)
+    handovers = []
+    for item in items:
+        h = {"doc": item["doc"]}
+        if item["ref"]:
+            h["ref"] = item["ref"]
+        if item["original"]:
+            h["original_to"] = "hokatsu"
+            if keep_copy:
+                h["copies_to"] = ["kyotaku"]
+        else:
+            h["copies_to"] = ["hokatsu"]
+        handovers.append(h)
+    data = _clean({
+        "date": day.isoformat(),
+        "occasion": occasion,
+        "plan": plan.id if plan is not None and occasion != "renewal" else None,
+        "plan_digest": plan.digest if plan is not None and occasion == "draft" else None,
+        "to": case.hokatsu,
+        "staff": ctx.actor.name,
+    })
+    data["handovers"] = handovers
+    rel = _unique(existing_paths(case), f"{ctx.folder}/submissions", f"{day.isoformat()}-{occasion}")
+    return Change(f"submit-{occasion}", case.id, _new_doc(rel, "submission", data))
+
+
+def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
+    """包括の原案確認: opinion and 確認者 (seed 002 資料1-3); the 原案 goes back to the 居宅."""
+    require_active(ctx)
+    require_party(ctx, "hokatsu", "原案の確認")
+    plan = current_plan(ctx, plan_id)
+    if not needs_hokatsu_review(ctx):
+        raise OrderError(f"{ctx.case.mode == 'shitei' and '指定' or '委託'}のケースの原案確認はプロファイル "
+                         f"{ctx.config.profile} では行いません")
+    if plan.consent is not None:
+        raise OrderError(f"計画 {plan.id} は同意済みです")
+    sent = [s for s in ctx.case.submissions if s.occasion == "draft" and s.plan == plan.id]
+    if not sent:
+        raise OrderError(f"計画 {plan.id} の原案がまだ包括に提出されていません"
+                         f"（居宅が yobo submit hokatsu {ctx.case.id} --occasion draft）")
+    if sent[-1].plan_digest != plan.digest:
+        raise OrderError(f"計画 {plan.id} は提出後に変更されています。居宅がもう一度原案を提出してください"
+                         f"（yobo submit hokatsu {ctx.case.id} --occasion draft）")
+    day = step_date(ctx, day)
+    if day < sent[-1].date:
+        raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")
+    data = _clean({"target": "plan", "date": day.isoformat(), "reviewer": ctx.actor.name, "center": ctx.case.hokatsu,
+                   "opinion": opinion.strip(), "plan_digest": plan.digest})
+    data["handovers"] = [{"doc": "plan", "ref": plan.path, "original_to": "kyotaku"}]
+    rel = _unique(existing_paths(ctx.case), f"{plan.dir}/reviews", f"{day.isoformat()}.hokatsu")
+    return Change("review-plan", ctx.case.id, _new_doc(rel, "review", data))
+
+
+def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
+    """包括's confirmation of the 評価表 (確認日・確認者・意見), and where the 原本 goes:
+    back to the 居宅 (seed 000 step 16) or kept by the 包括 (seed 001/002) — profile."""
+    require_active(ctx)
+    require_party(ctx, "hokatsu", "評価表の確認")
+    plan = current_plan(ctx, plan_id)
+    if plan.evaluation is None:
+        raise OrderError(f"計画 {plan.id} の評価表がまだです（居宅が yobo evaluate）")
+    if plan.evaluation_review is not None:
+        raise OrderError(f"計画 {plan.id} の評価表は {plan.evaluation_review.date} に確認済みです")
+    if not needs_hokatsu_review(ctx):
+        raise OrderError(f"このケースの評価表の確認はプロファイル {ctx.config.profile} では行いません")
+    sent = [s for s in ctx.case.submissions if s.occasion == "evaluation" and s.plan == plan.id]
+    if not sent:
+        raise OrderError(f"評価表がまだ包括に提出されていません（居宅が yobo submit hokatsu {ctx.case.id} --occasion evaluation）")
+    day = step_date(ctx, day)
+    if day < sent[-1].date:
+        raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")
+    returns = ctx.profile.get("custody", {}).get("evaluation_after_review", {"original": "hokatsu", "copy_to": "kyotaku"})
+    handover = {"doc": "evaluation", "ref": plan.evaluation.path}
+    if returns.get("original") == "kyotaku":
+        handover["original_to"] = "kyotaku"
+        handover["copies_to"] = ["hokatsu"]
+    else:
+        handover["copies_to"] = [returns.get("copy_to", "kyotaku")]
+    data = _clean({"target": "evaluation", "date": day.isoformat(), "reviewer": ctx.actor.name,
+                   "center": ctx.case.hokatsu, "opinion": opinion.strip()})
+    data["handovers"] = [handover]
+    rel = f"{plan.dir}/evaluation-review.hokatsu.yaml"
+    return Change("review-evaluation", ctx.case.id, _new_doc(rel, "review", data))
+
+
+# -- meeting, consent, start ----------------------------------------------------------------------
+
+
+def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], place: str,
+                   hokatsu_attended: bool, points: dict) -> Change:
+    """サービス担当者会議の要点 (seed 000 step 7; Toshima E表)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "担当者会議の記録")
+    plan = current_plan(ctx)
+    if plan.consent is not None:
+        raise OrderError(f"計画 {plan.id} は同意済みです。次の会議は新しい計画で記録してください")
+    if not attendees:
+        raise InputError("出席者を1人以上指定してください（--attendee 氏名:所属）", field="--attendee")
+    day = step_date(ctx, day)
+    if day < plan.created_on:
+        raise InputError(f"会議の日 {day} が計画作成日 {plan.created_on} より前です", field="--date")
+    unknown = sorted(set(points) - {"topics", "discussion", "conclusion", "remaining"})
+    if unknown:
+        raise InputError(f"要点に知らない項目 {'、'.join(unknown)} があります（topics・discussion・conclusion・remaining）",
+                         field="--file")
+    data = _clean({"date": day.isoformat(), "place": place, "attendees": attendees,
+                   "hokatsu_attended": hokatsu_attended or None, **points, "recorded_by": ctx.actor.name,
+                   "plan_digest": plan.digest})
+    rel = _unique(existing_paths(ctx.case), f"{plan.dir}/meetings", day.isoformat())
+    return Change("meeting", ctx.case.id, _new_doc(rel, "meeting", data))
+
+
+def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
+    """計画に関する同意. A 委託 plan needs the 包括's confirmation of exactly this text:
+    a change after the meeting means the 包括 confirms again first (seed 002 資料1-4)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "同意の記録")
+    plan = current_plan(ctx)
+    if plan.consent is not None:
+        raise OrderError(f"計画 {plan.id} は {plan.consent.date} に同意済みです")
+    if not plan.meetings:
+        raise OrderError(f"計画 {plan.id} の担当者会議がまだです（yobo meeting record）")
+    if needs_hokatsu_review(ctx):
+        confirmed = [r for r in plan.reviews if r.plan_digest == plan.digest]
+        if not plan.reviews:
+            raise OrderError(f"計画 {plan.id} は包括の原案確認がまだです（yobo submit hokatsu --occasion draft のあと包括が yobo review plan）")
+        if not confirmed:
+            raise OrderError(f"計画 {plan.id} は包括の確認のあとに変更されています。利用者に説明する前に、包括の確認をもう一度受けてください"
+                             "（yobo submit hokatsu --occasion draft → yobo review plan）")
+    day = step_date(ctx, day)
+    last = max([m.date for m in plan.meetings] + [r.date for r in plan.reviews])
+    if day < last:
+        raise InputError(f"同意日 {day} が会議・確認の日 {last} より前です", field="--date")
+    data = {"date": day.isoformat(), "signer": signer.strip(), "recorded_by": ctx.actor.name, "plan_digest": plan.digest,
+            # 交付: copies to the user and the providers (seed 001/002 step 9)
+            "handovers": [{"doc": "plan", "ref": plan.path, "copies_to": ["user", "providers"]}]}
+    if not data["signer"]:
+        raise InputError("署名者を入力してください", field="--signer")
+    return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data))
+
+
+def start_plan(ctx: Context, *, day: date | None) -> Change:
+    """サービス開始: the month the monitoring and visit schedule counts from."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "サービス開始の記録")
+    plan = current_plan(ctx)
+    if plan.consent is None:
+        raise OrderError(f"計画 {plan.id} の同意がまだです（yobo plan agree）")
+    if plan.service_start is not None:
+        raise OrderError(f"計画 {plan.id} のサービスは {plan.service_start} に開始済みです")
+    day = step_date(ctx, day)
+    if day < plan.consent.date:
+        raise InputError(f"開始日 {day} が同意日 {plan.consent.date} より前です", field="--date")
+    if not plan.start <= day <= plan.end:
+        raise InputError(f"開始日 {day} が計画期間 {plan.start}〜{plan.end} の外です", field="--date")
+    data = {"date": day.isoformat(), "recorded_by": ctx.actor.name}
+    return Change("plan-start", ctx.case.id, _new_doc(f"{plan.dir}/start.yaml", "service-start", data))
+
+
+# -- monitoring, notes -----------------------------------------------------------------------------
+
+
+def record_monitoring(ctx: Context, *, day: date | None, method: str, state_change: bool, reason: str,
+                      summary: str, existing_text: str | None) -> Change:
+    """モニタリング: one file a month, a record per contact (seed 002 資料1-7)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "モニタリングの記録")
+    plan = current_plan(ctx)
+    if plan.service_start is None:
+        raise OrderError(f"計画 {plan.id} のサービスがまだ始まっていません（yobo plan start）")
+    day = step_date(ctx, day)
+    if day < plan.service_start:
+        raise InputError(f"{day} はサービス開始日 {plan.service_start} より前です", field="--date")
+    if method == "visit" and reason.strip():
+        raise InputError("居宅を訪問したときは特段の事情（--reason）は書きません", field="--reason")
+    record = _clean({"date": day.isoformat(), "method": method, "plan": plan.id, "state_change": state_change or None,
+                     "reason": reason.strip(), "summary": summary.strip(), "staff": ctx.actor.name})
+    month = day.strftime("%Y-%m")
+    rel = f"{ctx.folder}/monitoring/{month}.yaml"
+    if existing_text is None:
+        return Change("monitor", ctx.case.id, _new_doc(rel, "monitoring", {"month": month, "records": [record]}))
+    doc = load_round_trip(existing_text, rel)
+    doc["records"].append(to_round_trip(record))
+    return Change("monitor", ctx.case.id, {rel: dump_round_trip(doc)})
+
+
+def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
+    """支援経過記録: one file an entry, append-only, named by date and party."""
+    require_active(ctx)
+    day = step_date(ctx, day)
+    if not text.strip():
+        raise InputError("内容を入力してください", field="--text")
+    party = ctx.actor.party
+    taken = existing_paths(ctx.case)
+    n = 1
+    while f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml" in taken:
+        n += 1
+    rel = f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml"
+    data = {"date": day.isoformat(), "kind": kind, "text": text.strip(), "staff": ctx.actor.name, "party": party}
+    return Change("note", ctx.case.id, _new_doc(rel, "note", data))
+
+
+# -- evaluation, close -----------------------------------------------------------------------------
+
+
+def evaluate_plan(ctx: Context, *, day: date | None, outcomes: dict, decision: str | None,
+                  next_route: str | None) -> Change:
+    """評価表: the plan's goals and periods copied, outcomes from the care manager
+    (seed 002 §4; seed 000 step 16 表1 for continue/change/end)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "評価")
+    plan = current_plan(ctx)
+    if plan.service_start is None:
+        raise OrderError(f"計画 {plan.id} のサービスがまだ始まっていません（yobo plan start）")
+    if plan.evaluation is not None:
+        raise OrderError(f"計画 {plan.id} は {plan.evaluation.date} に評価済みです")
+    day = step_date(ctx, day)
+    if day < plan.service_start:
+        raise InputError(f"評価日 {day} がサービス開始日 {plan.service_start} より前です", field="--date")
+    unknown = sorted(set(outcomes) - {"goals", "overall_policy"})
+    if unknown:
+        raise InputError(f"評価に知らない項目 {'、'.join(unknown)} があります（goals・overall_policy）", field="--file")
+    given = outcomes.get("goals") or []
+    plan_goals = plan.data.get("goals") or []
+    if len(given) > len(plan_goals):
+        raise InputError(f"計画の目標は {len(plan_goals)} 件ですが、評価が {len(given)} 件あります", field="--file")
+    goals = []
+    for i, goal in enumerate(plan_goals):
+        services = goal.get("services") or []
+        froms = [s["from"] for s in services if s.get("from")]
+        tos = [s["to"] for s in services if s.get("to")]
+        entry = {"goal": goal.get("goal", ""),
+                 "period": {"from": min(froms) if froms else plan.start.isoformat(),
+                            "to": max(tos) if tos else plan.end.isoformat()}}
+        outcome = given[i] if i < len(given) else {}
+        if not isinstance(outcome, dict):
+            raise InputError(f"goals の {i + 1} 件目は「項目: 値」で書いてください", field="--file")
+        extra = sorted(set(outcome) - {"status", "achieved", "cause_user", "cause_planner", "policy"})
+        if extra:
+            raise InputError(f"goals の {i + 1} 件目に知らない項目 {'、'.join(extra)} があります", field="--file")
+        entry.update({k: v for k, v in outcome.items() if v is not None})
+        goals.append(entry)
+    if decision == "end" and next_route not in (None, "end", "kaigo", "ippan"):
+        raise InputError("プラン終了のときの今後の支援は end・kaigo・ippan のいずれかです", field="--next-route")
+    data = _clean({"date": day.isoformat(), "plan": plan.id, "goals": goals,
+                   "overall_policy": outcomes.get("overall_policy") or "", "decision": decision,
+                   "next_route": next_route, "recorded_by": ctx.actor.name})
+    data.setdefault("goals", [])
+    return Change("evaluate", ctx.case.id, _new_doc(f"{plan.dir}/evaluation.yaml", "evaluation", data))
+
+
+def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -> Change:
+    """終了 (完結): after the last plan's evaluation; retention counts from this date
+    (seed 002 資料1-10: 5 years)."""
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "ケースの終了")
+    plan = ctx.case.current_plan
+    if plan is not None and plan.service_start is not None and plan.evaluation is None:
+        raise OrderError(f"終了の前に計画 {plan.id} の評価が必要です（yobo evaluate {ctx.case.id}）")
+    if not reason.strip():
+        raise InputError("終了の理由を入力してください", field="--reason")
+    day = step_date(ctx, day)
+    if day < ctx.case.opened:
+        raise InputError(f"終了日 {day} が登録日 {ctx.case.opened} より前です", field="--date")
+    rel = f"{ctx.folder}/case.yaml"
+    doc = load_round_trip(case_text, rel)
+    doc["status"] = "closed"
+    doc["closed"] = to_round_trip({"date": day.isoformat(), "reason": reason.strip()})
+    return Change("case-close", ctx.case.id, {rel: dump_round_trip(doc)})
+
+
+
+def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: bytes, day: date | None) -> Change:
+    """A scan of a paper's 原本 or 写し, kept under the case's ``files/`` with a custody record.
+
+    The stored name is made from the document code, date and kind, never from
+    the uploaded file name (it may carry the person's name).
+    """
+    require_active(ctx)
+    day = step_date(ctx, day)
+    if not content:
+        raise InputError(f"{filename} は空のファイルです", field="FILE")
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not suffix[1:].isalnum() or len(suffix) > 6:
+        suffix = ""
+    taken = existing_paths(ctx.case)
+    plan = ctx.case.current_plan
+    ref = _document_refs(ctx, plan).get(doc, "")
+    folder = f"{ctx.folder}/files/{doc}"
+    n = 1
+    while any(p.startswith(f"{folder}/{day.isoformat()}-{kind}-{n}.") or p == f"{folder}/{day.isoformat()}-{kind}-{n}"
+              for p in taken | set(ctx.case.unreadable) | _scan_paths(ctx.case)):
+        n += 1
+    scan_rel = f"{folder}/{day.isoformat()}-{kind}-{n}{suffix}"
+    party = ctx.actor.party
+    m = 1
+    while f"{ctx.folder}/custody/{day.isoformat()}-{party}-{m}.yaml" in taken:
+        m += 1
+    record_rel = f"{ctx.folder}/custody/{day.isoformat()}-{party}-{m}.yaml"
+    scan = {"doc": doc, "kind": kind, "file": scan_rel}
+    if ref:
+        scan["ref"] = ref
+    data = {"date": day.isoformat(), "staff": ctx.actor.name, "party": party, "scan": scan}
+    files: dict[str, str | bytes] = {scan_rel: content}
+    files.update(_new_doc(record_rel, "custody", data))
+    return Change("attach", ctx.case.id, files)
+
+
+def _scan_paths(case: Case) -> set[str]:
+    return {c.scan["file"] for c in case.custody if c.scan}
