@@ -27,6 +27,7 @@ _KINDS = [
     (re.compile(r"^yobo\.yaml$"), "casebook"),
     (re.compile(r"^cases/[^/]+/[^/]+/case\.yaml$"), "case"),
     (re.compile(r"^cases/[^/]+/[^/]+/certifications/[^/]+\.yaml$"), "certification"),
+    (re.compile(r"^cases/[^/]+/[^/]+/basic-info/[^/]+\.yaml$"), "basic-info"),
 ]
 
 
