@@ -19,19 +19,20 @@ BASIC_INFO = """\
 consultation:
   date: 2026-11-10
   method: phone
-  first: true
-present_state:
+  kind: first
+current_status:
   place: home
 emergency_contacts:
   - name: 佐藤 花子
     relation: 長女
-    phone: "0000-00-0000"
+    phones:
+      - number: "0000-00-0000"
 medical_history:
   - date: "2024-05"
     disease: 変形性膝関節症
     institution: 〇〇整形外科
     opinion_writer: true
-    status: treating
+    course: treating
 """
 
 PLAN = """\

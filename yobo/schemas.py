@@ -16,10 +16,6 @@ from .errors import Problem, Source
 from .resources import data_dir
 from .yamlio import locate_line
 
-#: Document kinds and the schema file that checks each.
-KINDS = ("casebook", "case", "certification", "profile", "checklist", "plan", "review", "meeting", "consent",
-         "service-start", "monitoring", "note", "evaluation", "submission", "custody")
-
 
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
@@ -46,23 +42,24 @@ def _title_at(kind: str, path: list) -> str:
     node = load_schema(kind)
     title = None
     for part in path:
-        node = _deref(node)
+        node = _deref(node, kind)
         if isinstance(part, int):
             node = node.get("items", {})
             continue
         node = node.get("properties", {}).get(part)
         if node is None:
             return str(part)
-        title = node.get("title") or _deref(node).get("title")
+        title = node.get("title") or _deref(node, kind).get("title")
     return title or ""
 
 
-def _deref(node: dict) -> dict:
+def _deref(node: dict, kind: str) -> dict:
+    """``node`` with its ``$ref`` resolved: into defs.schema.json, or ``#/$defs/…`` of ``kind``'s own schema."""
     ref = node.get("$ref")
     if not ref:
         return node
     file, _, pointer = ref.partition("#")
-    target = load_schema(file.removesuffix(".schema.json"))
+    target = load_schema(file.removesuffix(".schema.json") if file else kind)
     for part in pointer.strip("/").split("/"):
         if part:
             target = target[part]
@@ -101,7 +98,7 @@ def _message(kind: str, error) -> tuple[list, str]:
         hint = "（数字だけの値は \"…\" で囲んでください）" if want == "文字列" and isinstance(value, int) else ""
         return path, f"{where}: {want}で書いてください{hint}"
     if v in ("pattern", "format"):
-        desc = _deref(_schema_node(kind, path)).get("description", "")
+        desc = _deref(_schema_node(kind, path), kind).get("description", "")
         if v == "format" and error.validator_value == "date":
             return path, f"{where}: '{value}' は存在しない日付です"
         return path, f"{where}: '{value}' の形式が正しくありません（{desc}）"
@@ -119,7 +116,7 @@ def _message(kind: str, error) -> tuple[list, str]:
 def _schema_node(kind: str, path: list) -> dict:
     node = load_schema(kind)
     for part in path:
-        node = _deref(node)
+        node = _deref(node, kind)
         node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
     return node
 

@@ -162,8 +162,13 @@ def _plan_kind(case: Case, route: str, level: str) -> str:
     return "continuing"
 
 
+#: 経過 of the 現病歴・既往歴 (basic-info schema ``course``), as the plan prints it.
+_COURSES = {"treating": "治療中", "observing": "経過観察中", "other": "その他"}
+
+
 def _health_notes(case: Case) -> str:
-    """健康状態について, prefilled from the latest 利用者基本情報's 現病歴・既往歴."""
+    """健康状態について, prefilled from the latest 利用者基本情報's 現病歴・既往歴
+    (seed 002 §3: 主治医意見書・既往歴を踏まえて記載)."""
     info = case.latest_basic_info
     if info is None:
         return ""
@@ -172,7 +177,7 @@ def _health_notes(case: Case) -> str:
         name = item.get("disease") or ""
         if not name:
             continue
-        extra = "・".join(x for x in (item.get("status_label") or item.get("status") or "", item.get("institution") or "") if x)
+        extra = "・".join(x for x in (_COURSES.get(item.get("course"), ""), item.get("institution") or "") if x)
         lines.append(f"{name}（{extra}）" if extra else name)
     return "、".join(lines)
 
