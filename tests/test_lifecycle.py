@@ -77,7 +77,7 @@ class Book:
     def step(self, *args: str, who: str = STAFF, today: str = "2027-06-30") -> str:
         """A step that must succeed with exactly one new commit; returns stdout."""
         before = self.commits()
-        run = self.run_yobo(*args, "-C", str(self.root), "--as", who, "--today", today)
+        run = self.run_yobo(*args, "-C", str(self.root), "--as", who, env={"YOBO_TODAY": today})
         assert run.code == 0, (args, run.stderr)
         assert self.commits() == before + 1, args
         assert git(self.root, "status", "--porcelain") == "", args
@@ -88,7 +88,7 @@ class Book:
     def refused(self, *args: str, who: str = STAFF, today: str = "2027-06-30", needle: str = "") -> None:
         """A step out of order: exit 2, one line naming what must come first, nothing written."""
         before = snapshot(self.root)
-        run = self.run_yobo(*args, "-C", str(self.root), "--as", who, "--today", today)
+        run = self.run_yobo(*args, "-C", str(self.root), "--as", who, env={"YOBO_TODAY": today})
         assert_one_line_error(run, needle)
         assert snapshot(self.root) == before, args
 
