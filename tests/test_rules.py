@@ -119,3 +119,70 @@ def test_case_without_certification_and_wrong_folder():
 ])
 def test_add_months_clamps_to_month_end(start, months, expected):
     assert add_months(date.fromisoformat(start), months) == date.fromisoformat(expected)
+
+
+# -- lifecycle records ---------------------------------------------------------------------------
+
+from yobo.model import Consent, Meeting, MonitoringRecord, Note, Plan, Review  # noqa: E402
+
+
+def plan(start="2026-12-01", end="2027-05-31", **parts):
+    return Plan("P1", "cases/AB/ABC123/plans/P1", {"id": "P1"}, date.fromisoformat(start), date.fromisoformat(end),
+                date(2026, 11, 20), "d1", **parts)
+
+
+def with_plan(p, mode="itaku"):
+    return replace(case(cert("2026-04-01", "2027-10-31"), mode=mode), plans=(p,))
+
+
+def lifecycle_codes(c):
+    return sorted(p.code for p in run_consistency_rules(Casebook("/tmp/x", CONFIG, (c,)), today=TODAY)
+                  if p.code.startswith(("plan-", "monitoring-", "note-")))
+
+
+from dataclasses import replace  # noqa: E402
+
+MEETING = Meeting("m.yaml", date(2026, 11, 22), "d1", False)
+REVIEW = Review("r.hokatsu.yaml", "plan", date(2026, 11, 23), "包括", "", "d1")
+CONSENT = Consent("c.yaml", date(2026, 11, 26), "本人", "d1")
+
+
+def test_a_plan_in_order_has_no_problems():
+    p = plan(meetings=(MEETING,), reviews=(REVIEW,), consent=CONSENT, service_start=date(2026, 12, 1))
+    assert lifecycle_codes(with_plan(p)) == []
+
+
+def test_plan_period_over_12_months_or_past_the_certification():
+    long_cert = case(cert("2026-04-01", "2028-03-31"))
+
+    def period(start, end):
+        return lifecycle_codes(replace(long_cert, plans=(plan(start=start, end=end),)))
+
+    # seed 000 step 9: 最長は1年 — 2026-12-01..2027-11-30 is exactly 12 months
+    assert period("2026-12-01", "2027-11-30") == []
+    assert period("2026-12-01", "2027-12-01") == ["plan-period"]
+    assert period("2026-12-01", "2026-11-30") == ["plan-period"]
+    # seed 002 §3: inside the certification (this one ends 2027-10-31)
+    assert lifecycle_codes(with_plan(plan(start="2027-06-01", end="2027-11-30"))) == ["plan-period"]
+    assert lifecycle_codes(with_plan(plan(start="2026-03-01", end="2026-08-31"))) == ["plan-period"]
+
+
+def test_consent_without_meeting_or_review_or_after_a_change():
+    assert lifecycle_codes(with_plan(plan(reviews=(REVIEW,), consent=CONSENT))) == ["plan-order"]
+    assert lifecycle_codes(with_plan(plan(meetings=(MEETING,), consent=CONSENT))) == ["plan-order"]
+    assert lifecycle_codes(with_plan(plan(meetings=(MEETING,), consent=CONSENT), mode="shitei")) == []
+    changed = replace(plan(meetings=(MEETING,), reviews=(REVIEW,), consent=CONSENT), digest="d2")
+    assert lifecycle_codes(with_plan(changed)) == ["plan-order"]
+
+
+def test_start_before_consent_and_evaluation_before_start():
+    early = plan(meetings=(MEETING,), reviews=(REVIEW,), consent=CONSENT, service_start=date(2026, 11, 25))
+    assert lifecycle_codes(with_plan(early)) == ["plan-order"]
+
+
+def test_monitoring_record_in_the_wrong_month_and_note_party():
+    c = replace(with_plan(plan()), monitoring=(
+        MonitoringRecord("cases/AB/ABC123/monitoring/2026-12.yaml", date(2027, 1, 3), "visit", "P1", False, ""),))
+    assert lifecycle_codes(c) == ["monitoring-month"]
+    n = Note("cases/AB/ABC123/notes/2026-12-01-kyotaku-1.yaml", date(2026, 12, 1), "general", "x", "包括", "hokatsu")
+    assert lifecycle_codes(replace(with_plan(plan()), notes=(n,))) == ["note-party"]

@@ -14,6 +14,7 @@ from ..errors import Problem
 from ..model import Casebook
 from . import case as case_rules
 from . import certification as certification_rules
+from . import lifecycle as lifecycle_rules
 
 #: Cross-document consistency rules, run by ``yobo validate``.
 CONSISTENCY_RULES = [
@@ -27,6 +28,10 @@ CONSISTENCY_RULES = [
     case_rules.check_hokatsu_named,
     case_rules.check_manager_registered,
     case_rules.check_duplicate_insured,
+    lifecycle_rules.check_plan_period,
+    lifecycle_rules.check_plan_order,
+    lifecycle_rules.check_monitoring_files,
+    lifecycle_rules.check_note_party,
 ]
 
 

@@ -1,0 +1,109 @@
+"""Consistency of a case's lifecycle records, as they stand on disk.
+
+yobo's steps refuse to go out of order, but a casebook is also edited by hand
+and merged from two offices; these rules find what the steps would have refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..errors import Problem, Source
+from ..model import Casebook
+from .certification import add_months
+
+#: seed 000 step 9 「ケアプランの最長は１年」; seed 001 the same.
+MAX_PLAN_MONTHS = 12
+
+
+def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``plan-period``: a plan runs at most 12 months and inside the certification
+    (認定有効期間) in force at its start.
+
+    Source: seed 000 (000_74768b37736573e7.txt) step 9 (最長は1年); seed 002 §3
+    (期間は認定の有効期間内); background/national-rules.md §3.
+    """
+    problems = []
+    for case in casebook.cases:
+        for plan in case.plans:
+            if plan.end < plan.start:
+                problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                        f"計画期間の終了日 {plan.end} が開始日 {plan.start} より前です",
+                                        field=("period", "end")))
+                continue
+            if plan.end >= add_months(plan.start, MAX_PLAN_MONTHS):
+                problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                        f"計画期間 {plan.start}〜{plan.end} が12か月を超えています", field=("period", "end")))
+            cert = case.certification_on(plan.start)
+            if cert is None:
+                problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                        f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
+            elif cert.end is not None and plan.end > cert.end and cert.status == "certified":
+                problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                        f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
+                                        field=("period", "end")))
+    return problems
+
+
+def check_plan_order(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``plan-order``: each record of a plan follows the one it depends on —
+    同意 after a 担当者会議 (and, for a 委託 case, after the 包括 confirmed the very
+    text agreed to), サービス開始 after 同意, 評価 after サービス開始.
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) 資料1 steps 3–8 (担当者会議後の変更は
+    包括の確認が必要); seed 000 steps 5–9, 16.
+    """
+    problems = []
+    for case in casebook.cases:
+        for plan in case.plans:
+            consent = plan.consent
+            if consent is not None:
+                if not plan.meetings:
+                    problems.append(Problem(Source(consent.path, 0), "plan-order",
+                                            "担当者会議の記録がないまま同意が記録されています", field=("date",)))
+                if consent.plan_digest != plan.digest:
+                    problems.append(Problem(Source(plan.path, 0), "plan-order",
+                                            f"計画が同意（{consent.date}）のあとに書き換えられています"
+                                            "（変更は新しい計画か軽微な変更で）", field=("id",)))
+                elif case.mode == "itaku" and not any(r.plan_digest == consent.plan_digest for r in plan.reviews):
+                    problems.append(Problem(Source(consent.path, 0), "plan-order",
+                                            "同意した計画は包括の確認を受けていません", field=("plan_digest",)))
+            if plan.service_start is not None:
+                if consent is None or plan.service_start < consent.date:
+                    problems.append(Problem(Source(f"{plan.dir}/start.yaml", 0), "plan-order",
+                                            "サービス開始が同意より前です", field=("date",)))
+            if plan.evaluation is not None:
+                if plan.service_start is None or plan.evaluation.date < plan.service_start:
+                    problems.append(Problem(Source(plan.evaluation.path, 0), "plan-order",
+                                            "評価がサービス開始より前です", field=("date",)))
+    return problems
+
+
+def check_monitoring_files(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``monitoring-month``: a monitoring file holds the records of its own month
+    only (one file a month keeps the monthly check simple and the diffs small).
+
+    Source: shared/architecture.md §1 (monitoring/<yyyy-mm>.yaml); seed 002 資料1-7
+    (1か月に1回はモニタリングの結果を記録).
+    """
+    problems = []
+    for case in casebook.cases:
+        for record in case.monitoring:
+            month = record.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if record.date.strftime("%Y-%m") != month:
+                problems.append(Problem(Source(record.path, 0), "monitoring-month",
+                                        f"{record.date} の記録が {month} のファイルにあります", field=("records",)))
+    return problems
+
+
+def check_note_party(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``note-party``: a 支援経過記録 file is named by the party that wrote it, so the
+    居宅 and the 包括 never write the same file.
+
+    Source: shared/architecture.md §1 (each party writes only its own files).
+    """
+    return [
+        Problem(Source(n.path, 0), "note-party", f"所属 {n.party} がファイル名と合いません", field=("party",))
+        for case in casebook.cases for n in case.notes
+        if f"-{n.party}-" not in n.path.rsplit("/", 1)[-1]
+    ]
