@@ -13,7 +13,9 @@ from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, git, snapsho
 from yobo.yamlio import load_fast
 
 HOKATSU_STAFF = "包括 太郎"
-ANSWERS = "nnnyyyyn" + "nyy" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"  # 25 characters, item 12 computed
+# items 1–5, 6–10, 11, 12 (computed), 13–15, 16–17, 18–20, 21–25: 運動器 3/5 and, with a BMI
+# of 17.8, both 栄養 items (criteria ② and ③)
+ANSWERS = "nnnyy" + "nnyyn" + "y" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"
 
 BASIC_INFO = """\
 consultation:
@@ -138,7 +140,8 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
     out = book.step("checklist", "record", case, "--date", "2026-11-10", "--answers", ANSWERS,
                     "--height-cm", "150", "--weight-kg", "40", "--json", today="2026-11-10")
     scores = json.loads(out)
-    assert scores["motor"] == 3 and scores["jigyo_taishosha"] is True and 2 in scores["criteria"]
+    assert scores["motor"] == 3 and scores["nutrition"] == 2 and scores["bmi"] == 17.8
+    assert scores["criteria"] == [2, 3] and scores["jigyo_taishosha"] is True
     book.step("info", "set", case, "--file", files["basic.yaml"], "--date", "2026-11-10", today="2026-11-10")
 
     book.refused("plan", "draft", case, "--start", "2026-12-01", "--end", "2027-12-01", today="2026-11-20",

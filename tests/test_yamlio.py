@@ -83,3 +83,16 @@ def test_locate_line_finds_nested_values_and_falls_back_to_the_parent():
     assert locate_line(text, ("person", "list", 1, "p")) == 6
     assert locate_line(text, ("person", "missing")) == 2
     assert locate_line(text, ()) == 1
+
+
+def test_fast_dump_reads_back_identically_with_both_parsers():
+    from yobo.yamlio import dump_fast
+
+    data = {"id": "ABC123", "opened": "2026-11-22", "number": "0000123456", "word": "no", "time": "12:30",
+            "flag": True, "n": 3, "x": 1.5, "empty": None, "nested": {"list": [{"a": "2026-01-01"}, "はい"]},
+            "text": "長い文章。\n二行目。"}
+    text = dump_fast(data, header="yaml-language-server: $schema=x.json\nケース")
+    assert text.startswith("# yaml-language-server: $schema=x.json\n# ケース\nid: ABC123\n")
+    assert "opened: 2026-11-22\n" in text  # dates stay plain, as yobo's round trip writes them
+    assert load_fast(text, "x.yaml") == data
+    assert to_plain(load_round_trip(text, "x.yaml")) == data

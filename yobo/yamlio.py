@@ -71,6 +71,28 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 FastLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+_CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class FastDumper(_CDumper):  # type: ignore[misc, valid-type]
+    """PyYAML's C dumper quoting exactly what FastLoader would not read back as a string."""
+
+
+FastDumper.yaml_implicit_resolvers = FastLoader.yaml_implicit_resolvers
+
+
+def dump_fast(data: Any, *, header: str = "") -> str:
+    """Block-style YAML for bulk writing (synthetic casebooks); ~10x faster than the round trip.
+
+    ``header`` lines become leading comments.  Only for new files: edits of
+    existing files go through the round trip so their comments survive.
+    """
+    body = yaml.dump(data, Dumper=FastDumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=4096, indent=2)
+    comments = "".join(f"# {line}\n" for line in header.splitlines())
+    return comments + body
+
+
 @lru_cache(maxsize=1)
 def _round_trip() -> YAML:
     y = YAML(typ="rt")

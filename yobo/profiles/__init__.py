@@ -1,7 +1,9 @@
 """Municipal profiles (自治体プロファイル) shipped as data, one YAML file each.
 
 Where the seed municipalities differ, the difference is a value in these files,
-never a branch in code (shared/domain.md §7).
+never a branch in code (shared/domain.md §7).  ``national.yaml`` holds the
+defaults; a municipal profile states only what its seed changes, and a
+casebook's ``yobo.yaml`` may override single values on top.
 """
 
 from __future__ import annotations
@@ -9,8 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import DocumentError
 from ..resources import profiles_dir
+from ..schemas import check_document
 from ..yamlio import load_fast
+
+#: Keys that describe a profile itself; never inherited from national.
+_OWN = ("name", "title", "sources")
 
 
 @lru_cache(maxsize=1)
@@ -19,6 +26,39 @@ def profile_names() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def load_profile(name: str) -> dict:
+def _read(name: str) -> tuple[dict, str, str]:
     path: Path = profiles_dir() / f"{name}.yaml"
-    return load_fast(path.read_text(encoding="utf-8"), f"yobo/profiles/{name}.yaml")
+    rel = f"yobo/profiles/{name}.yaml"
+    text = path.read_text(encoding="utf-8")
+    return load_fast(text, rel), text, rel
+
+
+def merge(base: dict, top: dict) -> dict:
+    """``top`` over ``base``: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict:
+    data, text, rel = _read(name)
+    problems = check_document("profile", data, path=rel, text=text)
+    if problems:
+        raise DocumentError(problems)
+    if name == "national":
+        return data
+    return merge({k: v for k, v in _load("national").items() if k not in _OWN}, data)
+
+
+def load_profile(name: str) -> dict:
+    """The profile ``name`` with national defaults filled in (a fresh copy each call)."""
+    if name not in profile_names():
+        from ..errors import InputError
+
+        raise InputError(f"プロファイル '{name}' はありません（{'、'.join(profile_names())}）", field="profile")
+    return merge({}, _load(name))

@@ -322,7 +322,7 @@ def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
 def submission_items(ctx: Context, occasion: str, plan: Plan | None) -> list[dict]:
     """The documents of an occasion, from the profile (seed 002 資料5 for suzuka-kameyama)."""
     sets = ctx.profile.get("submissions") or {}
-    items = sets.get(occasion)
+    items = (sets.get(occasion) or {}).get("documents")
     if items is None:
         raise InputError(f"プロファイル {ctx.config.profile} に「{OCCASIONS[occasion]}」の提出書類がありません",
                          field="--occasion")
