@@ -220,7 +220,7 @@ def case_show(
         lines.append("原本・写し:")
         for h in holdings:
             name = DOCUMENTS.get(h.doc, h.doc)
-            where = h.ref.removeprefix(c.dir + "/") if h.ref else ""
+            where = h.ref.removeprefix(c.dir + "/") if h.ref else "紙のみ"
             copies = "・".join(PARTIES[p] for p in sorted(h.copies)) or "なし"
             scans = f"　スキャン {len(h.scans)} 件" if h.scans else ""
             lines.append(f"  {name}（{where}）　原本 {PARTIES.get(h.original, '—')}　写し {copies}{scans}")

@@ -58,7 +58,8 @@ def step_date(ctx: Context, value: date | None, field: str = "--date") -> date:
 
 def require_active(ctx: Context) -> None:
     if ctx.case.status != "active":
-        raise OrderError(f"ケース {ctx.case.id} は終了しています（{ctx.case.closed_on}）")
+        when = f"（{ctx.case.closed_on}）" if ctx.case.closed_on else ""
+        raise OrderError(f"ケース {ctx.case.id} は終了しています{when}")
 
 
 def require_party(ctx: Context, party: str, what: str) -> None:
