@@ -55,6 +55,7 @@ def build_config(data: dict) -> Config:
         office_number=office.get("number"),
         profile=data["profile"],
         staff=tuple(Staff(s["name"], s.get("email"), s.get("party") or office["kind"]) for s in data.get("staff") or ()),
+        overrides=dict(data.get("overrides") or {}),
     )
 
 

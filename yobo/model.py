@@ -36,6 +36,8 @@ class Config:
     office_number: str | None
     profile: str
     staff: tuple[Staff, ...]
+    #: values of the profile this casebook changes (yobo.yaml ``overrides``)
+    overrides: dict = field(default_factory=dict, hash=False, compare=False)
 
     def staff_named(self, name: str) -> Staff | None:
         return next((s for s in self.staff if s.name == name), None)

@@ -58,7 +58,8 @@ class Session:
         author = resolve_actor(self.root, self.config, self.as_)
         self.author = author
         actor = self.config.staff_named(author.name)
-        return steps.Context(config=self.config, profile=load_profile(self.config.profile), case=self.case,
+        return steps.Context(config=self.config, profile=load_profile(self.config.profile, self.config.overrides),
+                             case=self.case,
                              today=self.today, actor=actor)
 
     def commit(self, change: Change) -> str:
@@ -86,6 +87,8 @@ def _yaml_file(path: Path | None, *, mapping: bool = True) -> tuple[dict, str]:
 
 def _done(session: Session, change: Change, message: str) -> str:
     commit = session.commit(change)
+    for warning in change.warnings:
+        typer.echo(f"注意: {warning}", err=True)
     typer.echo(f"{message}（コミット {commit[:7]}）")
     return commit
 
@@ -101,6 +104,31 @@ def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
         if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
         return path.read_text(encoding="utf-8")
+
+
+# -- certifications --------------------------------------------------------------------------------
+
+
+def cert_add(
+    case: CaseArg,
+    level: Annotated[str, typer.Option("--level", help="要支援1 | 要支援2 | 事業対象者（shien1 | shien2 | jigyo も可）")],
+    start: Annotated[str, typer.Option("--from", help="有効期間の開始日（申請中は見込みの開始日、事業対象者は判定日）")],
+    end: Annotated[str | None, typer.Option("--to", help="有効期間の終了日")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="申請中（結果待ち）として記録します")] = False,
+    applied_on: Annotated[str | None, typer.Option("--applied-on", help="申請日")] = None,
+    certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日")] = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+) -> None:
+    """Record a new certification (renewal, 区分変更, or pending application)."""
+    from ..vocab import LEVELS
+
+    code = parse_choice("--level", level, LEVELS)
+    session = Session(casebook, case, today, as_)
+    change = steps.add_certification(
+        session.context(), level=code, status="pending" if pending else "certified",
+        start=parse_date("--from", start), end=_date(end, "--to"), certified_on=_date(certified_on, "--certified-on"),
+        applied_on=_date(applied_on, "--applied-on"))
+    _done(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました")
 
 
 # -- checklist -------------------------------------------------------------------------------------
@@ -224,6 +252,8 @@ def plan_draft(
                               program_scores=scores)
     plan_id = next(iter(change.files)).split("/")[-2]
     commit = session.commit(change)
+    for warning in change.warnings:
+        typer.echo(f"注意: {warning}", err=True)
     if json_:
         print_json({"case": session.case_id, "plan": plan_id})
         return
@@ -423,7 +453,11 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
     _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました")
 
 
+cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)
+
+
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
+    cert_app.command("add", help="新しい認定（更新・区分変更・申請中）を記録します。")(cert_add)
     checklist_app.command("record", help="基本チェックリストを記録し、得点と事業対象者の判定を表示します。")(checklist_record)
     checklist_app.command("show", help="最新の基本チェックリストの得点と判定を表示します。")(checklist_show)
     info_app.command("set", help="利用者基本情報の新しい版をファイルから保存します。")(info_set)
@@ -443,7 +477,8 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     case_app.command("close", help="ケースを終了します（完結日。保存期間はこの日から）。")(case_close)
     app.command("evaluate", help="評価表を作ります（計画の目標と期間を写し、結果は --file）。")(evaluate)
     app.command("attach", help="書類の原本・写しのスキャンをケースに添付します。")(attach)
-    for name, sub, text in [("checklist", checklist_app, "基本チェックリストの記録と表示。"),
+    for name, sub, text in [("cert", cert_app, "認定の記録。"),
+                            ("checklist", checklist_app, "基本チェックリストの記録と表示。"),
                             ("info", info_app, "利用者基本情報の作成・修正・表示。"),
                             ("plan", plan_app, "介護予防サービス・支援計画書。"),
                             ("submit", submit_app, "地域包括支援センターへの提出。"),

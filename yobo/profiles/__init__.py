@@ -55,10 +55,18 @@ def _load(name: str) -> dict:
     return merge({k: v for k, v in _load("national").items() if k not in _OWN}, data)
 
 
-def load_profile(name: str) -> dict:
-    """The profile ``name`` with national defaults filled in (a fresh copy each call)."""
+def load_profile(name: str, overrides: dict | None = None) -> dict:
+    """The profile ``name`` with national defaults filled in and a casebook's ``overrides``
+    on top (a fresh copy each call).  Overridden values are checked like the profile's own."""
     if name not in profile_names():
         from ..errors import InputError
 
         raise InputError(f"プロファイル '{name}' はありません（{'、'.join(profile_names())}）", field="profile")
-    return merge({}, _load(name))
+    profile = merge({}, _load(name))
+    if not overrides:
+        return profile
+    merged = merge(profile, overrides)
+    problems = check_document("profile", merged, path="yobo.yaml（overrides）", text="")
+    if problems:
+        raise DocumentError(problems)
+    return merged

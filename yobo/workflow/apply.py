@@ -33,6 +33,8 @@ class Change:
     step: str  # kebab-case step code, e.g. case-new
     case_id: str | None
     files: dict[str, str | bytes] = field(default_factory=dict)  # casebook-relative path -> new text (or bytes: scans)
+    #: Japanese warnings the step allowed past (e.g. a plan outside a pending certification)
+    warnings: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:

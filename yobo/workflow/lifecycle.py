@@ -119,6 +119,38 @@ def _clean(data: dict) -> dict:
 # -- 基本チェックリスト and 利用者基本情報 -----------------------------------------------------------
 
 
+def add_certification(ctx: Context, *, level: str, status: str, start: date, end: date | None,
+                      certified_on: date | None, applied_on: date | None) -> Change:
+    """A new 認定 (renewal, 区分変更, or an application still 申請中).
+
+    A decided 要支援 certification has an end; a 事業対象者 judgement has none
+    (background/national-rules.md §1.3, §3); a pending one records its 申請日.
+    """
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "認定の記録")
+    if status == "pending" and applied_on is None:
+        raise InputError("申請中の認定には申請日が必要です", field="--applied-on")
+    if status == "certified" and level != "jigyo" and end is None:
+        raise InputError("要支援の認定には有効期間の終了日が必要です", field="--to")
+    if level == "jigyo" and end is not None:
+        raise InputError("事業対象者には有効期間の終了日を指定しません", field="--to")
+    if end is not None and end < start:
+        raise InputError(f"終了日 {end} が開始日 {start} より前です", field="--to")
+    if level == "jigyo" and ctx.case.route != "cm-a":
+        raise InputError("事業対象者の区分は介護予防ケアマネジメントA です。先に区分を変えてください", field="--level")
+    for other in ctx.case.certifications:
+        if other.start == start:
+            raise InputError(f"{start} から始まる認定はすでにあります（{other.path}）", field="--from")
+        if status == "certified" and other.status == "certified" and other.end and end and \
+                start <= other.end and other.start <= end:
+            raise InputError(f"有効期間が {other.start}〜{other.end} の認定と重なります", field="--from")
+    data = _clean({"level": level, "status": status, "from": start.isoformat(), "to": end and end.isoformat(),
+                   "certified_on": certified_on and certified_on.isoformat(),
+                   "applied_on": applied_on and applied_on.isoformat()})
+    rel = f"{ctx.folder}/certifications/{start.isoformat()}.yaml"
+    return Change("cert-add", ctx.case.id, _new_doc(rel, "certification", data))
+
+
 def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm: float | None,
                      weight_kg: float | None) -> Change:
     """基本チェックリスト, written at every plan creation (seed 002 資料1 備考)."""
@@ -208,12 +240,15 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
         raise InputError(f"計画期間 {start}〜{end} が12か月を超えています（最長12か月。seed 000 手順9）", field="--end")
     cert = case.certification_on(start)
     pending = cert is not None and cert.status == "pending"
+    warnings = []
     if cert is None or (cert.end is not None and end > cert.end):
         limit = ctx.profile.get("pending_plan_outside_certification", "warning")
         latest = case.latest_certification
+        period = f"{cert.start}〜{cert.end or ''}" if cert else "なし"
         if not (latest and latest.status == "pending" and limit == "warning"):
-            period = f"{cert.start}〜{cert.end or ''}" if cert else "なし"
             raise InputError(f"計画期間 {start}〜{end} が認定の有効期間（{period}）の外です", field="--end")
+        warnings.append(f"認定が申請中のため、有効期間（{period}）の外の計画期間 {start}〜{end} で作成しました"
+                        "（暫定ケアプラン。結果が出たら確認してください。seed 002 II）")
         cert = latest
         pending = True
     level = cert.level if cert else "shien1"
@@ -265,7 +300,7 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
     data.update(content)
     data = {k: v for k, v in data.items() if v is not None}
     rel = f"{ctx.folder}/plans/{plan_id}/plan.yaml"
-    return Change("plan-draft", case.id, _new_doc(rel, "plan", data))
+    return Change("plan-draft", case.id, _new_doc(rel, "plan", data), warnings=tuple(warnings))
 
 
 def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
