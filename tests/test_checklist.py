@@ -107,17 +107,15 @@ def test_criterion_5_is_item_16_only():
     assert result(16).criteria == (5,)
 
 
-def test_judgement_true_when_a_criterion_is_met_even_with_missing_answers():
+def test_judgement_is_null_while_an_answer_is_missing_but_met_criteria_are_listed():
     chars = list(with_scoring(18))
     chars[0] = "-"
     r = score(parse_answers("".join(chars)), **NORMAL_BMI)
-    assert r.jigyo_taishosha is True and r.domains["life"] is None
-
-
-def test_judgement_unknown_when_missing_answers_could_still_meet_a_criterion():
+    assert r.jigyo_taishosha is None and r.criteria == (6,) and r.domains["life"] is None
     chars = list(HEALTHY)
-    chars[17] = "-"  # item 18 unanswered: ⑥ could be met
+    chars[17] = "-"
     assert score(parse_answers("".join(chars)), **NORMAL_BMI).jigyo_taishosha is None
+    assert score(parse_answers(HEALTHY), height_cm=None, weight_kg=None).jigyo_taishosha is None
 
 
 def test_program_scores_for_the_plan_form():

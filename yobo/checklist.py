@@ -144,7 +144,7 @@ def bmi(height_cm: float, weight_kg: float) -> float:
 
 
 def score(answers: tuple[bool | None, ...], *, height_cm: float | None, weight_kg: float | None) -> ChecklistResult:
-    """Score every item and judge 事業対象者 (any criterion met).
+    """Score every item and judge 事業対象者 (any criterion met, on a complete checklist).
 
     Item 12 compares the unrounded BMI with 18.5, so exactly 18.5 does not score
     (「18.5 未満」) even where a rounded display would look the same; a missing
@@ -167,15 +167,10 @@ def score(answers: tuple[bool | None, ...], *, height_cm: float | None, weight_k
     def known_total(numbers) -> int:
         return sum(items[n - 1] or 0 for n in numbers)
 
-    met, undecided = [], False
-    for number, (_, numbers, threshold) in CRITERIA.items():
-        if known_total(numbers) >= threshold:
-            met.append(number)
-        elif total(numbers) is None:
-            # could still be met once the missing answers are known
-            missing = sum(1 for n in numbers if items[n - 1] is None)
-            undecided = undecided or known_total(numbers) + missing >= threshold
-    judgement = True if met else (None if undecided else False)
+    met = [number for number, (_, numbers, threshold) in CRITERIA.items() if known_total(numbers) >= threshold]
+    # The judgement is made on a complete checklist only: with any answer (or the
+    # BMI) missing it is null, even where the criteria already met are listed.
+    judgement = None if None in items else bool(met)
     return ChecklistResult(
         items=tuple(items),
         bmi=round(value, 1) if value is not None else None,

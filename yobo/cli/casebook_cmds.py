@@ -134,11 +134,11 @@ def log(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for title in ("日時", "作成者", "手順", "ケース", "内容"):
-        table.add_column(title)
+    for title in ("日時", "作成者", "手順", "ケース", "コミット"):
+        table.add_column(title, no_wrap=True)
     for e in entries:
-        step = STEPS.get(e.step, e.step) if e.step else "（手作業の変更）"
-        table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.subject)
+        step = STEPS.get(e.step, e.step) if e.step else f"（手作業の変更）{e.subject}"
+        table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])
     out.print(table)
 
 
