@@ -8,7 +8,7 @@ import pytest
 
 from yobo.model import Case, Casebook, Certification, Config, Person, Staff
 from yobo.rules import CONSISTENCY_RULES, run_consistency_rules
-from yobo.rules.certification import add_months
+from yobo.calendar import add_months
 
 TODAY = date(2026, 11, 22)
 CONFIG = Config("テスト居宅", "kyotaku", None, "national", (Staff("山田花子"),))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from ..calendar import add_months
 from ..errors import Problem, Source
 from ..model import Casebook
 from ..vocab import LEVELS
@@ -11,15 +12,6 @@ from ..vocab import LEVELS
 #: The longest 要支援 validity period: 48 months, for a renewal at the same level
 #: (background/national-rules.md §3, since applications of 2021-04-01).
 MAX_VALIDITY_MONTHS = 48
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_first = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (next_first - timedelta(days=1)).day))
 
 
 def check_certification_periods(casebook: Casebook, *, today: date) -> list[Problem]:

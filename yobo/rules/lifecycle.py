@@ -10,7 +10,7 @@ from datetime import date
 
 from ..errors import Problem, Source
 from ..model import Casebook
-from .certification import add_months
+from ..calendar import add_months
 
 #: seed 000 step 9 「ケアプランの最長は１年」; seed 001 the same.
 MAX_PLAN_MONTHS = 12

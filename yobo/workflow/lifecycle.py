@@ -15,7 +15,7 @@ from datetime import date
 from ..casebook import case_dir
 from ..errors import InputError
 from ..model import Case, Config, Plan, Staff, content_digest
-from ..rules.certification import add_months
+from ..calendar import add_months
 from ..vocab import OFFICE_KINDS
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
 from .apply import Change
