@@ -113,3 +113,37 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
         h, an, ae, ad, s, case, step = record.split(_SEP)
         entries.append(LogEntry(h, an, ae, ad, s, case.strip() or None, step.strip() or None))
     return entries
+
+
+def head(root: Path) -> str | None:
+    proc = _git(root, "rev-parse", "-q", "--verify", "HEAD", check=False)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def case_trees(root: Path, cases_dir: str = "cases") -> dict[str, str]:
+    """``{cases/XX/ID: tree id}`` of every case folder committed at HEAD (two git calls)."""
+    shards = _git(root, "ls-tree", "-z", "HEAD", f"{cases_dir}/", check=False)
+    if shards.returncode != 0:
+        return {}
+    names = [line.split("\t", 1)[1] for line in shards.stdout.split("\0") if "\ttree" not in line and " tree " in line]
+    if not names:
+        return {}
+    listing = _git(root, "ls-tree", "-z", "HEAD", *(f"{n}/" for n in names), check=False)
+    trees = {}
+    for line in listing.stdout.split("\0"):
+        if " tree " in line:
+            meta, path = line.split("\t", 1)
+            trees[path] = meta.split()[2]
+    return trees
+
+
+def changed_paths(root: Path, pathspec: str = "cases") -> list[str] | None:
+    """Paths under ``pathspec`` that differ from HEAD: modified, staged, deleted, untracked
+    and ignored files alike (so no edit of any kind is missed).  None outside git."""
+    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching",
+                "--no-renames", "--", pathspec, check=False)
+    if proc.returncode != 0:
+        return None
+    # porcelain paths are relative to the repository's top, not to ``root``
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    return [entry[3:].removeprefix(prefix) for entry in proc.stdout.split("\0") if len(entry) > 3]

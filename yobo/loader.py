@@ -56,6 +56,7 @@ def build_config(data: dict) -> Config:
         profile=data["profile"],
         staff=tuple(Staff(s["name"], s.get("email"), s.get("party") or office["kind"]) for s in data.get("staff") or ()),
         overrides=dict(data.get("overrides") or {}),
+        designated_on=_opt_date(office.get("designated_on")),
     )
 
 

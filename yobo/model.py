@@ -38,6 +38,8 @@ class Config:
     staff: tuple[Staff, ...]
     #: values of the profile this casebook changes (yobo.yaml ``overrides``)
     overrides: dict = field(default_factory=dict, hash=False, compare=False)
+    #: the day a 居宅 was designated for 介護予防支援 (seed 004), if it was
+    designated_on: date | None = None
 
     def staff_named(self, name: str) -> Staff | None:
         return next((s for s in self.staff if s.name == name), None)

@@ -89,7 +89,8 @@ NEXT_ROUTES = {"kaigo": "介護給付", "yobo": "予防給付", "sogo": "介護�
                "ippan": "一般介護予防事業", "end": "終了"}
 
 NOTE_KINDS = {"general": "一般", "meeting": "担当者会議", "minor-change": "軽微な変更", "doctor": "主治医への確認",
-              "special-circumstances": "特段の事情", "termination": "終了", "switch": "区分の変更"}
+              "special-circumstances": "特段の事情", "termination": "終了", "switch": "区分の変更",
+              "video-agreement": "テレビ電話装置等の利用の同意・合意"}
 
 PLAN_KINDS = {"first": "初回", "referral": "紹介", "continuing": "継続"}
 

@@ -397,7 +397,7 @@ def monitor_record(
 
 
 def note_add(case: CaseArg, text: Annotated[str, typer.Option("--text", help="経過の内容")],
-             kind: Annotated[str, typer.Option("--kind", help="種類: general | meeting | minor-change | doctor | special-circumstances | termination | switch")] = "general",
+             kind: Annotated[str, typer.Option("--kind", help="種類: general | meeting | minor-change | doctor | special-circumstances | termination | switch | video-agreement（テレビ電話の同意・合意）")] = "general",
              day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
     """Add an entry to the 支援経過記録."""
     what = parse_choice("--kind", kind, NOTE_KINDS)

@@ -1,0 +1,72 @@
+"""The due list: every case's unmet deadlines and the office's monthly cycle, filtered.
+
+Reads the casebook through the derived index (``yobo.index``) so 10,000 cases
+answer in well under a second when little has changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from .model import Casebook, Config
+from .rules.due import Due, case_obligations, monthly_cycle, monthly_deadlines
+
+STATUSES = {"overdue": "期限切れ", "due": "対応中", "upcoming": "予定", "excused": "特段の事情あり"}
+
+
+@dataclass(frozen=True)
+class Query:
+    staff: str | None = None
+    case: str | None = None
+    within: int | None = 30  # days ahead; None = everything
+    statuses: frozenset[str] = frozenset()
+
+
+def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list[Due]:
+    """Every deadline of ``casebook`` (no index: the reference the index must equal)."""
+    items = []
+    for case in casebook.cases:
+        items.extend(case_obligations(case, profile, casebook.config))
+    items.extend(monthly_cycle(casebook, profile, today=today))
+    return items
+
+
+def due_with_index(root: Path, config: Config, profile: dict, *, today: date) -> list[Due]:
+    from .index import load_obligations
+
+    items, active_modes = load_obligations(root, config, profile)
+    items = list(items)
+    items.extend(monthly_deadlines(active_modes, profile, today=today))
+    return items
+
+
+def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
+    horizon = today + timedelta(days=query.within) if query.within is not None else None
+    chosen = []
+    for item in items:
+        status = item.status(today)
+        if query.statuses and status not in query.statuses:
+            continue
+        if query.staff and item.staff != query.staff:
+            continue
+        if query.case and item.case != query.case:
+            continue
+        if horizon is not None and status == "upcoming" and item.due > horizon:
+            continue
+        chosen.append(item)
+    order = {"overdue": 0, "excused": 1, "due": 2, "upcoming": 3}
+    return sorted(chosen, key=lambda d: (order[d.status(today)], d.due, d.staff, d.case, d.code))
+
+
+def group_of(item: Due, today: date) -> str:
+    """期限切れ / 今週 / それ以降: how the table groups items."""
+    status = item.status(today)
+    if status == "overdue":
+        return "期限切れ"
+    if status == "excused":
+        return "特段の事情あり（訪問なし）"
+    if item.due <= today + timedelta(days=7):
+        return "今週（7日以内）"
+    return "それ以降"

@@ -1,0 +1,343 @@
+"""Deadlines: what is due, overdue or coming, for every case and the office.
+
+Each rule is a pure function.  The per-case rules return *obligations*: the
+deadlines a case's records have not met yet, which do not depend on today
+(a month without a monitoring record stays unmet until a record is added).
+That is what the derived index caches per case; ``status`` against today is
+decided when the list is asked for.  Office rules (the monthly cycle) depend on
+today's month and are computed each time — they are few.
+
+Sources are cited per rule; the numbers come from the profile (shared/domain.md §7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..calendar import add_months, day_in_month, month_end, month_index, month_start, shift_deadline
+from ..model import Case, Casebook, Config, Plan
+
+#: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
+#: deadline yobo cannot see being met, e.g. a provider's monthly report) is shown
+#: while its window is open and never reported overdue.
+TASK, INFO = "task", "info"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One deadline."""
+
+    case: str  # case id, "" for the office
+    code: str  # stable kebab-case rule code
+    title: str  # Japanese
+    due: date
+    opens: date  # when it starts to be worth doing (the window)
+    staff: str  # who must act: a staff name, the 包括's name, or "" for the office
+    party: str  # kyotaku | hokatsu | provider
+    source: str  # seed file and section
+    kind: str = TASK
+    excused: str = ""  # 特段の事情 recorded for a missed visit
+    name: str = ""  # the user's name, for the screen
+
+    def status(self, today: date) -> str:
+        if self.excused and today > self.due:
+            return "excused"
+        if today > self.due:
+            return "overdue" if self.kind == TASK else "due"
+        if today >= self.opens:
+            return "due"
+        return "upcoming"
+
+    def to_json(self, today: date) -> dict:
+        return {"case": self.case or None, "name": self.name or None, "code": self.code, "title": self.title,
+                "due": self.due.isoformat(), "opens": self.opens.isoformat(), "status": self.status(today),
+                "staff": self.staff, "party": self.party, "source": self.source, "excused": self.excused or None}
+
+
+def _current_started_plan(case: Case) -> Plan | None:
+    started = [p for p in case.plans if p.service_start is not None]
+    return max(started, key=lambda p: p.number) if started else None
+
+
+def _plan_last_month(plan: Plan) -> int:
+    """The evaluation month: the plan's last month, or the month it was evaluated early."""
+    last = month_index(plan.end)
+    if plan.evaluation is not None:
+        last = min(last, month_index(plan.evaluation.date))
+    return last
+
+
+def _make(case: Case, code: str, title: str, due: date, opens: date, source: str, *, staff: str | None = None,
+          party: str = "kyotaku", kind: str = TASK, excused: str = "") -> Due:
+    return Due(case.id, code, title, due, min(opens, due), case.manager if staff is None else staff, party, source,
+               kind, excused, case.person.name)
+
+
+# -- monitoring and visits -------------------------------------------------------------------------
+
+
+def monitoring_records(case: Case, profile: dict) -> list[Due]:
+    """Code ``monitoring-record``: a monitoring record in every month of the plan, by the
+    month's end.
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) 資料1-7 「1か月に1回はモニタリングの結果を
+    記録する」; seed 000 step 15; background/national-rules.md §2 Rule D.
+    """
+    plan = _current_started_plan(case)
+    if plan is None or case.status != "active":
+        return []
+    months = {month_index(m.date) for m in case.monitoring if m.date >= plan.service_start}
+    out = []
+    for index in range(month_index(plan.service_start), _plan_last_month(plan) + 1):
+        if index not in months:
+            first = month_start(index)
+            out.append(_make(case, "monitoring-record", f"{first:%Y年%m月}のモニタリング記録", month_end(index), first,
+                             "seed 002 資料1-7; seed 000 手順15"))
+    return out
+
+
+def _visits(case: Case, plan: Plan) -> list:
+    return [m for m in case.monitoring if m.method == "visit" and m.date >= plan.service_start]
+
+
+def _excuse(case: Case, plan: Plan, first: int, last: int) -> str:
+    """The 特段の事情 recorded in those months, if any (the user's reason, never the staff's)."""
+    for m in case.monitoring:
+        if m.reason and first <= month_index(m.date) <= last and m.date >= plan.service_start:
+            return m.reason
+    return ""
+
+
+def home_visits(case: Case, profile: dict) -> list[Due]:
+    """Codes ``visit-start-month``, ``visit-quarter``, ``visit-evaluation-month``,
+    ``visit-state-change``: a home visit (居宅を訪問し面接) in the service start month,
+    at least once in every 3-month window counted from the month after it, in the
+    evaluation month, and promptly after a recorded change of state.  A missed visit
+    with a recorded 特段の事情 is excused.  Where the profile allows video
+    monitoring and a 合意 is recorded, a video contact may stand in for every
+    other window (a home visit still at least every 6 months).
+
+    Source: seed 000 (000_74768b37736573e7.txt) step 15; seed 002 資料1-7 (開始月◎,
+    2〜4月目に1回◎, 評価月◎; 特段の事情); seed 001 (3ヶ月に1回); background/national-rules.md
+    §2, §2.1 (2024 video rule), §2.2.
+    """
+    plan = _current_started_plan(case)
+    if plan is None or case.status != "active":
+        return []
+    settings = profile.get("monitoring", {})
+    interval = settings.get("visit_interval_months", 3)
+    visits = _visits(case, plan)
+    visit_months = {month_index(v.date) for v in visits}
+    start = month_index(plan.service_start)
+    last = _plan_last_month(plan)
+    src = "seed 000 手順15; seed 002 資料1-7"
+    out = []
+    if start not in visit_months:
+        out.append(_make(case, "visit-start-month", f"サービス開始月（{plan.service_start:%Y年%m月}）の居宅訪問",
+                         month_end(start), month_start(start), src, excused=_excuse(case, plan, start, start)))
+    video_ok = bool(settings.get("video")) and any(n.kind == "video-agreement" for n in case.notes)
+    video_months = {month_index(m.date) for m in case.monitoring if m.method == "video" and m.date >= plan.service_start}
+    previous_had_visit = True
+    k = 0
+    while True:
+        first = start + 1 + interval * k
+        if first > last:
+            break
+        window_last = min(first + interval - 1, last)
+        covered = any(first <= v <= window_last for v in visit_months)
+        by_video = video_ok and previous_had_visit and any(first <= v <= window_last for v in video_months)
+        # the evaluation month's own visit is its own rule; a window made only of it needs nothing more
+        if not covered and not by_video and not (first == window_last == last):
+            out.append(_make(case, "visit-quarter",
+                             f"居宅訪問（{month_start(first):%Y年%m月}〜{month_start(window_last):%Y年%m月}に1回）",
+                             month_end(window_last), month_start(first), src,
+                             excused=_excuse(case, plan, first, window_last)))
+        previous_had_visit = covered
+        k += 1
+    if last not in visit_months:
+        out.append(_make(case, "visit-evaluation-month", f"評価月（{month_start(last):%Y年%m月}）の居宅訪問",
+                         month_end(last), month_start(last), src, excused=_excuse(case, plan, last, last)))
+    days = settings.get("state_change_visit_days", 7)
+    for change in (m for m in case.monitoring if m.state_change and m.date >= plan.service_start):
+        if not any(v.date >= change.date for v in visits):
+            out.append(_make(case, "visit-state-change", f"状態の変化（{change.date}）後の居宅訪問",
+                             change.date + timedelta(days=days), change.date,
+                             "seed 000 手順15（状況の変化があった場合は必ず訪問）; seed 002 資料1-7"))
+    return out
+
+
+# -- evaluation, next plan ----------------------------------------------------------------------------
+
+
+def evaluation(case: Case, profile: dict) -> list[Due]:
+    """Codes ``evaluation``, ``evaluation-submit``, ``evaluation-return``,
+    ``provider-evaluation``: the 評価表 at the plan's end; its submission to the 包括 by
+    the profile's day of the evaluation month; the 包括's return within the profile's
+    days (shown to the 包括); the providers' 個別評価 by the profile's day.
+
+    Source: seed 000 (000_74768b37736573e7.txt) step 16 (評価月の概ね5日まで / 評価月の
+    14日まで / 評価表提出後10日以内); seed 002 資料1-8.
+    """
+    plan = _current_started_plan(case)
+    if plan is None or case.status != "active":
+        return []
+    settings = profile.get("evaluation", {})
+    last = _plan_last_month(plan)
+    src = "seed 000 手順16; seed 002 資料1-8"
+    out = []
+    if plan.evaluation is None:
+        out.append(_make(case, "evaluation", f"計画 {plan.id} の評価表（期間 {plan.start}〜{plan.end}）", plan.end,
+                         month_start(month_index(plan.end)), src))
+        if settings.get("provider_report_day"):
+            due = day_in_month(last, settings["provider_report_day"])
+            out.append(_make(case, "provider-evaluation", "サービス事業所の個別評価（評価月）", due, month_start(last),
+                             "seed 000 手順16（評価月の概ね5日まで）", party="provider", kind=INFO))
+    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+    if not reviewed:
+        return out
+    submitted = [s for s in case.submissions if s.occasion == "evaluation" and s.plan == plan.id]
+    if not submitted and settings.get("submit_day"):
+        due = day_in_month(last, settings["submit_day"])
+        out.append(_make(case, "evaluation-submit", f"評価表を包括へ提出（計画 {plan.id}）", due, month_start(last),
+                         "seed 000 手順16（評価月の14日まで）"))
+    if submitted and plan.evaluation_review is None and settings.get("return_days"):
+        sent = submitted[-1].date
+        out.append(_make(case, "evaluation-return", f"評価表の確認と返却（計画 {plan.id}、{sent} 提出）",
+                         sent + timedelta(days=settings["return_days"]), sent,
+                         "seed 000 手順16（評価表提出後10日以内）", staff=case.hokatsu or "", party="hokatsu"))
+    return out
+
+
+def next_plan(case: Case, profile: dict) -> list[Due]:
+    """Codes ``next-plan`` and ``plan-period``: the next plan is ready before the current
+    one ends (unless the evaluation ended support); a plan over 12 months or past the
+    certification's end is flagged.
+
+    Source: seed 000 step 9 (ケアプランの最長は1年), step 18 (評価後のプランの作成);
+    seed 002 資料1-8; seed 002 §3 (期間は認定の有効期間内).
+    """
+    if case.status != "active" or not case.plans:
+        return []
+    out = []
+    current = case.current_plan
+    plan = _current_started_plan(case)
+    if plan is not None and plan is current and not (plan.evaluation and plan.evaluation.decision == "end"):
+        out.append(_make(case, "next-plan", f"次の計画（計画 {plan.id} は {plan.end} まで）", plan.end,
+                         plan.end - timedelta(days=30), "seed 000 手順18; seed 002 資料1-8"))
+    if current.end >= add_months(current.start, 12):
+        out.append(_make(case, "plan-period", f"計画 {current.id} の期間が12か月を超えています", current.start,
+                         current.start, "seed 000 手順9（最長は1年）"))
+    cert = case.certification_on(current.start)
+    if cert is not None and cert.status == "certified" and cert.end is not None and current.end > cert.end:
+        out.append(_make(case, "plan-period", f"計画 {current.id} が認定の有効期間（{cert.end} まで）を超えています",
+                         min(current.end, cert.end), current.start, "seed 002 §3（期間は認定の有効期間内）"))
+    return out
+
+
+# -- certification, migration, retention -------------------------------------------------------------
+
+
+def certification(case: Case, profile: dict) -> list[Due]:
+    """Codes ``certification-renewal`` and ``certification-end``: the renewal window opens
+    the profile's days before the end (60); the application is due by the end, or
+    by the profile's cut-off (seed 002 V: at least 31 days before the end for the
+    special treatment); the end itself.  A 事業対象者 without a validity period has none.
+
+    Source: background/national-rules.md §3 (更新申請は満了日の60日前から); seed 002
+    (002_ac00e42d951987eb.txt) V; seed 000 step 19.
+    """
+    if case.status != "active" or not case.certifications:
+        return []
+    latest = case.latest_certification
+    if latest.end is None or latest.status == "pending":
+        return []
+    settings = profile.get("certification", {})
+    window = latest.end - timedelta(days=settings.get("renewal_window_days", 60))
+    cutoff = settings.get("early_filing_days")
+    due = latest.end - timedelta(days=cutoff) if cutoff else latest.end
+    note = f"（{cutoff}日前まで）" if cutoff else ""
+    return [
+        _make(case, "certification-renewal", f"認定の更新申請{note}（有効期間 {latest.end} まで）", due, window,
+              "national-rules.md §3; seed 002 V" if cutoff else "national-rules.md §3"),
+        _make(case, "certification-end", f"認定の有効期間の満了（{latest.end}）", latest.end, window,
+              "national-rules.md §3"),
+    ]
+
+
+def migration(case: Case, profile: dict, config: Config) -> list[Due]:
+    """Code ``migration-to-shitei``: a 居宅 newly designated for 介護予防支援 moves every
+    entrusted 介護予防支援 case to a direct contract within the profile's days (30).
+
+    Source: seed 004 (004_039b0045c9f97517.txt) 「委託ケースから直接実施への移行期間」.
+    """
+    days = profile.get("migration_days")
+    if (not days or config.designated_on is None or config.office_kind != "kyotaku" or case.status != "active"
+            or case.mode != "itaku" or case.route != "yobo-shien"):
+        return []
+    return [_make(case, "migration-to-shitei", "委託ケースを直接契約（指定）へ移行", config.designated_on + timedelta(days=days),
+                  config.designated_on, "seed 004 委託ケースから直接実施への移行期間（30日以内）")]
+
+
+def retention(case: Case, profile: dict) -> list[Due]:
+    """Code ``retention-end``: the records of a closed case are kept for the profile's
+    years from 完結日 (national 2, seed 002: 5); shown when they may be disposed of.
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) 資料1-10 and §1 (完結日より5年間保存);
+    background/national-rules.md (基準 §28②: 2年).
+    """
+    if case.status != "closed" or case.closed_on is None:
+        return []
+    years = profile.get("retention_years", 2)
+    end = add_months(case.closed_on, 12 * years)
+    return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年）", end, end,
+                  "seed 002 資料1-10（完結日より5年間保存）", kind=INFO)]
+
+
+#: The per-case rules, in display order.
+CASE_RULES = [monitoring_records, home_visits, evaluation, next_plan, certification, retention]
+
+
+def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:
+    """Every unmet deadline of one case (independent of today: what the index caches)."""
+    out = []
+    for rule in CASE_RULES:
+        out.extend(rule(case, profile))
+    out.extend(migration(case, profile, config))
+    return out
+
+
+def running_modes(casebook: Casebook) -> set[str]:
+    """The modes (委託・指定) of the active cases whose plan has started."""
+    return {c.mode for c in casebook.cases if c.status == "active" and _current_started_plan(c) is not None}
+
+
+def monthly_cycle(casebook: Casebook, profile: dict, *, today: date) -> list[Due]:
+    """The monthly cycle of the cases in ``casebook`` (see ``monthly_deadlines``)."""
+    return monthly_deadlines(running_modes(casebook), profile, today=today)
+
+
+def monthly_deadlines(modes: set[str], profile: dict, *, today: date) -> list[Due]:
+    """Code per profile entry (e.g. ``commission-claim``): the monthly cycle — 実績,
+    委託料請求, 給付管理 — due on a day of the following month, moved to the previous
+    business day where the profile says so.  yobo does not record these being
+    done, so each shows while its window is open and never turns overdue.
+
+    Source: seed 000 (000_74768b37736573e7.txt) steps 12–14 (5日・8日・10日、土日・休日は
+    その前日まで); seed 002 資料1-9 (4日, 10日); seed 003 (5日); domain.md §5.
+    """
+    out = []
+    this_month = month_index(today)
+    for entry in profile.get("monthly") or []:
+        wanted = set(entry.get("modes") or ("itaku", "shitei"))
+        if not modes & wanted:
+            continue
+        year_end = bool(profile.get("year_end_closed"))
+        for month in (this_month - 1, this_month):  # the results of last month and of this month
+            due = shift_deadline(day_in_month(month + 1, entry["day"]), entry["shift"], year_end_closed=year_end)
+            if due < today and month == this_month - 1:
+                continue
+            out.append(Due("", entry["code"], f"{entry['title']}（{month_start(month):%Y年%m月}分）", due,
+                           month_start(month + 1), "", entry["who"], entry["source"], INFO))
+            break
+    return out
