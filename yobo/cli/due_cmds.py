@@ -113,7 +113,7 @@ def _print_table(items, day: date, office: str) -> None:
 
 def report_monthly(
     month: Annotated[str, typer.Option("--month", help="対象の月（YYYY-MM）")],
-    format_: Annotated[str, typer.Option("--format", help="md（Markdown）| html")] = "md",
+    format_: Annotated[str, typer.Option("--format", help="出力形式: md（Markdown）| html")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
     casebook: CasebookOpt = None, today: TodayOpt = None,
 ) -> None:

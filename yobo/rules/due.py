@@ -147,8 +147,8 @@ def home_visits(case: Case, profile: dict) -> list[Due]:
         window_last = min(first + interval - 1, last)
         covered = any(first <= v <= window_last for v in visit_months)
         by_video = video_ok and previous_had_visit and any(first <= v <= window_last for v in video_months)
-        # the evaluation month's own visit is its own rule; a window made only of it needs nothing more
-        if not covered and not by_video and not (first == window_last == last):
+        # a window reaching the evaluation month is met by that month's own visit (its own rule)
+        if not covered and not by_video and window_last != last:
             out.append(_make(case, "visit-quarter",
                              f"居宅訪問（{month_start(first):%Y年%m月}〜{month_start(window_last):%Y年%m月}に1回）",
                              month_end(window_last), month_start(first), src,
