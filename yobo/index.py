@@ -92,7 +92,10 @@ def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[Du
         updated = True
         if (root / case_dir / "case.yaml").is_file():
             cases[case_dir] = _read_case(root, case_dir, config, profile)
-    if updated or dirty != old_dirty or set(cases) != set(old_cases):
+    # Only a casebook that is its own repository keeps an index: reading one in place
+    # inside another project (the bundled sample) leaves that project's tree alone.
+    own = (root / ".git").exists()
+    if own and (updated or dirty != old_dirty or set(cases) != set(old_cases)):
         _write_index(index_path, {"key": key, "head": head, "trees": trees, "dirty": dirty, "cases": cases})
     items: list[Due] = []
     modes: set[str] = set()

@@ -142,7 +142,7 @@ def report_monthly(
     text = render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,
                            office_kind=OFFICE_KINDS.get(config.office_kind, config.office_kind), today=day.isoformat(),
                            profile=profile["title"], total=len(items),
-                           groups=[{"staff": k, "items": v} for k, v in sorted(groups.items())])
+                           groups=[{"staff": k, "rows": v} for k, v in sorted(groups.items())])
     _write(text, output)
 
 
