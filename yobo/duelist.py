@@ -46,6 +46,8 @@ def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
     horizon = today + timedelta(days=query.within) if query.within is not None else None
     chosen = []
     for item in items:
+        if not item.shown(today):
+            continue
         status = item.status(today)
         if query.statuses and status not in query.statuses:
             continue

@@ -20,8 +20,9 @@ from ..model import Case, Casebook, Config, Plan
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
 #: deadline yobo cannot see being met, e.g. a provider's monthly report) is shown
-#: while its window is open and never reported overdue.
-TASK, INFO = "task", "info"
+#: while its window is open and then drops off; a ``notice`` (e.g. the end of a
+#: retention period) stays once reached, never overdue.
+TASK, INFO, NOTICE = "task", "info", "notice"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Due:
         if today >= self.opens:
             return "due"
         return "upcoming"
+
+    def shown(self, today: date) -> bool:
+        """An info item no longer matters once its day has passed (yobo cannot see it done)."""
+        return not (self.kind == INFO and today > self.due)
 
     def to_json(self, today: date) -> dict:
         return {"case": self.case or None, "name": self.name or None, "code": self.code, "title": self.title,
@@ -291,7 +296,7 @@ def retention(case: Case, profile: dict) -> list[Due]:
     years = profile.get("retention_years", 2)
     end = add_months(case.closed_on, 12 * years)
     return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年）", end, end,
-                  "seed 002 資料1-10（完結日より5年間保存）", kind=INFO)]
+                  "seed 002 資料1-10（完結日より5年間保存）", kind=NOTICE)]
 
 
 #: The per-case rules, in display order.

@@ -1,0 +1,1 @@
+"""Tools for developers: synthetic casebooks and the benchmark of ``monitor due``."""
