@@ -93,3 +93,13 @@ def test_profiles_validate_against_their_schema():
             path = profiles_dir() / f"{name}.yaml"
         text = path.read_text(encoding="utf-8")
         assert check_document("profile", load_fast(text, path.name), path=path.name, text=text) == []
+
+
+def test_every_merged_profile_validates():
+    """Shipped profiles are not validated at run time (speed): this test is their check."""
+    from yobo.profiles import load_profile
+
+    for name in profile_names():
+        merged = load_profile(name)
+        assert check_document("profile", merged, path=name, text="") == [], name
+        assert merged["name"] == name and merged["monthly"] and merged["submissions"]["draft"]["documents"]

@@ -111,16 +111,28 @@ def load_document(root: Path, rel: str, kind: str, build, *, validate: bool):
     return value, problems
 
 
-def load_config(root: Path) -> Config:
-    """yobo.yaml, validated: nothing can be done in a casebook whose configuration is broken."""
+def load_config(root: Path, *, validate: bool = True) -> Config:
+    """yobo.yaml: nothing can be done in a casebook whose configuration is broken.
+
+    Read-only commands pass ``validate=False``: the file is then checked against
+    its schema only when it cannot be read (the schema costs ~50 ms to load,
+    a tenth of what ``monitor due`` may take); ``yobo validate`` and every write
+    check it fully.
+    """
     try:
         data, text = parse_document(root, layout.CONFIG_FILE)
     except FileNotFoundError:
         raise layout.CasebookNotFound(f"{root} に {layout.CONFIG_FILE} がありません") from None
-    problems = check_document("casebook", data, path=layout.CONFIG_FILE, text=text)
-    if problems:
-        raise DocumentError(problems)
-    return build_config(data)
+    if validate:
+        problems = check_document("casebook", data, path=layout.CONFIG_FILE, text=text)
+        if problems:
+            raise DocumentError(problems)
+        return build_config(data)
+    try:
+        return build_config(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise DocumentError(check_document("casebook", data, path=layout.CONFIG_FILE, text=text) or [
+            Problem(Source(layout.CONFIG_FILE, 1), "document-invalid", "内容を読み取れません")]) from None
 
 
 def _build_plan_parts(kind: str, rel: str, data: dict):

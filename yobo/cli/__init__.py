@@ -12,7 +12,6 @@ import re
 import sys
 
 import typer
-from typer import rich_utils
 from typer._click import core as click_core
 from typer._click import exceptions as click_exc
 from typer.core import TyperGroup
@@ -20,18 +19,24 @@ from typer.exceptions import Abort
 
 from ..errors import YoboError
 
-# Help in Japanese: the panel titles of Typer's rich help.
-rich_utils.ARGUMENTS_PANEL_TITLE = "引数"
-rich_utils.OPTIONS_PANEL_TITLE = "オプション"
-rich_utils.COMMANDS_PANEL_TITLE = "コマンド"
-rich_utils.REQUIRED_LONG_STRING = "[必須]"
-rich_utils.ENVVAR_STRING = "[環境変数: {}]"
-rich_utils.DEFAULT_STRING = "[既定: {}]"
+
+def _japanese_help_panels() -> None:
+    """Japanese panel titles for Typer's rich help.  Imported only when help is shown:
+    rich's help machinery costs ~75 ms that ``monitor due`` should not pay."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = "引数"
+    rich_utils.OPTIONS_PANEL_TITLE = "オプション"
+    rich_utils.COMMANDS_PANEL_TITLE = "コマンド"
+    rich_utils.REQUIRED_LONG_STRING = "[必須]"
+    rich_utils.ENVVAR_STRING = "[環境変数: {}]"
+    rich_utils.DEFAULT_STRING = "[既定: {}]"
 
 _original_help_option = click_core.Command.get_help_option
 
 
 def _japanese_help_option(self, ctx):
+    _japanese_help_panels()
     option = _original_help_option(self, ctx)
     if option is not None:
         option.help = "この説明を表示して終了します"
@@ -90,6 +95,7 @@ class YoboGroup(TyperGroup):
             code = super().main(args=args, prog_name=prog_name or "yobo", complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_exc.NoArgsIsHelpError as exc:
+            _japanese_help_panels()
             sys.stdout.write(exc.ctx.get_help() + "\n")
             code = 0
         except click_exc.UsageError as exc:

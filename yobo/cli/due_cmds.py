@@ -59,7 +59,7 @@ def monitor_due(
         raise InputError("--json・--csv・--ics はどれか一つにしてください", field="--csv")
     root = find_casebook(casebook)
     day = resolve_today(today)
-    config = load_config(root)
+    config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     query = Query(staff=staff, case=resolve_case_id(case, case_ids(root)) if case else None, within=within,
                   statuses=_statuses(status))
@@ -127,7 +127,7 @@ def report_monthly(
         raise InputError(f"'{format_}' は使えません（md・html）", field="--format")
     root = find_casebook(casebook)
     day = resolve_today(today)
-    config = load_config(root)
+    config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     last = month_end(month_index(first))
     items = [d for d in select(due_with_index(root, config, profile, today=day), Query(within=None), today=day)
