@@ -33,11 +33,20 @@ def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list
     return items
 
 
-def due_with_index(root: Path, config: Config, profile: dict, *, today: date) -> list[Due]:
-    from .index import load_obligations
+def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None) -> list[Due]:
+    """Every deadline via the index; rows beyond ``within`` days (or info items whose day
+    has passed) are dropped before they are turned into values — 10,000 cases hold
+    ~150,000 obligations, most of them months away."""
+    from .index import load_obligations, unpack
+    from .rules.due import INFO
 
-    items, active_modes = load_obligations(root, config, profile)
-    items = list(items)
+    rows, active_modes = load_obligations(root, config, profile)
+    now = today.toordinal()
+    horizon = now + within if within is not None else None
+    # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
+    kept = [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
+                                                                           and r[3] > horizon)]
+    items = unpack(kept)
     items.extend(monthly_deadlines(active_modes, profile, today=today))
     return items
 

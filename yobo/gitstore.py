@@ -137,13 +137,71 @@ def case_trees(root: Path, cases_dir: str = "cases") -> dict[str, str]:
     return trees
 
 
-def changed_paths(root: Path, pathspec: str = "cases") -> list[str] | None:
-    """Paths under ``pathspec`` that differ from HEAD: modified, staged, deleted, untracked
-    and ignored files alike (so no edit of any kind is missed).  None outside git."""
-    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching",
-                "--no-renames", "--", pathspec, check=False)
+class ChangedPaths:
+    """``git status`` started in the background (it takes ~0.5 s on 10,000 cases, so the
+    caller reads its index meanwhile, on the other core); ``result()`` waits for it."""
+
+    def __init__(self, root: Path, *, ignored: bool):
+        self.root = root
+        args = ["git", "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"]
+        if ignored:
+            args.append("--ignored=matching")
+        try:
+            self.proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitError("git が見つかりません。git をインストールしてください") from None
+
+    def result(self) -> list[str] | None:
+        out, _ = self.proc.communicate()
+        if self.proc.returncode != 0:
+            return None
+        prefix = _git(self.root, "rev-parse", "--show-prefix").stdout.strip()
+        return [entry[3:].removeprefix(prefix) for entry in out.decode("utf-8", "surrogateescape").split("\0")
+                if len(entry) > 3 and entry[3:].startswith(prefix)]
+
+
+def changed_paths(root: Path, *, ignored: bool) -> list[str] | None:
+    """Paths (relative to ``root``) that differ from HEAD: modified, staged, deleted and
+    untracked — and ignored ones when ``ignored``.  An untracked folder may be
+    reported as the folder itself.  None outside git.
+
+    No pathspec on purpose: with one, git skips its untracked cache (1.2 s instead
+    of 0.5 s on 10,000 cases); ``--ignored`` costs the same, so it is asked for only
+    when ignore rules reach into the casebook's cases.
+    """
+    args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"]
+    if ignored:
+        args.append("--ignored=matching")
+    proc = _git(root, *args, check=False)
     if proc.returncode != 0:
         return None
     # porcelain paths are relative to the repository's top, not to ``root``
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
-    return [entry[3:].removeprefix(prefix) for entry in proc.stdout.split("\0") if len(entry) > 3]
+    return [entry[3:].removeprefix(prefix) for entry in proc.stdout.split("\0")
+            if len(entry) > 3 and entry[3:].startswith(prefix)]
+
+
+def ignored_under(root: Path, pathspec: str) -> bool:
+    """Whether any existing path under ``pathspec`` is ignored by git (slow: ~1 s at 10,000 cases)."""
+    proc = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--",
+                pathspec, check=False)
+    return bool(proc.stdout.strip("\0"))
+
+
+def ignore_sources(root: Path) -> tuple:
+    """A fingerprint of the ignore files outside the work tree (info/exclude, core.excludesFile)."""
+    paths = []
+    git_dir = _git(root, "rev-parse", "--git-path", "info/exclude", check=False).stdout.strip()
+    if git_dir:
+        paths.append(root / git_dir)
+    excludes = config_get(root, "core.excludesFile")
+    paths.append(Path(os.path.expanduser(excludes)) if excludes else
+                 Path(os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config"))) / "git" / "ignore")
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            out.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(path), None, None))
+    return tuple(out)

@@ -46,7 +46,8 @@ def _pack(items: list[Due]) -> tuple:
                   d.kind, d.excused, d.name) for d in items)
 
 
-def _unpack(rows: tuple) -> list[Due]:
+def unpack(rows) -> list[Due]:
+    """Packed rows (ordinals instead of dates) back to Due values."""
     fromordinal = date.fromordinal
     return [Due(c, code, title, fromordinal(due), fromordinal(opens), staff, party, source, kind, excused, name)
             for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
@@ -68,17 +69,50 @@ def _case_dir_of(path: str) -> str | None:
     return "/".join(parts[:3]) if len(parts) >= 4 and parts[0] == CASES_DIR else None
 
 
-def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[Due], set[str]]:
-    """Every case's unmet deadlines and the modes with a running plan, via the index."""
+def _expand(root: Path, path: str) -> set[str]:
+    """Case folders inside a changed path that git reported as a whole folder."""
+    parts = path.rstrip("/").split("/")
+    if len(parts) >= 3:
+        return {"/".join(parts[:3])}
+    base = root / path
+    if not base.is_dir():
+        return set()
+    return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
+
+
+def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
+    """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
+    running plan, via the index."""
     key = _key(config, profile)
     head = gitstore.head(root) if (root / CASES_DIR).is_dir() else None
-    changed = gitstore.changed_paths(root, CASES_DIR) if head else None
-    if head is None or changed is None:
+    if head is None:
         return _read_all(root, config, profile)
     index_path = root / CACHE_DIR / INDEX_FILE
+    sources = gitstore.ignore_sources(root)
+    # git status runs while the index is read (two cores); if the index turns out to
+    # disagree about ignored files, status is asked again below.
+    guess = _peek_ignored(index_path)
+    pending = gitstore.ChangedPaths(root, ignored=bool(guess))
     old = _read_index(index_path, key)
+    if old and old["ignore_sources"] == sources:
+        ignored = old["ignored"]
+    else:
+        ignored = gitstore.ignored_under(root, CASES_DIR)
+    changed = pending.result()
+    if changed is not None and ignored and not guess:
+        changed = gitstore.changed_paths(root, ignored=True)
+    if changed is None:
+        return _read_all(root, config, profile)
+    if not ignored and any(p.rsplit("/", 1)[-1] == ".gitignore" for p in changed):
+        # an ignore rule changed: files under cases/ may now be ignored, so ask again
+        ignored = gitstore.ignored_under(root, CASES_DIR)
+        if ignored:
+            changed = gitstore.changed_paths(root, ignored=True) or []
+    dirty: set[str] = set()
+    for path in changed:
+        if path == CASES_DIR or path.startswith(CASES_DIR + "/"):
+            dirty |= _expand(root, path)
     trees = old["trees"] if old and old["head"] == head else gitstore.case_trees(root, CASES_DIR)
-    dirty = {d for d in map(_case_dir_of, changed) if d}
     old_cases = old["cases"] if old else {}
     old_trees = old["trees"] if old else {}
     old_dirty = old["dirty"] if old else set()
@@ -89,32 +123,47 @@ def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[Du
         if fresh:
             cases[case_dir] = old_cases[case_dir]
             continue
-        updated = True
         if (root / case_dir / "case.yaml").is_file():
             cases[case_dir] = _read_case(root, case_dir, config, profile)
+        # a dirty case is read again every time; the index is rewritten only if that changed anything
+        updated = updated or cases.get(case_dir) != old_cases.get(case_dir)
     # Only a casebook that is its own repository keeps an index: reading one in place
     # inside another project (the bundled sample) leaves that project's tree alone.
     own = (root / ".git").exists()
-    if own and (updated or dirty != old_dirty or set(cases) != set(old_cases)):
-        _write_index(index_path, {"key": key, "head": head, "trees": trees, "dirty": dirty, "cases": cases})
-    items: list[Due] = []
+    if own and (updated or dirty != old_dirty or set(cases) != set(old_cases) or not old
+                or old["ignore_sources"] != sources or old["ignored"] != ignored):
+        _write_index(index_path, {"key": key, "head": head, "trees": trees, "dirty": dirty, "cases": cases,
+                                  "ignored": ignored, "ignore_sources": sources})
+        marker = index_path.with_suffix(".ignored")
+        if ignored:
+            marker.touch()
+        elif marker.exists():
+            marker.unlink()
+    rows: list[tuple] = []
     modes: set[str] = set()
-    for rows, mode in cases.values():
-        if rows:
-            items.extend(_unpack(rows))
+    for case_rows, mode in cases.values():
+        rows.extend(case_rows)
         if mode:
             modes.add(mode)
-    return items, modes
+    return rows, modes
 
 
-def _read_all(root: Path, config: Config, profile: dict) -> tuple[list[Due], set[str]]:
-    items, modes = [], set()
+def _read_all(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
+    rows, modes = [], set()
     for _, case_dir in iter_case_dirs(root):
-        rows, mode = _read_case(root, case_dir, config, profile)
-        items.extend(_unpack(rows))
+        case_rows, mode = _read_case(root, case_dir, config, profile)
+        rows.extend(case_rows)
         if mode:
             modes.add(mode)
-    return items, modes
+    return rows, modes
+
+
+def _peek_ignored(path: Path) -> bool:
+    """Whether the last index saw ignored files under cases/ (a guess made before it is read)."""
+    try:
+        return path.with_suffix(".ignored").exists()
+    except OSError:
+        return False
 
 
 def _read_index(path: Path, key: str) -> dict | None:

@@ -11,11 +11,11 @@ import os
 import re
 import sys
 
+import click.core as click_core
+import click.exceptions as click_exc
 import typer
-from typer._click import core as click_core
-from typer._click import exceptions as click_exc
+from click.exceptions import Abort
 from typer.core import TyperGroup
-from typer.exceptions import Abort
 
 from ..errors import YoboError
 
@@ -36,15 +36,23 @@ _original_help_option = click_core.Command.get_help_option
 
 
 def _japanese_help_option(self, ctx):
-    _japanese_help_panels()
     option = _original_help_option(self, ctx)
     if option is not None:
         option.help = "この説明を表示して終了します"
     return option
 
 
-# typer is pinned below 0.30 (pyproject.toml), so this internal hook stays put.
+_original_get_help = click_core.Command.get_help
+
+
+def _japanese_get_help(self, ctx):
+    _japanese_help_panels()
+    return _original_get_help(self, ctx)
+
+
+# click is pinned (pyproject.toml), so these hooks into its help stay put.
 click_core.Command.get_help_option = _japanese_help_option
+click_core.Command.get_help = _japanese_get_help
 
 
 def _usage_message(exc: click_exc.UsageError) -> str:

