@@ -130,9 +130,13 @@ def git(root: Path, *args: str) -> str:
 
 
 def snapshot(root: Path) -> dict:
-    """Every file under ``root`` (outside .git) with its bytes, plus HEAD and the index state."""
+    """Every file under ``root`` (outside .git) with its bytes, plus HEAD and the index state.
+
+    The derived due index (``.yobo/``, git-ignored, rebuilt from the files) is left out:
+    a refused step may still have read the casebook and refreshed it, which loses nothing.
+    """
     files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-             if p.is_file() and ".git" not in p.relative_to(root).parts}
+             if p.is_file() and not {".git", ".yobo"} & set(p.relative_to(root).parts)}
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout
     status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
     return {"files": files, "head": head, "status": status}

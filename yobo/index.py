@@ -22,6 +22,7 @@ import pickle
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__, gitstore
 from .casebook import CACHE_DIR, CASES_DIR, iter_case_dirs
@@ -30,7 +31,7 @@ from .model import Config
 from .rules.due import Due, case_obligations, running_modes
 
 INDEX_FILE = "due-index.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 def _key(config: Config, profile: dict) -> str:
@@ -53,15 +54,39 @@ def unpack(rows) -> list[Due]:
             for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
 
 
-def _read_case(root: Path, case_dir: str, config: Config, profile: dict) -> tuple[tuple, str | None]:
+class CaseSummary(NamedTuple):
+    """What ``yobo case list`` shows of a case and ``case new`` checks (certification
+    periods kept whole: which one is current depends on the day asked)."""
+
+    id: str
+    status: str
+    name: str
+    kana: str
+    route: str
+    mode: str
+    manager: str
+    hokatsu: str | None
+    dir: str
+    certs: tuple  # (level, start ordinal, end ordinal or None, status)
+    insured_no: str
+
+
+def _summary(case) -> CaseSummary:
+    certs = tuple((c.level, c.start.toordinal(), c.end.toordinal() if c.end else None, c.status)
+                  for c in case.certifications)
+    return CaseSummary(case.id, case.status, case.person.name, case.person.kana, case.route, case.mode, case.manager,
+                       case.hokatsu, case.dir, certs, case.person.insured_no)
+
+
+def _read_case(root: Path, case_dir: str, config: Config, profile: dict) -> tuple[tuple, str | None, tuple | None]:
     case_id = case_dir.rsplit("/", 1)[-1]
-    case, _problems, _ = load_case(root, case_id, case_dir)
+    case, problems, _ = load_case(root, case_id, case_dir)
     if case is None:  # unreadable: yobo validate reports it; it has no deadlines we can trust
-        return (), None
+        return (), None, None
     from .model import Casebook
 
     modes = running_modes(Casebook("", config, (case,)))
-    return _pack(case_obligations(case, profile, config)), next(iter(modes), None)
+    return _pack(case_obligations(case, profile, config)), next(iter(modes), None), _summary(case)
 
 
 def _case_dir_of(path: str) -> str | None:
@@ -80,9 +105,9 @@ def _expand(root: Path, path: str) -> set[str]:
     return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
 
 
-def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
-    """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
-    running plan, via the index."""
+def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
+    """``{case folder: (deadline rows, running mode, summary)}`` for every case, read
+    from the index where the case has not changed and from its files where it has."""
     key = _key(config, profile)
     head = gitstore.head(root) if (root / CASES_DIR).is_dir() else None
     if head is None:
@@ -139,23 +164,31 @@ def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[tu
             marker.touch()
         elif marker.exists():
             marker.unlink()
+    return cases
+
+
+def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
+    """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
+    running plan, via the index."""
     rows: list[tuple] = []
     modes: set[str] = set()
-    for case_rows, mode in cases.values():
+    for case_rows, mode, _ in refresh(root, config, profile).values():
         rows.extend(case_rows)
         if mode:
             modes.add(mode)
     return rows, modes
 
 
-def _read_all(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
-    rows, modes = [], set()
-    for _, case_dir in iter_case_dirs(root):
-        case_rows, mode = _read_case(root, case_dir, config, profile)
-        rows.extend(case_rows)
-        if mode:
-            modes.add(mode)
-    return rows, modes
+def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[tuple], int]:
+    """One summary per readable case (see ``_summary``) in id order, and how many case
+    folders could not be read, via the index."""
+    entries = refresh(root, config, profile).values()
+    summaries = sorted((s for _, _, s in entries if s), key=lambda s: s[0])
+    return summaries, sum(1 for _, _, s in entries if s is None)
+
+
+def _read_all(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
+    return {case_dir: _read_case(root, case_dir, config, profile) for _, case_dir in iter_case_dirs(root)}
 
 
 def _peek_ignored(path: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from ..casebook import case_dir, resolve_case_id
 from ..errors import InputError
-from ..loader import case_ids, load_case, load_casebook, load_config
+from ..loader import case_ids, load_case, load_config
 from ..model import Case
 from ..values import normalize_kana, parse_date, parse_digits, require_text
 from ..custody import PARTIES, custody_state
@@ -100,8 +101,11 @@ def case_new(
     # Who acts is settled after the input is read, so a missing option is reported first.
     author = resolve_actor(root, config, as_)
     req = NewCase(**fields, manager=(values.get("manager") or "").strip() or author.name)
-    book = load_casebook(root, config=config)
-    active = {c.person.insured_no: c.id for c in book.cases if c.status == "active"}
+    from ..index import load_summaries
+    from ..profiles import load_profile
+
+    summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
+    active = {s.insured_no: s.id for s in summaries if s.status == "active"}
     change = plan_new_case(req, config=config, today=day, existing_ids=set(case_ids(root)),
                            existing_insured=active, rng=random.SystemRandom())
     commit = apply_change(root, change, author)
@@ -130,9 +134,15 @@ def _case_json(c: Case, today) -> dict:
     }
 
 
-def _warn_problems(book) -> None:
-    if book.problems:
-        typer.echo(f"注意: 読めない文書が {len(book.problems)} 件あります（yobo validate で確認してください）", err=True)
+def _summary_json(summary, today) -> dict:
+    case_id, status, name, kana, route, mode, manager, hokatsu, folder, certs = summary[:10]
+    day = today.toordinal()
+    current = [c for c in certs if c[1] <= day and (c[2] is None or day <= c[2])]
+    cert = max(current or certs, key=lambda c: c[1]) if certs else None
+    return {"id": case_id, "status": status, "name": name, "kana": kana, "level": cert[0] if cert else None,
+            "route": route, "mode": mode, "manager": manager, "hokatsu": hokatsu,
+            "cert_from": date.fromordinal(cert[1]).isoformat() if cert else None,
+            "cert_to": date.fromordinal(cert[2]).isoformat() if cert and cert[2] else None, "path": folder}
 
 
 def case_list(
@@ -142,16 +152,22 @@ def case_list(
     today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """List cases (active ones unless --all)."""
+    """List cases (active ones unless --all), through the derived index."""
+    from ..index import load_summaries
+    from ..profiles import load_profile
+
     root = find_casebook(casebook)
     day = resolve_today(today)
-    book = load_casebook(root)
-    cases = [c for c in book.cases if (all_ or c.status == "active") and (staff is None or c.manager == staff)]
-    _warn_problems(book)
+    config = load_config(root, validate=False)
+    summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
+    rows = [_summary_json(s, day) for s in summaries]
+    rows = [r for r in rows if (all_ or r["status"] == "active") and (staff is None or r["manager"] == staff)]
+    if unreadable:
+        typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
     if json_:
-        print_json([_case_json(c, day) for c in cases])
+        print_json(rows)
         return
-    if not cases:
+    if not rows:
         typer.echo("ケースはありません")
         return
     from rich.table import Table
@@ -159,12 +175,11 @@ def case_list(
     table = Table(box=None, pad_edge=False)
     for title in ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態"):
         table.add_column(title)
-    for c in cases:
-        row = _case_json(c, day)
-        table.add_row(c.id, c.person.name, label(LEVELS, row["level"]), label(ROUTES_SHORT, c.route), label(MODES, c.mode),
-                      c.manager, row["cert_to"] or "—", label(CASE_STATUSES, c.status))
+    for r in rows:
+        table.add_row(r["id"], r["name"], label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
+                      label(MODES, r["mode"]), r["manager"], r["cert_to"] or "—", label(CASE_STATUSES, r["status"]))
     console().print(table)
-    typer.echo(f"{len(cases)} 件")
+    typer.echo(f"{len(rows)} 件")
 
 
 def case_show(
