@@ -143,12 +143,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["--help", "-h"]},
 )
 
-from . import casebook_cmds, case_cmds, dev_cmds, due_cmds, lifecycle_cmds  # noqa: E402  (commands register on ``app``)
+from . import casebook_cmds, case_cmds, dev_cmds, due_cmds, lifecycle_cmds, render_cmds  # noqa: E402  (commands register on ``app``)
 
 casebook_cmds.register(app)
 case_cmds.register(app)
 lifecycle_cmds.register(app, case_cmds.case_app)
 due_cmds.register(app, lifecycle_cmds.monitor_app)
+render_cmds.register(app)
 dev_cmds.register(app)
 
 

@@ -1,0 +1,3 @@
+"""plans forms (filled in below)."""
+
+FORMS: list = []

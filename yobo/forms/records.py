@@ -1,0 +1,3 @@
+"""records forms (filled in below)."""
+
+FORMS: list = []

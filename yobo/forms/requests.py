@@ -1,0 +1,3 @@
+"""requests forms (filled in below)."""
+
+FORMS: list = []
