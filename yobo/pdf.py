@@ -55,8 +55,7 @@ def html_to_pdf(html: str, out: Path, *, browser: str, timeout: float = 120.0) -
         command = [browser, *BROWSER_FLAGS, f"--user-data-dir={work}/profile", "--no-pdf-header-footer",
                    f"--print-to-pdf={printed}", page.as_uri()]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                    env={**os.environ, "LANG": os.environ.get("LANG", "C.UTF-8")})
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise YoboError(f"Chromium が {int(timeout)} 秒以内に PDF を作りませんでした", field="--format") from None
         if result.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:
