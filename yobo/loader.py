@@ -19,7 +19,8 @@ from typing import Any
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
 from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, Evaluation, Meeting,
-                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest)
+                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest,
+                    plan_digest)
 from .schemas import check_document
 from .yamlio import load_fast, locate_line
 
@@ -265,7 +266,7 @@ def _build_plan(rel: str, data: dict) -> tuple[str, dict]:
 def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
     rel, data = value
     plan = Plan(id=plan_id, dir=rel.rsplit("/", 1)[0], data=data, start=_date(data["period"]["start"]),
-                end=_date(data["period"]["end"]), created_on=_date(data["created_on"]), digest=content_digest(data))
+                end=_date(data["period"]["end"]), created_on=_date(data["created_on"]), digest=plan_digest(data))
     reviews, meetings = [], []
     for kind, inner, part in found:
         if kind == "review" and part.target == "plan":

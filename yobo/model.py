@@ -285,3 +285,68 @@ def content_digest(data: dict) -> str:
 
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def plan_digest(data: dict) -> str:
+    """The digest of a plan as agreed: its 軽微な変更 (``amendments``) reverted.
+
+    A 軽微な変更 needs no new 原案確認, meeting or consent (seed 002 III), so the
+    amended plan must still match the digest its consent recorded; any other edit
+    after the consent still breaks the match.  Each amendment is undone newest
+    first by putting its ``old`` text back at its ``field`` path.
+    """
+    amendments = data.get("amendments")
+    if not amendments:
+        return content_digest({k: v for k, v in data.items() if k != "amendments"})
+    import copy
+
+    original = copy.deepcopy({k: v for k, v in data.items() if k != "amendments"})
+    for amendment in reversed(amendments):
+        try:
+            set_path(original, amendment["field"], amendment["old"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            # an amendment naming no field of the plan: the plan no longer matches
+            return content_digest(data)
+    return content_digest(original)
+
+
+def split_field_path(path: str) -> list:
+    """``goals[0].services[1].provider`` → ``["goals", 0, "services", 1, "provider"]``."""
+    import re
+
+    steps: list = []
+    for part in path.split("."):
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)", part)
+        if not match:
+            raise ValueError(path)
+        steps.append(match.group(1))
+        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return steps
+
+
+def get_path(data, path: str):
+    """The value at a field path; KeyError/IndexError/TypeError when there is none."""
+    value = data
+    for step in split_field_path(path):
+        if isinstance(step, int) and not isinstance(value, list) or isinstance(step, str) and not isinstance(value, dict):
+            raise TypeError(path)
+        value = value[step]
+    return value
+
+
+def set_path(data, path: str, new) -> None:
+    steps = split_field_path(path)
+    parent = get_path(data, _join(steps[:-1])) if len(steps) > 1 else data
+    last = steps[-1]
+    if isinstance(last, int) and not isinstance(parent, list) or isinstance(last, str) and not isinstance(parent, dict):
+        raise TypeError(path)
+    if isinstance(last, str) and last not in parent:
+        raise KeyError(path)
+    parent[last] = new
+
+
+def _join(steps: list) -> str:
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (("." if out else "") + step)
+    return out

@@ -8,16 +8,11 @@ seed 002 III-2(2)) — have one name in both, so a form's two templates read ali
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import lru_cache
 
 from . import wareki
 from .resources import data_dir
-
-#: Field-path syntax of an amendment: ``goals[0].services[1].provider``.
-_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
-
 
 def _as_date(value) -> date | None:
     if value is None or value == "":
@@ -121,14 +116,3 @@ def render_template(name: str, **context) -> str:
     """Render ``templates/<name>`` (HTML templates are autoescaped)."""
     return environment(name.endswith(".html.j2")).get_template(name).render(**context)
 
-
-def split_path(path: str) -> list[str | int]:
-    """``goals[0].services[1].provider`` → ``["goals", 0, "services", 1, "provider"]``."""
-    steps: list[str | int] = []
-    for part in path.split("."):
-        match = _PATH_PART.fullmatch(part)
-        if not match:
-            raise ValueError(path)
-        steps.append(match.group(1))
-        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
-    return steps

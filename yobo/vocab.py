@@ -40,6 +40,7 @@ STEPS = {
     "basic-info": "利用者基本情報",
     "plan-draft": "計画原案の作成",
     "plan-edit": "計画の修正",
+    "plan-amend": "計画の軽微な変更",
     "submit-draft": "包括へ提出（原案確認）",
     "submit-new-contract": "包括へ提出（新規契約時）",
     "submit-evaluation": "包括へ提出（評価時）",

@@ -148,6 +148,11 @@ def to_round_trip(value: Any) -> Any:
         return m
     if isinstance(value, list):
         return CommentedSeq(to_round_trip(v) for v in value)
+    if isinstance(value, str) and "\n" in value:
+        # several lines stay several lines in the file (a ``|`` block), readable by hand
+        from ruamel.yaml.scalarstring import LiteralScalarString
+
+        return LiteralScalarString(value)
     return value
 
 

@@ -277,6 +277,28 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
     _done(session, change, f"計画 {target.id} を修正しました{note}")
 
 
+def plan_amend(case: CaseArg,
+               kind: Annotated[str, typer.Option("--kind", help="変更の種類: weekday（曜日）、frequency（回数）、address（住所）、"
+                                                 "provider-name（事業所名称）、period-extension（目標期間の延長）、"
+                                                 "equivalent-equipment（福祉用具の同等品）、provider-change（事業所変更）、"
+                                                 "content-only（サービス内容のみ）、staff-change（担当者）")],
+               field: Annotated[str, typer.Option("--field", help="変更する項目（例: goals[0].services[0].provider、period.end）")],
+               new: Annotated[str, typer.Option("--new", help="変更後の記載")],
+               reason: Annotated[str, typer.Option("--reason", help="変更の理由（経過記録に残ります）")],
+               consent_date: Annotated[str | None, typer.Option("--consent-date", help="利用者の同意を得た日（YYYY-MM-DD）")] = None,
+               consent_method: Annotated[str, typer.Option("--consent-method", help="同意を得た方法（訪問・電話など）")] = "",
+               plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
+               as_: AsOpt = None) -> None:
+    """Record a 軽微な変更 of an agreed plan: the old text kept struck through, a 経過記録 entry."""
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    target = steps.current_plan(ctx, plan)
+    change = steps.amend_plan(ctx, target, plan_text=read_text(session.root, target.path), day=_date(day), kind=kind,
+                              field=field, new=new, reason=reason,
+                              consent_date=_date(consent_date, "--consent-date"), consent_method=consent_method)
+    _done(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）")
+
+
 def plan_agree(case: CaseArg, signer: Annotated[str, typer.Option("--signer", help="署名した人の氏名")],
                day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
     """Record the user's consent to the plan (同意)."""
@@ -465,6 +487,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     info_app.command("show", help="最新の利用者基本情報を表示します。")(info_show)
     plan_app.command("draft", help="介護予防サービス・支援計画書の原案を作ります（ケースの情報から下書き）。最後の行に計画番号を表示します。")(plan_draft)
     plan_app.command("edit", help="同意前の計画を修正します（--file の全文、または $EDITOR）。")(plan_edit)
+    plan_app.command("amend", help="同意後の計画に軽微な変更を記録します（変更前は見え消しで残し、経過記録に書きます）。")(plan_amend)
     plan_app.command("agree", help="利用者の同意（署名）を記録します。委託では包括の確認が済んでいることが必要です。")(plan_agree)
     plan_app.command("start", help="サービスの開始日を記録します。")(plan_start)
     plan_app.command("show", help="計画の内容と進み具合を表示します。")(plan_show)

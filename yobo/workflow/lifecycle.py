@@ -14,7 +14,7 @@ from datetime import date
 
 from ..casebook import case_dir
 from ..errors import InputError
-from ..model import Case, Config, Plan, Staff, content_digest
+from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
 from ..calendar import add_months
 from ..vocab import OFFICE_KINDS
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
@@ -317,9 +317,109 @@ def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
     for key in ("id", "first_created_on"):
         if data.get(key) != plan.data.get(key):
             raise InputError(f"{key} は変えられません（{plan.data.get(key)}）", field="--file")
-    if content_digest(data) == plan.digest:
+    if plan_digest(data) == plan.digest:
         raise InputError("計画の内容が変わっていません", field="--file")
     return Change("plan-edit", ctx.case.id, {plan.path: text})
+
+
+#: The nine kinds of 軽微な変更 (seed 002 III-1).
+AMENDMENT_KINDS = {
+    "weekday": "曜日変更",
+    "frequency": "回数変更",
+    "address": "住所変更",
+    "provider-name": "事業所名称変更",
+    "period-extension": "目標期間の延長",
+    "equivalent-equipment": "福祉用具の同等品への変更",
+    "provider-change": "事業所変更",
+    "content-only": "サービス内容のみの変更",
+    "staff-change": "担当者変更",
+}
+
+
+def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, kind: str, field: str, new: str,
+               reason: str, consent_date: date | None, consent_method: str) -> Change:
+    """A 軽微な変更 of an agreed plan (seed 002 III): no new plan, no new 原案確認,
+    meeting or consent.  The plan's text at ``field`` becomes ``new`` and the old text
+    is kept in ``amendments`` so the form prints it struck through (見え消し, III-2(2));
+    the reason, date, content, consent date and how consent was taken go into the
+    経過記録 (III-2(1)).  The plan's digest ignores recorded amendments
+    (:func:`yobo.model.plan_digest`), so the consent still matches.
+    """
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "軽微な変更")
+    if kind not in AMENDMENT_KINDS:
+        raise InputError(f"'{kind}' は軽微な変更の種類ではありません（{'、'.join(AMENDMENT_KINDS)}）", field="--kind")
+    if plan.consent is None:
+        raise OrderError(f"計画 {plan.id} はまだ同意を得ていません。同意前の変更は yobo plan edit で行ってください")
+    if plan.evaluation is not None:
+        raise OrderError(f"計画 {plan.id} は {plan.evaluation.date} に評価済みです。変更は新しい計画で行ってください")
+    day = step_date(ctx, day)
+    if day < plan.consent.date:
+        raise InputError(f"変更日 {day} が同意日 {plan.consent.date} より前です", field="--date")
+    if consent_date is not None and consent_date > ctx.today:
+        raise InputError(f"同意日 {consent_date} が今日より後です", field="--consent-date")
+    if not reason.strip():
+        raise InputError("変更の理由を入力してください", field="--reason")
+    try:
+        split_field_path(field)
+    except ValueError:
+        raise InputError(f"'{field}' は項目の指定として読めません（例: goals[0].services[0].provider）",
+                         field="--field") from None
+    if field.split(".")[0].split("[")[0] in ("id", "amendments", "first_created_on", "created_on", "route"):
+        raise InputError(f"{field} は軽微な変更の対象ではありません", field="--field")
+    try:
+        old = get_path(plan.data, field)
+    except (KeyError, IndexError, TypeError):
+        raise InputError(f"計画 {plan.id} に項目 {field} はありません", field="--field") from None
+    if not isinstance(old, str):
+        raise InputError(f"{field} は文字の項目ではありません（一つの記載だけを変更できます）", field="--field")
+    new = new.strip()
+    if not new:
+        raise InputError("変更後の記載を入力してください", field="--new")
+    if new == old:
+        raise InputError(f"{field} はすでに「{old}」です", field="--new")
+    if kind == "period-extension":
+        _check_extension(ctx, plan, field, old, new)
+
+    document = load_round_trip(plan_text, plan.path)
+    set_path(document, field, new)
+    amendment = {"date": day.isoformat(), "kind": kind, "field": field, "old": old, "new": new,
+                 "reason": reason.strip()}
+    if consent_date is not None:
+        amendment["consent_date"] = consent_date.isoformat()
+    if consent_method.strip():
+        amendment["consent_method"] = consent_method.strip()
+    if "amendments" not in document:
+        document["amendments"] = to_round_trip([])
+    document["amendments"].append(to_round_trip(amendment))
+    files = {plan.path: dump_round_trip(document)}
+
+    consent_text = (f"同意: {consent_date.isoformat()}" if consent_date else "同意: 未") + (
+        f"（{consent_method.strip()}）" if consent_method.strip() else "")
+    note_text = (f"計画 {plan.id} の軽微な変更（{AMENDMENT_KINDS[kind]}）\n"
+                 f"変更箇所: {field}\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
+    note = add_note(ctx, day=day, text=note_text, kind="minor-change")
+    files.update(note.files)
+    return Change("plan-amend", ctx.case.id, files)
+
+
+def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -> None:
+    """目標期間の延長 lengthens a period: a later date, inside the certification."""
+    from ..values import parse_date
+
+    if not (field == "period.end" or field.endswith(".to")):
+        raise InputError("目標期間の延長は期間の終わり（period.end または goals[…].services[…].to）を変えます",
+                         field="--field")
+    try:
+        before = date.fromisoformat(old)
+    except ValueError:
+        raise InputError(f"{field} の「{old}」は日付ではありません", field="--field") from None
+    after = parse_date("--new", new)
+    if after <= before:
+        raise InputError(f"延長後の日付 {after} が元の {before} より後ではありません", field="--new")
+    cert = ctx.case.certification_on(plan.start)
+    if cert is not None and cert.end is not None and after > cert.end:
+        raise InputError(f"延長後の日付 {after} が認定有効期間の終了日 {cert.end} を越えます", field="--new")
 
 
 # -- submissions, 包括の確認 ---------------------------------------------------------------------
