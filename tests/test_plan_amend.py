@@ -13,7 +13,9 @@ from yobo.yamlio import load_fast
 
 CASE = "5MZ2RT"  # 小林 正男: plan P2 agreed 2026-03, running
 PLAN = "cases/5M/5MZ2RT/plans/P2/plan.yaml"
-FIELD = "goals[0].services[0].provider"
+FIELD = "goals[0].services[0].insured_service"
+OLD = "運動器機能向上のプログラム"
+NEW = "運動器機能向上と口腔機能向上のプログラム"
 
 
 @pytest.fixture
@@ -24,10 +26,10 @@ def sample(tmp_path, cli) -> Path:
     return root
 
 
-def amend(cli, root, *extra, field=FIELD, new="ひだまりリハビリセンター（見本）", kind="provider-name"):
+def amend(cli, root, *extra, field=FIELD, new=NEW, kind="content-only"):
     return cli("plan", "amend", CASE, "-C", str(root), "--kind", kind, "--field", field, "--new", new,
-               "--reason", "運営法人の名称変更", "--consent-date", "2026-11-20", "--consent-method", "電話",
-               "--date", "2026-11-20", *extra, env={"YOBO_STAFF": "田中美咲"})
+               "--reason", "事業所のプログラム追加", "--consent-date", "2026-11-21", "--consent-method", "電話",
+               "--date", "2026-11-21", *extra, env={"YOBO_STAFF": "田中美咲"})
 
 
 def test_amend_keeps_old_text_writes_the_note_and_one_commit(sample, cli):
@@ -37,18 +39,17 @@ def test_amend_keeps_old_text_writes_the_note_and_one_commit(sample, cli):
     assert int(git(sample, "rev-list", "--count", "HEAD")) == int(before) + 1
     assert git(sample, "log", "-1", "--format=%s%n%an").splitlines() == ["plan-amend: 5MZ2RT", "田中美咲"]
     changed = git(sample, "show", "--name-only", "--format=", "HEAD").split()
-    assert changed == ["cases/5M/5MZ2RT/notes/2026-11-20-kyotaku-1.yaml", PLAN]
+    assert changed == ["cases/5M/5MZ2RT/notes/2026-11-21-kyotaku-1.yaml", PLAN]
 
     data = load_fast((sample / PLAN).read_text(encoding="utf-8"), PLAN)
-    assert data["goals"][0]["services"][0]["provider"] == "ひだまりリハビリセンター（見本）"
-    assert data["amendments"] == [{
-        "date": "2026-11-20", "kind": "provider-name", "field": FIELD, "old": "ひだまりデイケア（見本）",
-        "new": "ひだまりリハビリセンター（見本）", "reason": "運営法人の名称変更", "consent_date": "2026-11-20",
-        "consent_method": "電話"}]
+    assert data["goals"][0]["services"][0]["insured_service"] == NEW
+    assert data["amendments"][-1] == {
+        "date": "2026-11-21", "kind": "content-only", "field": FIELD, "old": OLD, "new": NEW,
+        "reason": "事業所のプログラム追加", "consent_date": "2026-11-21", "consent_method": "電話"}
     note = load_fast((sample / changed[0]).read_text(encoding="utf-8"), changed[0])
     assert note["kind"] == "minor-change"
-    for part in ("事業所名称変更", "変更前: ひだまりデイケア（見本）", "変更後: ひだまりリハビリセンター（見本）",
-                 "理由: 運営法人の名称変更", "同意: 2026-11-20（電話）"):
+    for part in ("サービス内容のみの変更", f"変更前: {OLD}", f"変更後: {NEW}",
+                 "理由: 事業所のプログラム追加", "同意: 2026-11-21（電話）"):
         assert part in note["text"]
 
     # the consent recorded before the change still matches: nothing for validate to flag
@@ -58,7 +59,7 @@ def test_amend_keeps_old_text_writes_the_note_and_one_commit(sample, cli):
 
 def test_digest_ignores_recorded_amendments_but_not_other_edits():
     plan = {"goals": [{"goal": "歩く", "services": [{"provider": "B"}]}],
-            "amendments": [{"field": FIELD, "old": "A", "new": "B"}]}
+            "amendments": [{"field": "goals[0].services[0].provider", "old": "A", "new": "B"}]}
     agreed = {"goals": [{"goal": "歩く", "services": [{"provider": "A"}]}]}
     assert plan_digest(plan) == content_digest(agreed)
     plan["goals"][0]["goal"] = "走る"  # an edit that is not a recorded amendment
@@ -68,10 +69,10 @@ def test_digest_ignores_recorded_amendments_but_not_other_edits():
 
 def test_two_amendments_of_one_field_revert_in_order(sample, cli):
     assert amend(cli, sample).code == 0
-    second = amend(cli, sample, new="さくらリハビリセンター（見本）", kind="provider-change")
+    second = amend(cli, sample, new="口腔機能向上のプログラム")
     assert second.code == 0, second.stderr
     data = load_fast((sample / PLAN).read_text(encoding="utf-8"), PLAN)
-    assert [a["old"] for a in data["amendments"]] == ["ひだまりデイケア（見本）", "ひだまりリハビリセンター（見本）"]
+    assert [a["old"] for a in data["amendments"] if a["field"] == FIELD] == [OLD, NEW]
     assert cli("validate", "-C", str(sample)).code == 0
 
 
@@ -91,7 +92,7 @@ def test_period_extension_must_extend_inside_the_certification(sample, cli):
     (dict(field="goals[0]"), ["--field", "文字の項目ではありません"]),
     (dict(field="goals..x"), ["--field", "読めません"]),
     (dict(field="id"), ["--field", "対象ではありません"]),
-    (dict(new="ひだまりデイケア（見本）"), ["--new", "すでに"]),
+    (dict(new=OLD), ["--new", "すでに"]),
     (dict(kind="rename"), ["--kind"]),
 ])
 def test_bad_amendments_are_refused_and_nothing_is_written(sample, cli, args, needles):
