@@ -95,6 +95,17 @@ NOTE_KINDS = {"general": "一般", "meeting": "担当者会議", "minor-change":
 
 PLAN_KINDS = {"first": "初回", "referral": "紹介", "continuing": "継続"}
 
+#: Occasions of a submission to the 包括 (seed 002 資料5 and the 原案確認 of 資料1-3).
+SUBMISSION_OCCASIONS = {
+    "draft": "原案確認",
+    "new-contract": "新規契約時",
+    "evaluation": "評価時",
+    "renewal": "認定更新時",
+    "plan-change": "計画変更時",
+    "level-change": "区分変更時",
+    "termination": "終了時",
+}
+
 #: Accepted spellings beyond the code and the label.
 _ALIASES = {
     "要支援１": "shien1",

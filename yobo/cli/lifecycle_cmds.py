@@ -380,7 +380,7 @@ def meeting_record(
     attendee: Annotated[list[str] | None, typer.Option("--attendee", help="出席者「氏名:所属」（くり返し指定）")] = None,
     place: Annotated[str, typer.Option("--place", help="開催場所")] = "",
     hokatsu_attended: Annotated[bool, typer.Option("--hokatsu-attended", help="包括の職員が出席した")] = False,
-    file: Annotated[Path | None, typer.Option("--file", help="要点（topics・discussion・conclusion・remaining）の YAML")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="要点（topics・discussion・conclusion・remaining、開催時間 start_time・end_time）の YAML")] = None,
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
 ) -> None:
     """Record a サービス担当者会議 (要点 from --file)."""

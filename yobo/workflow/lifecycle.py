@@ -9,6 +9,7 @@ never conflicts (shared/architecture.md §1).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +17,7 @@ from ..casebook import case_dir
 from ..errors import InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
 from ..calendar import add_months
-from ..vocab import OFFICE_KINDS
+from ..vocab import OFFICE_KINDS, SUBMISSION_OCCASIONS
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
 from .apply import Change
 from .documents import render_new
@@ -424,16 +425,8 @@ def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -
 
 # -- submissions, 包括の確認 ---------------------------------------------------------------------
 
-#: Occasions of ``submit hokatsu`` and what must have happened first.
-OCCASIONS = {
-    "draft": "原案確認",
-    "new-contract": "新規契約時",
-    "evaluation": "評価時",
-    "renewal": "認定更新時",
-    "plan-change": "計画変更時",
-    "level-change": "区分変更時",
-    "termination": "終了時",
-}
+#: Occasions of ``submit hokatsu`` (labels in vocab, shared with the 送付状 form).
+OCCASIONS = SUBMISSION_OCCASIONS
 
 
 def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
@@ -584,6 +577,11 @@ def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: 
 # -- meeting, consent, start ----------------------------------------------------------------------
 
 
+#: What the 要点 file of ``meeting record`` may hold (Toshima E表; the times are optional).
+MEETING_POINTS = ("start_time", "end_time", "topics", "discussion", "conclusion", "remaining")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
 def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], place: str,
                    hokatsu_attended: bool, points: dict) -> Change:
     """サービス担当者会議の要点 (seed 000 step 7; Toshima E表)."""
@@ -597,12 +595,18 @@ def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], pla
     day = step_date(ctx, day)
     if day < plan.created_on:
         raise InputError(f"会議の日 {day} が計画作成日 {plan.created_on} より前です", field="--date")
-    unknown = sorted(set(points) - {"topics", "discussion", "conclusion", "remaining"})
+    unknown = sorted(set(points) - set(MEETING_POINTS))
     if unknown:
-        raise InputError(f"要点に知らない項目 {'、'.join(unknown)} があります（topics・discussion・conclusion・remaining）",
+        raise InputError(f"要点に知らない項目 {'、'.join(unknown)} があります（{'・'.join(MEETING_POINTS)}）",
                          field="--file")
-    data = _clean({"date": day.isoformat(), "place": place, "attendees": attendees,
-                   "hokatsu_attended": hokatsu_attended or None, **points, "recorded_by": ctx.actor.name,
+    for key in ("start_time", "end_time"):
+        if key in points and not _TIME.fullmatch(points[key]):
+            raise InputError(f"{key} '{points[key]}' は時刻ではありません（例: 14:00）", field="--file")
+    if points.get("start_time") and points.get("end_time") and points["end_time"] < points["start_time"]:
+        raise InputError(f"終了時刻 {points['end_time']} が開始時刻 {points['start_time']} より前です", field="--file")
+    data = _clean({"date": day.isoformat(), "start_time": points.get("start_time"), "end_time": points.get("end_time"),
+                   "place": place, "attendees": attendees, "hokatsu_attended": hokatsu_attended or None,
+                   **{k: points[k] for k in MEETING_POINTS[2:] if k in points}, "recorded_by": ctx.actor.name,
                    "plan_digest": plan.digest})
     rel = _unique(existing_paths(ctx.case), f"{plan.dir}/meetings", day.isoformat())
     return Change("meeting", ctx.case.id, _new_doc(rel, "meeting", data))
