@@ -53,6 +53,28 @@ def _title_at(kind: str, path: list) -> str:
     return title or ""
 
 
+def field_label(kind: str, path: list) -> str:
+    """A field path said in Japanese with the schema's titles, list items numbered from 1:
+    ``["goals", 0, "services", 0, "provider"]`` → 「目標1・支援計画1・事業所（利用先）」."""
+    node = load_schema(kind)
+    parts: list[str] = []
+    for part in path:
+        node = _deref(node, kind)
+        if isinstance(part, int):
+            node = node.get("items", {})
+            if parts:
+                item_title = _deref(node, kind).get("title") if node else None
+                parts[-1] = f"{item_title or parts[-1]}{part + 1}"
+            continue
+        node = node.get("properties", {}).get(part)
+        if node is None:
+            parts.append(str(part))
+            node = {}
+            continue
+        parts.append(node.get("title") or _deref(node, kind).get("title") or str(part))
+    return "・".join(parts)
+
+
 def _deref(node: dict, kind: str) -> dict:
     """``node`` with its ``$ref`` resolved: into defs.schema.json, or ``#/$defs/…`` of ``kind``'s own schema."""
     ref = node.get("$ref")

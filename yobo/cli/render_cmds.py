@@ -23,6 +23,8 @@ FormatOpt = Annotated[str | None, typer.Option(
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="出力先のファイル（--all のときはフォルダ）。省略時は標準出力（pdf は指定が必要）")]
 AllOpt = Annotated[bool, typer.Option("--all", help="ケースのすべての文書を -o のフォルダへ出力します")]
+OccasionOpt = Annotated[str | None, typer.Option(
+    "--occasion", help="送付状の提出の機会（draft、new-contract、evaluation など）。同じ日に二つの提出があるときに選びます")]
 PaperOpt = Annotated[str | None, typer.Option("--paper", help="横長の様式（計画書・週間計画表）の用紙: a4 または a3")]
 ExpectedOpt = Annotated[str | None, typer.Option(
     "--expected", help="暫定ケアプラン特例取扱い申出書の認定結果の見込み: shien（要支援）または kaigo（要介護）")]
@@ -35,7 +37,7 @@ BrowserOpt = Annotated[str | None, typer.Option(
 
 def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数文字でも可）", show_default=False)],
            form: FormArg = None, plan: PlanOpt = None, date: DateOpt = None, format_: FormatOpt = None,
-           output: OutputOpt = None, all_: AllOpt = False, paper: PaperOpt = None, expected: ExpectedOpt = None,
+           output: OutputOpt = None, all_: AllOpt = False, occasion: OccasionOpt = None, paper: PaperOpt = None, expected: ExpectedOpt = None,
            change: ChangeOpt = False, item: ItemOpt = None, disease: DiseaseOpt = None, browser: BrowserOpt = None,
            casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Render one form of a case, or every form with --all."""
@@ -50,7 +52,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
     if expected is not None and expected not in ("shien", "kaigo"):
         raise InputError(f"'{expected}' は見込みではありません（shien または kaigo）", field="--expected")
     options = {"plan": plan, "date": parse_date("--date", date) if date else None,
-               "paper": paper.lower() if paper else None, "expected": expected, "change": change,
+               "occasion": occasion, "paper": paper.lower() if paper else None, "expected": expected, "change": change,
                "item": item, "disease": disease}
     if all_ and form is not None:
         raise InputError("--all と様式は同時に指定できません", field="FORM")

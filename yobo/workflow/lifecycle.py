@@ -19,6 +19,7 @@ from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, 
 from ..calendar import add_months
 from ..vocab import OFFICE_KINDS, SUBMISSION_OCCASIONS
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
+from ..schemas import field_label
 from .apply import Change
 from .documents import render_new
 
@@ -398,7 +399,7 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     consent_text = (f"同意: {consent_date.isoformat()}" if consent_date else "同意: 未") + (
         f"（{consent_method.strip()}）" if consent_method.strip() else "")
     note_text = (f"計画 {plan.id} の軽微な変更（{AMENDMENT_KINDS[kind]}）\n"
-                 f"変更箇所: {field}\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
+                 f"変更箇所: {field_label('plan', split_field_path(field))}（{field}）\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
     note = add_note(ctx, day=day, text=note_text, kind="minor-change")
     files.update(note.files)
     return Change("plan-amend", ctx.case.id, files)
