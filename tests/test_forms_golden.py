@@ -28,7 +28,17 @@ SAMPLE = data_dir("sample-casebook")
 UPDATE = bool(os.environ.get("YOBO_UPDATE_GOLDEN"))
 
 #: (case, form, options, file-name suffix) rendered in addition to each form's own instances.
-EXTRA: list[tuple[str, str, dict, str]] = []
+EXTRA: list[tuple[str, str, dict, str]] = [
+    # 福祉用具の聴き取り: blank for the pen, and filled from --item/--disease/--date
+    ("C2VW9F", "equipment", {}, "blank"),
+    ("3QK7WA", "equipment", {"item": "特殊寝台及び特殊寝台付属品", "disease": "パーキンソン病（令和7年4月）",
+                             "date": date(2026, 11, 20)}, "filled"),
+    # 届出書: every case renders the 新規 form as an instance; 変更 with a 届出日 here
+    ("3QK7WA", "request", {"change": True, "date": date(2026, 11, 20)}, "change"),
+    ("5MZ2RT", "request", {"change": True}, "change"),
+    # 暫定ケアプラン申出書 with the expected result 要介護
+    ("C2VW9F", "provisional", {"expected": "kaigo", "date": date(2026, 11, 20)}, "kaigo"),
+]
 
 
 def _cases():

@@ -112,13 +112,13 @@ def test_the_index_matches_the_files_after_every_kind_of_change(cli, sample, tmp
     assert ("A7PE3K", "visit-evaluation-month", "2026-11-30") not in listed(cli, sample)
     assert listed(cli, sample) == reference(sample)
     # a hand edit, not committed: certification end moved
-    cert = sample / "cases/C2/C2VW9F/certifications/2025-01-01.yaml"
-    cert.write_text(cert.read_text(encoding="utf-8").replace("to: 2026-12-31", "to: 2026-12-30"), encoding="utf-8")
-    assert ("C2VW9F", "certification-end", "2026-12-30") in listed(cli, sample)
+    cert = sample / "cases/3Q/3QK7WA/certifications/2026-11-01.yaml"
+    cert.write_text(cert.read_text(encoding="utf-8").replace("to: 2027-04-30", "to: 2027-04-29"), encoding="utf-8")
+    assert ("3QK7WA", "certification-end", "2027-04-29") in listed(cli, sample)
     assert listed(cli, sample) == reference(sample)
     # the edit is undone by git checkout
     git(sample, "checkout", "--", str(cert))
-    assert ("C2VW9F", "certification-end", "2026-12-31") in listed(cli, sample)
+    assert ("3QK7WA", "certification-end", "2027-04-30") in listed(cli, sample)
     # an untracked file that git ignores still counts
     (sample / ".gitignore").write_text(".yobo/\nmonitoring/2026-11.yaml\n", encoding="utf-8")
     month = sample / "cases/5M/5MZ2RT/monitoring/2026-11.yaml"
