@@ -38,7 +38,16 @@ PRINTABLE_MM = {"A4": 190, "A4 landscape": 277, "A3 landscape": 400}
 #: (case, form, options, expected pages): the documents a care manager prints most, with
 #: the page counts looked at and agreed (a change here is a layout change to look at).
 PRINTED = [
+    ("C2VW9F", "plan", {"plan": "P1"}, 1),
+    ("3QK7WA", "plan", {}, 1),
+    # P2 carries a 軽微な変更: its record table and the 包括・同意 boxes go to page 2
+    ("5MZ2RT", "plan", {"plan": "P2"}, 2),
+    ("5MZ2RT", "plan", {"plan": "P2", "paper": "a3"}, 2),
+    ("5MZ2RT", "evaluation", {"plan": "P1"}, 1),
+    ("K9RB5D", "evaluation", {}, 1),
     ("5MZ2RT", "checklist", {}, 1),
+    ("C2VW9F", "weekly", {}, 1),
+    ("3QK7WA", "basic-info", {}, 2),
 ]
 
 
@@ -53,7 +62,7 @@ def pdf_pages(pdf: bytes) -> list[tuple[int, int]]:
     return boxes[-len(pages):] if len(boxes) > len(pages) else boxes
 
 
-@pytest.mark.parametrize("case_id,form,options,pages", PRINTED, ids=[f"{c}-{f}" for c, f, _, _ in PRINTED])
+@pytest.mark.parametrize("case_id,form,options,pages", PRINTED, ids=[f"{c}-{f}-{'-'.join(o.values())}" for c, f, o, _ in PRINTED])
 def test_printed_pdf_has_the_expected_pages_and_paper(yobo_bin, tmp_path, case_id, form, options, pages):
     out = tmp_path / f"{form}.pdf"
     args = ["render", case_id, form, "-C", str(SAMPLE), "-o", str(out)]

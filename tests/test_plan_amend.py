@@ -48,7 +48,7 @@ def test_amend_keeps_old_text_writes_the_note_and_one_commit(sample, cli):
         "reason": "事業所のプログラム追加", "consent_date": "2026-11-21", "consent_method": "電話"}
     note = load_fast((sample / changed[0]).read_text(encoding="utf-8"), changed[0])
     assert note["kind"] == "minor-change"
-    for part in ("サービス内容のみの変更", f"変更前: {OLD}", f"変更後: {NEW}",
+    for part in ("サービス内容のみ変更", f"変更前: {OLD}", f"変更後: {NEW}",
                  "理由: 事業所のプログラム追加", "同意: 2026-11-21（電話）"):
         assert part in note["text"]
 

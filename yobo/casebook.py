@@ -102,6 +102,7 @@ CASE_DOCUMENTS = [
     (re.compile(r"^plans/P[0-9]+/consent\.yaml$"), "consent", "kyotaku"),
     (re.compile(r"^plans/P[0-9]+/start\.yaml$"), "service-start", "kyotaku"),
     (re.compile(r"^plans/P[0-9]+/evaluation\.yaml$"), "evaluation", "kyotaku"),
+    (re.compile(r"^plans/P[0-9]+/weekly\.yaml$"), "weekly", "kyotaku"),
     (re.compile(r"^monitoring/[0-9]{4}-[0-9]{2}\.yaml$"), "monitoring", "kyotaku"),
     (re.compile(r"^notes/[^/]+-kyotaku-[0-9]+\.yaml$"), "note", "kyotaku"),
     (re.compile(r"^notes/[^/]+-hokatsu-[0-9]+\.yaml$"), "note", "hokatsu"),

@@ -148,6 +148,11 @@ def _build_plan_parts(kind: str, rel: str, data: dict):
         return _date(data["date"])
     if kind == "evaluation":
         return Evaluation(rel, _date(data["date"]), data.get("decision"), data.get("next_route"), data)
+    if kind == "weekly":
+        _date(data["date"])
+        if not isinstance(data["entries"], list):
+            raise TypeError(rel)
+        return Doc(rel, data)
     raise ValueError(kind)
 
 
@@ -281,6 +286,8 @@ def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
             plan = replace(plan, service_start=part)
         elif kind == "evaluation":
             plan = replace(plan, evaluation=part)
+        elif kind == "weekly":
+            plan = replace(plan, weekly=part)
     return replace(plan, reviews=tuple(sorted(reviews, key=lambda r: (r.date, r.path))),
                    meetings=tuple(sorted(meetings, key=lambda m: (m.date, m.path))))
 

@@ -140,6 +140,8 @@ class Plan:
     service_start: date | None = None
     evaluation: Evaluation | None = None
     evaluation_review: Review | None = None
+    #: 週間計画表 (Toshima D表), kept beside the plan: not part of its digest
+    weekly: Doc | None = None
 
     @property
     def path(self) -> str:

@@ -41,6 +41,7 @@ STEPS = {
     "plan-draft": "計画原案の作成",
     "plan-edit": "計画の修正",
     "plan-amend": "計画の軽微な変更",
+    "plan-weekly": "週間計画表",
     "submit-draft": "包括へ提出（原案確認）",
     "submit-new-contract": "包括へ提出（新規契約時）",
     "submit-evaluation": "包括へ提出（評価時）",
@@ -65,6 +66,7 @@ DOCUMENTS = {
     "basic-info": "利用者基本情報",
     "checklist": "基本チェックリスト",
     "plan": "介護予防サービス・支援計画書",
+    "weekly": "週間計画表",
     "meeting-record": "サービス担当者会議の要点",
     "progress-notes": "介護予防支援経過記録",
     "evaluation": "介護予防支援・サービス評価表",
@@ -105,6 +107,21 @@ SUBMISSION_OCCASIONS = {
     "level-change": "区分変更時",
     "termination": "終了時",
 }
+#: The four assessment domains of the plan form (seed 002 §3 ⑯), in the form's order.
+ASSESSMENT_DOMAINS = {"motor": "運動・移動について", "daily_life": "日常生活（家庭生活）について",
+                      "social": "社会参加、対人関係・コミュニケーションについて", "health": "健康管理について"}
+
+#: The nine kinds of 軽微な変更 (seed 002 III).
+MINOR_CHANGE_KINDS = {"weekday": "曜日変更", "frequency": "回数変更", "address": "住所変更",
+                      "provider-name": "事業所名称変更", "period-extension": "目標期間の延長",
+                      "equivalent-equipment": "福祉用具の同等品", "provider-change": "事業所変更",
+                      "content-only": "サービス内容のみ変更", "staff-change": "担当者変更"}
+
+#: Days of the week of the 週間計画表 (Toshima D表), Monday first as on the form.
+WEEKDAYS = {"mon": "月", "tue": "火", "wed": "水", "thu": "木", "fri": "金", "sat": "土", "sun": "日"}
+
+#: Who provides an entry of the 週間計画表: a service of the plan, or the user's own and informal support.
+WEEKLY_KINDS = {"service": "介護保険サービス・地域支援事業", "self": "本人", "family": "家族", "informal": "インフォーマル"}
 
 #: Accepted spellings beyond the code and the label.
 _ALIASES = {

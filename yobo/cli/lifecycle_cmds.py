@@ -32,7 +32,7 @@ FileOpt = Annotated[Path | None, typer.Option("--file", help="内容を書いた
 
 checklist_app = typer.Typer(help="基本チェックリストの記録と表示。", no_args_is_help=True)
 info_app = typer.Typer(help="利用者基本情報の作成・修正・表示。", no_args_is_help=True)
-plan_app = typer.Typer(help="介護予防サービス・支援計画書（原案・修正・同意・開始・表示）。", no_args_is_help=True)
+plan_app = typer.Typer(help="介護予防サービス・支援計画書（原案・修正・同意・開始・週間計画表・表示）。", no_args_is_help=True)
 submit_app = typer.Typer(help="地域包括支援センターへの書類の提出。", no_args_is_help=True)
 review_app = typer.Typer(help="包括による原案・評価表の確認（包括の職員が行います）。", no_args_is_help=True)
 meeting_app = typer.Typer(help="サービス担当者会議の記録。", no_args_is_help=True)
@@ -315,6 +315,22 @@ def plan_start(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None,
     _done(session, change, "サービス開始を記録しました")
 
 
+def plan_weekly(case: CaseArg,
+                file: Annotated[Path, typer.Option("--file", help="週間計画表の YAML（entries・daily_activities・other_services）")],
+                plan: PlanOpt = None,
+                day: Annotated[str | None, typer.Option("--date", help="週間計画表の作成日（YYYY-MM-DD）。省略時はファイルの date、なければ今日")] = None,
+                casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+    """Write a plan's 週間計画表 (plans/<id>/weekly.yaml) from a file."""
+    _, text = _yaml_file(file)
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    target = steps.current_plan(ctx, plan)
+    existed = target.weekly is not None
+    change = steps.set_weekly(ctx, plan_id=target.id, day=_date(day), text=text, source=str(file))
+    verb = "更新しました" if existed else "保存しました"
+    _done(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}")
+
+
 def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Show a plan and where it stands in the cycle."""
     session = Session(casebook, case, None, None)
@@ -490,6 +506,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     plan_app.command("amend", help="同意後の計画に軽微な変更を記録します（変更前は見え消しで残し、経過記録に書きます）。")(plan_amend)
     plan_app.command("agree", help="利用者の同意（署名）を記録します。委託では包括の確認が済んでいることが必要です。")(plan_agree)
     plan_app.command("start", help="サービスの開始日を記録します。")(plan_start)
+    plan_app.command("weekly", help="計画の週間計画表（D表）をファイルから保存します（曜日・時間帯・主な日常生活上の活動・週単位以外のサービス）。")(plan_weekly)
     plan_app.command("show", help="計画の内容と進み具合を表示します。")(plan_show)
     submit_app.command("hokatsu", help="包括へ書類を提出した記録（送付状）を作ります。書類はプロファイルの提出書類一覧から。")(submit_hokatsu)
     review_app.command("plan", help="包括が原案を確認します（確認者・確認日・意見）。")(review_plan)

@@ -32,6 +32,7 @@ CONSISTENCY_RULES = [
     lifecycle_rules.check_plan_order,
     lifecycle_rules.check_monitoring_files,
     lifecycle_rules.check_note_party,
+    lifecycle_rules.check_weekly_times,
 ]
 
 

@@ -107,3 +107,53 @@ def check_note_party(casebook: Casebook, *, today: date) -> list[Problem]:
         for case in casebook.cases for n in case.notes
         if f"-{n.party}-" not in n.path.rsplit("/", 1)[-1]
     ]
+
+
+def _minutes(value) -> int | None:
+    """Minutes since midnight of a well-formed ``HH:MM`` (``24:00`` is 1440), else None
+    (a malformed time is the schema's to report)."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return None
+    hours, minutes = value[:2], value[3:]
+    if not (hours.isdigit() and minutes.isdigit()):
+        return None
+    total = int(hours) * 60 + int(minutes)
+    return total if int(minutes) < 60 and total <= 24 * 60 else None
+
+
+def weekly_problems(path: str, data: dict) -> list[Problem]:
+    """Code ``weekly-time`` (and ``weekly-days``): in a 週間計画表 each entry ends after it
+    starts (an entry runs within one day; ``24:00`` is midnight) and names a weekday once.
+
+    Source: Toshima D表 (seed 003, 003_f73aac61ef8be17b.txt: 週間計画表) — the national
+    週間サービス計画表 grid runs 0:00–24:00 within each day.
+    """
+    problems = []
+    entries = data.get("entries") if isinstance(data, dict) else None
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        start, end = _minutes(entry.get("start")), _minutes(entry.get("end"))
+        if start is not None and end is not None and end <= start:
+            problems.append(Problem(Source(path, 0), "weekly-time",
+                                    f"終了時刻（entries.{i}.end）: {entry['end']} が開始時刻 {entry['start']} より後に"
+                                    "なっていません（日をまたぐ予定は 24:00 までと翌日の 00:00 からに分けてください）",
+                                    field=("entries", i, "end")))
+        days = entry.get("days")
+        if isinstance(days, list):
+            twice = sorted({d for d in days if isinstance(d, str) and days.count(d) > 1})
+            if twice:
+                problems.append(Problem(Source(path, 0), "weekly-days",
+                                        f"曜日（entries.{i}.days）: {'、'.join(twice)} が2回書かれています",
+                                        field=("entries", i, "days")))
+    return problems
+
+
+def check_weekly_times(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``weekly-time`` (and ``weekly-days``): every 週間計画表 of the casebook passes :func:`weekly_problems`
+    (a hand-edited file is checked as ``yobo plan weekly`` checks its input).
+
+    Source: Toshima D表 (seed 003); see :func:`weekly_problems`.
+    """
+    return [problem for case in casebook.cases for plan in case.plans if plan.weekly is not None
+            for problem in weekly_problems(plan.weekly.path, plan.weekly.data)]

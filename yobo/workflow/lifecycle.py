@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..casebook import case_dir
-from ..errors import InputError
+from ..errors import DocumentError, InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
 from ..calendar import add_months
-from ..vocab import OFFICE_KINDS, SUBMISSION_OCCASIONS
-from ..yamlio import dump_round_trip, load_fast, load_round_trip, to_round_trip
-from ..schemas import field_label
+from ..rules.lifecycle import weekly_problems
+from ..schemas import check_document, field_label
+from ..vocab import MINOR_CHANGE_KINDS, OFFICE_KINDS, SUBMISSION_OCCASIONS
+from ..yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, new_document, to_round_trip
 from .apply import Change
-from .documents import render_new
+from .documents import TITLES, render_new, schema_ref
 
 #: The longest plan period: 12 months, reviewed yearly even when the certification
 #: runs longer (seed 000 step 9 「ケアプランの最長は１年」, seed 001).
@@ -106,6 +107,8 @@ def existing_paths(case: Case) -> set[str]:
     paths |= {c.path for c in case.custody} | {m.path for m in case.monitoring} | set(case.unreadable)
     for plan in case.plans:
         paths |= {plan.path} | {r.path for r in plan.reviews} | {m.path for m in plan.meetings}
+        if plan.weekly is not None:
+            paths.add(plan.weekly.path)
     return paths
 
 
@@ -325,17 +328,7 @@ def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
 
 
 #: The nine kinds of 軽微な変更 (seed 002 III-1).
-AMENDMENT_KINDS = {
-    "weekday": "曜日変更",
-    "frequency": "回数変更",
-    "address": "住所変更",
-    "provider-name": "事業所名称変更",
-    "period-extension": "目標期間の延長",
-    "equivalent-equipment": "福祉用具の同等品への変更",
-    "provider-change": "事業所変更",
-    "content-only": "サービス内容のみの変更",
-    "staff-change": "担当者変更",
-}
+AMENDMENT_KINDS = MINOR_CHANGE_KINDS
 
 
 def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, kind: str, field: str, new: str,
@@ -422,6 +415,52 @@ def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -
     cert = ctx.case.certification_on(plan.start)
     if cert is not None and cert.end is not None and after > cert.end:
         raise InputError(f"延長後の日付 {after} が認定有効期間の終了日 {cert.end} を越えます", field="--new")
+
+
+#: What a 週間計画表 file given to ``yobo plan weekly`` may hold (the rest yobo fills in).
+WEEKLY_CONTENT = ("entries", "daily_activities", "other_services")
+
+
+def set_weekly(ctx: Context, *, plan_id: str | None, day: date | None, text: str, source: str) -> Change:
+    """週間計画表 (Toshima D表, seed 003) of a plan: ``plans/<id>/weekly.yaml``, written
+    whole from ``source`` (a new version replaces the old; git keeps the history).
+
+    The input is checked before anything is written, at its own file and line: the
+    schema (times ``HH:MM``, weekdays, kinds) and that each entry ends after it starts
+    (rules ``weekly-time``/``weekly-days``).  The file lives beside the plan, outside
+    plan.yaml, so writing it never changes the plan's digest.
+    """
+    require_active(ctx)
+    require_party(ctx, "kyotaku", "週間計画表の作成")
+    plan = current_plan(ctx, plan_id)
+    data = load_fast(text, source)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{source} は「項目: 値」の形で書いてください", field="--file")
+    if data.get("plan") not in (None, plan.id):
+        raise InputError(f"{source} の plan（{data['plan']}）が計画 {plan.id} と違います", field="--file")
+    merged = dict(data)
+    merged["plan"] = plan.id
+    merged.setdefault("recorded_by", ctx.actor.name)
+    if day is not None:
+        merged["date"] = day.isoformat()
+    merged.setdefault("date", ctx.today.isoformat())
+    problems = check_document("weekly", merged, path=source, text=text)
+    if not problems:
+        problems = [p.located(locate_line(text, p.field)) for p in weekly_problems(source, merged)]
+    if problems:
+        raise DocumentError(sorted(problems))
+    written = step_date(ctx, date.fromisoformat(merged["date"]), "--date" if day is not None else f"{source} の date")
+    doc = load_round_trip(text, source)
+    out = to_round_trip({"plan": plan.id, "date": written.isoformat(), "recorded_by": merged["recorded_by"]})
+    for key in WEEKLY_CONTENT:
+        if key in doc:
+            out[key] = doc[key]
+    rel = f"{plan.dir}/weekly.yaml"
+    body = new_document({}, schema_ref=schema_ref(rel, "weekly"), title=TITLES["weekly"])
+    body.update(out)
+    return Change("plan-weekly", ctx.case.id, {rel: dump_round_trip(body)})
 
 
 # -- submissions, 包括の確認 ---------------------------------------------------------------------
