@@ -53,6 +53,7 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
 
 def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
     horizon = today + timedelta(days=query.within) if query.within is not None else None
+    order = {"overdue": 0, "excused": 1, "due": 2, "upcoming": 3}
     chosen = []
     for item in items:
         if not item.shown(today):
@@ -66,9 +67,10 @@ def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
             continue
         if horizon is not None and status == "upcoming" and item.due > horizon:
             continue
-        chosen.append(item)
-    order = {"overdue": 0, "excused": 1, "due": 2, "upcoming": 3}
-    return sorted(chosen, key=lambda d: (order[d.status(today)], d.due, d.staff, d.case, d.code))
+        # the status is worked out once here, not again in the sort key (30,000 items)
+        chosen.append(((order[status], item.due, item.staff, item.case, item.code), item))
+    chosen.sort(key=lambda pair: pair[0])
+    return [item for _, item in chosen]
 
 
 def group_of(item: Due, today: date) -> str:

@@ -12,8 +12,8 @@ Sources are cited per rule; the numbers come from the profile (shared/domain.md 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from ..calendar import add_months, day_in_month, month_end, month_index, month_start, shift_deadline
 from ..model import Case, Casebook, Config, Plan
@@ -25,9 +25,9 @@ from ..model import Case, Casebook, Config, Plan
 TASK, INFO, NOTICE = "task", "info", "notice"
 
 
-@dataclass(frozen=True)
-class Due:
-    """One deadline."""
+class Due(NamedTuple):
+    """One deadline.  A named tuple rather than a frozen dataclass: the warm due list
+    builds ~30,000 of them from the index, four times faster this way."""
 
     case: str  # case id, "" for the office
     code: str  # stable kebab-case rule code
