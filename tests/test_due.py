@@ -211,12 +211,27 @@ def test_certification_renewal_window_and_cutoffs():
     assert suzuka["certification-renewal"].due == D("2027-02-28")
 
 
-def test_no_certification_deadline_for_jigyo_or_after_a_pending_application():
+def test_no_certification_deadline_for_jigyo_and_a_pending_notice_after_an_application():
     jigyo = make_case(certs=(Certification("c", "jigyo", "certified", D("2025-04-01"), None),))
     assert [c for c, _ in dues(jigyo) if c.startswith("certification")] == []
     applied = make_case(certs=(Certification("c", "shien1", "certified", D("2025-04-01"), D("2027-03-31")),
                                Certification("d", "shien1", "pending", D("2027-04-01"), None)))
-    assert [c for c, _ in dues(applied) if c.startswith("certification")] == []
+    # the renewal was filed: no renewal task, a notice that the result may come too late
+    assert [(c, due) for c, due in dues(applied) if c.startswith("certification")] == [
+        ("certification-pending", "2027-03-31")]
+
+
+@pytest.mark.parametrize("applied_on,eligible", [("2027-02-28", True), ("2027-03-01", False)])
+def test_pending_renewal_says_whether_the_special_treatment_is_open_seed_002_ii(applied_on, eligible):
+    # seed 002 II: filed at least 31 days before the end (2027-03-31 − 31 days = 2027-02-28)
+    case = make_case(certs=(Certification("c", "shien1", "certified", D("2025-04-01"), D("2027-03-31")),
+                            Certification("d", "shien1", "pending", D("2027-04-01"), None, applied_on=D(applied_on))))
+    (item,) = [d for d in case_obligations(case, load_profile("suzuka-kameyama"), CONFIG)
+               if d.code == "certification-pending"]
+    assert (item.opens, item.due, item.kind) == (D("2027-01-30"), D("2027-03-31"), "notice")
+    assert ("特例取扱い申出書を出せます" in item.title) is eligible
+    assert ("対象外" in item.title) is not eligible
+    assert item.status(D("2027-04-10")) == "due"  # stays after the end until the result is recorded
 
 
 def test_migration_of_entrusted_cases_within_30_days_mito():

@@ -34,7 +34,7 @@ from .model import Config
 from .rules.due import Due, case_obligations, running_modes
 
 INDEX_FILE = "due-index.pickle"
-FORMAT = 3
+FORMAT = 4  # raised whenever the rules change what they cache
 
 
 def _key(config: Config, profile: dict) -> str:

@@ -255,9 +255,11 @@ def certification(case: Case, profile: dict) -> list[Due]:
     if case.status != "active" or not case.certifications:
         return []
     latest = case.latest_certification
-    if latest.end is None or latest.status == "pending":
-        return []
     settings = profile.get("certification", {})
+    if latest.status == "pending":
+        return _pending_renewal(case, latest, settings)
+    if latest.end is None:
+        return []
     window = latest.end - timedelta(days=settings.get("renewal_window_days", 60))
     cutoff = settings.get("early_filing_days")
     due = latest.end - timedelta(days=cutoff) if cutoff else latest.end
@@ -268,6 +270,33 @@ def certification(case: Case, profile: dict) -> list[Due]:
         _make(case, "certification-end", f"認定の有効期間の満了（{latest.end}）", latest.end, window,
               "national-rules.md §3"),
     ]
+
+
+def _pending_renewal(case: Case, pending, settings: dict) -> list[Due]:
+    """Code ``certification-pending``: a renewal (or 区分変更) has been applied for and the
+    result is not in.  If the current period ends first, the services go on under a
+    暫定ケアプラン; where the profile has an early-filing cut-off (seed 002: 31 days)
+    and the application met it, the 特例取扱い申出書 can be filed (``yobo render CASE
+    provisional``).  Shown from the renewal window and kept after the end (a notice:
+    yobo cannot see the result until it is recorded with ``yobo cert add``).
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) II 暫定ケアプラン（特例取扱い）; national-rules.md §3.
+    """
+    previous = [c for c in case.certifications if c is not pending and c.status == "certified" and c.end is not None
+                and c.start < pending.start]
+    if not previous:
+        return []
+    current = max(previous, key=lambda c: c.start)
+    cutoff = settings.get("early_filing_days")
+    applied = f"{pending.applied_on} 申請、" if pending.applied_on else ""
+    special = ""
+    if cutoff and pending.applied_on is not None:
+        met = pending.applied_on <= current.end - timedelta(days=cutoff)
+        special = ("。特例取扱い申出書を出せます" if met else f"。{cutoff}日前までの申請ではないため特例取扱いの対象外")
+    window = current.end - timedelta(days=settings.get("renewal_window_days", 60))
+    return [_make(case, "certification-pending",
+                  f"認定結果待ち（{applied}有効期間 {current.end} まで）：間に合わなければ暫定ケアプラン{special}",
+                  current.end, window, "seed 002 II 暫定ケアプラン; national-rules.md §3", kind=NOTICE)]
 
 
 def migration(case: Case, profile: dict, config: Config) -> list[Due]:
