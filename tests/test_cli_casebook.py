@@ -197,3 +197,21 @@ def test_hand_edits_committed_with_plain_git_are_read_and_logged(cli, casebook):
     # a later yobo step keeps the hand-written comment
     cli("staff", "add", "新人", "-C", str(casebook))
     assert case_file.read_text(encoding="utf-8").endswith("# 手で追記したメモ\n")
+
+
+def test_init_records_the_office_address_for_the_forms(cli, tmp_path):
+    root = tmp_path / "cb"
+    run = cli("init", str(root), "--office-name", "テスト居宅", "--office-kind", "kyotaku", "--office-postal-code",
+              "５１４-0001", "--office-address", "〇〇市△△町1-2", "--office-phone", "059-000-0000", "--staff", "山田花子")
+    assert run.code == 0, run.stderr
+    text = (root / "yobo.yaml").read_text(encoding="utf-8")
+    assert "postal_code: 514-0001\n" in text and "address: 〇〇市△△町1-2\n" in text and "phone: 059-000-0000\n" in text
+    assert cli("validate", "-C", str(root)).code == 0
+
+
+def test_init_refuses_a_bad_office_phone_and_creates_nothing(cli, tmp_path):
+    root = tmp_path / "cb"
+    run = cli("init", str(root), "--office-name", "テスト居宅", "--office-kind", "kyotaku", "--office-phone", "abc",
+              "--staff", "山田花子")
+    assert_one_line_error(run, "office.phone")
+    assert not root.exists()

@@ -28,6 +28,9 @@ def init(
     office_name: Annotated[str | None, typer.Option("--office-name", help="事業所名")] = None,
     office_kind: Annotated[str | None, typer.Option("--office-kind", help="事業所の種別: kyotaku（居宅介護支援事業所）| hokatsu（地域包括支援センター）")] = None,
     office_no: Annotated[str | None, typer.Option("--office-no", help="事業所番号（10桁）")] = None,
+    office_postal_code: Annotated[str | None, typer.Option("--office-postal-code", help="事業所の郵便番号（例: 514-0000。届出書・申出書に印字）")] = None,
+    office_address: Annotated[str | None, typer.Option("--office-address", help="事業所の所在地（届出書・申出書に印字）")] = None,
+    office_phone: Annotated[str | None, typer.Option("--office-phone", help="事業所の電話番号（届出書・申出書に印字）")] = None,
     profile: Annotated[str, typer.Option("--profile", help=f"自治体プロファイル: {' | '.join(profile_names())}")] = "national",
     staff: Annotated[list[str] | None, typer.Option("--staff", help="登録する職員の氏名（くり返し指定可）")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="見本のケース（架空の利用者）を入れたケースブックを作ります")] = False,
@@ -38,7 +41,8 @@ def init(
     number = parse_digits("--office-no", office_no, 10, "事業所番号") if office_no else None
     req = InitRequest(path=path, office_name=(office_name or "").strip() or None, office_kind=kind,
                       office_number=number, profile=profile, staff=tuple(s.strip() for s in staff or () if s.strip()),
-                      sample=sample)
+                      sample=sample, office_postal_code=_clean_optional(office_postal_code),
+                      office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone))
     registered = req.staff
     if sample:
         from ..workflow.casebook_steps import sample_files
@@ -51,6 +55,13 @@ def init(
     author = resolve_actor(path if path.exists() else Path.cwd(), None, actor, registered)
     commit = init_casebook(req, author)
     typer.echo(f"ケースブックを作成しました: {path}（コミット {commit[:7]}、作成者 {author.name}）")
+
+
+def _clean_optional(value: str | None) -> str | None:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value).strip() if value else ""
+    return text or None
 
 
 def staff_add(

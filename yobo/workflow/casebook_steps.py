@@ -29,6 +29,10 @@ class InitRequest:
     profile: str
     staff: tuple[str, ...]
     sample: bool
+    #: 郵便番号・所在地・電話 of the office, printed on the 届出書 and 申出書 (optional)
+    office_postal_code: str | None = None
+    office_address: str | None = None
+    office_phone: str | None = None
 
 
 def schema_files() -> dict[str, str]:
@@ -63,6 +67,10 @@ def plan_init(req: InitRequest) -> Change:
         office = {"name": req.office_name, "kind": req.office_kind}
         if req.office_number:
             office["number"] = req.office_number
+        for key, value in (("postal_code", req.office_postal_code), ("address", req.office_address),
+                           ("phone", req.office_phone)):
+            if value:
+                office[key] = value
         config = {"format": 1, "office": office, "profile": req.profile,
                   "staff": [{"name": name} for name in dict.fromkeys(req.staff)]}
         files = {CONFIG_FILE: render_new(CONFIG_FILE, "casebook", config)}
