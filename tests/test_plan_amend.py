@@ -52,6 +52,9 @@ def test_amend_keeps_old_text_writes_the_note_and_one_commit(sample, cli):
                  "理由: 事業所のプログラム追加", "同意: 2026-11-21（電話）"):
         assert part in note["text"]
 
+    shown = cli("plan", "show", CASE, "-C", str(sample)).stdout
+    assert f"軽微な変更: 2026-11-21 サービス内容のみ変更（目標1・支援計画1・介護保険サービス又は地域支援事業: {OLD} → {NEW}）" in shown
+
     # the consent recorded before the change still matches: nothing for validate to flag
     check = cli("validate", "-C", str(sample))
     assert check.code == 0, check.stdout + check.stderr

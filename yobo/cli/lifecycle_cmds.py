@@ -345,6 +345,14 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
     typer.echo(f"計画 {target.id}  {target.start}〜{target.end}  {target.path}")
     for label, value in status.items():
         typer.echo(f"  {label}: {value or '—'}")
+    from ..model import split_field_path
+    from ..schemas import field_label
+    from ..vocab import MINOR_CHANGE_KINDS
+
+    for change in target.data.get("amendments") or ():
+        where = field_label("plan", split_field_path(change["field"]))
+        typer.echo(f"  軽微な変更: {change['date']} {MINOR_CHANGE_KINDS.get(change['kind'], change['kind'])}"
+                   f"（{where}: {change['old']} → {change['new']}）")
 
 
 # -- submit, review --------------------------------------------------------------------------------
