@@ -149,3 +149,27 @@ def test_in_place_read_of_the_bundled_sample_works(cli):
     run = cli("monitor", "due", "-C", str(sample), "--today", TODAY, "--json")
     assert run.code == 0 and json.loads(run.stdout)
     assert not (sample / ".yobo").exists()  # nothing written into the project that holds it
+
+
+def test_early_work_from_the_last_index_is_used_only_when_no_case_changed(cli, sample):
+    """The list is worked out from the last index while git status runs; it stands only
+    if every case turned out as the index had it."""
+    from yobo import index
+    from yobo.loader import load_config
+
+    config = load_config(sample)
+    profile = load_profile(config.profile, config.overrides)
+    assert ("C2VW9F", "monitoring-record", "2026-11-30") in listed(cli, sample)  # builds the index
+    cases, early = index._refresh(sample, config, profile, lambda old: ("early", len(old)))
+    assert early == ("early", len(cases))
+
+    # a new monitoring record by hand: the case's deadlines change, the early work is dropped
+    record = sample / "cases" / "C2" / "C2VW9F" / "monitoring" / "2026-11.yaml"
+    record.write_text("month: 2026-11\nrecords:\n  - date: 2026-11-20\n    method: visit\n    plan: P1\n"
+                      "    summary: 訪問。変わりなし。\n    staff: 田中美咲\n", encoding="utf-8")
+    cases, early = index._refresh(sample, config, profile, lambda old: "stale")
+    assert early is index._NOTHING
+    after = listed(cli, sample)
+    assert ("C2VW9F", "monitoring-record", "2026-11-30") not in after
+    assert ("C2VW9F", "monitoring-record", "2026-12-31") in after  # the case is read, not dropped
+    assert after == reference(sample)

@@ -33,22 +33,30 @@ def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list
     return items
 
 
-def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None) -> list[Due]:
+def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None,
+                   finish=None):
     """Every deadline via the index; rows beyond ``within`` days (or info items whose day
     has passed) are dropped before they are turned into values — 10,000 cases hold
-    ~150,000 obligations, most of them months away."""
+    ~100,000 obligations, most of them months away.
+
+    ``finish(items)`` (e.g. the filtering and formatting of the list) is returned
+    instead of the items: it is a pure function of them, so the index may work it out
+    while git status is still running (see ``index.load_obligations``)."""
     from .index import load_obligations, unpack
     from .rules.due import INFO
 
-    rows, active_modes = load_obligations(root, config, profile)
     now = today.toordinal()
     horizon = now + within if within is not None else None
-    # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
-    kept = [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
-                                                                           and r[3] > horizon)]
-    items = unpack(kept)
-    items.extend(monthly_deadlines(active_modes, profile, today=today))
-    return items
+
+    def build(rows: list[tuple], active_modes: set[str]):
+        # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
+        kept = [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
+                                                                               and r[3] > horizon)]
+        items = unpack(kept)
+        items.extend(monthly_deadlines(active_modes, profile, today=today))
+        return finish(items) if finish is not None else items
+
+    return load_obligations(root, config, profile, build)
 
 
 def select(items: list[Due], query: Query, *, today: date) -> list[Due]:

@@ -130,13 +130,23 @@ def _expand(root: Path, path: str) -> set[str]:
     return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
 
 
+_NOTHING = object()
+
+
 def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
     """``{case folder: (deadline rows, running mode, summary)}`` for every case, read
     from the index where the case has not changed and from its files where it has."""
+    return _refresh(root, config, profile, None)[0]
+
+
+def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict[str, tuple], object]:
+    """:func:`refresh`, and ``speculate(cases)`` worked out from the last index while
+    ``git status`` runs in its own process: returned when the cases turned out
+    unchanged (the usual warm run), else ``_NOTHING``."""
     key = _key(config, profile)
     head = gitstore.head(root) if (root / CASES_DIR).is_dir() else None
     if head is None:
-        return _read_all(root, config, profile)
+        return _read_all(root, config, profile), _NOTHING
     index_path = root / CACHE_DIR / INDEX_FILE
     sources = gitstore.ignore_sources(root)
     # git status runs while the index is read (two cores); if the index turns out to
@@ -144,6 +154,10 @@ def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
     guess = _peek_ignored(index_path)
     pending = gitstore.ChangedPaths(root, ignored=bool(guess))
     old = _read_index(index_path, key)
+    early = _NOTHING
+    if speculate is not None and old and old["head"] == head:
+        # the work a warm run ends with, done now on this core while git works on the other
+        early = speculate(old["cases"])
     if old and old["ignore_sources"] == sources:
         ignored = old["ignored"]
     else:
@@ -152,7 +166,7 @@ def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
     if changed is not None and ignored and not guess:
         changed = gitstore.changed_paths(root, ignored=True)
     if changed is None:
-        return _read_all(root, config, profile)
+        return _read_all(root, config, profile), _NOTHING
     if not ignored and any(p.rsplit("/", 1)[-1] == ".gitignore" for p in changed):
         # an ignore rule changed: files under cases/ may now be ignored, so ask again
         ignored = gitstore.ignored_under(root, CASES_DIR)
@@ -189,19 +203,27 @@ def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
             marker.touch()
         elif marker.exists():
             marker.unlink()
-    return cases
+    # every case as the last index had it (re-read dirty ones included): the early work stands
+    unchanged = old is not None and not updated and set(cases) == set(old_cases)
+    return cases, early if unchanged else _NOTHING
 
 
-def load_obligations(root: Path, config: Config, profile: dict) -> tuple[list[tuple], set[str]]:
+def load_obligations(root: Path, config: Config, profile: dict, build=None):
     """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
-    running plan, via the index."""
-    rows: list[tuple] = []
-    modes: set[str] = set()
-    for case_rows, mode, _ in refresh(root, config, profile).values():
-        rows.extend(case_rows)
-        if mode:
-            modes.add(mode)
-    return rows, modes
+    running plan, via the index; with ``build``, ``build(rows, modes)`` instead — begun
+    from the last index while git status runs, and redone only if a case changed."""
+    def collect(cases: dict) -> tuple[list[tuple], set[str]]:
+        rows: list[tuple] = []
+        modes: set[str] = set()
+        for case_rows, mode, _ in cases.values():
+            rows.extend(case_rows)
+            if mode:
+                modes.add(mode)
+        return rows, modes
+
+    finish = build or (lambda rows, modes: (rows, modes))
+    cases, early = _refresh(root, config, profile, lambda old: finish(*collect(old)))
+    return early if early is not _NOTHING else finish(*collect(cases))
 
 
 def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[tuple], int]:
