@@ -26,8 +26,9 @@ from yobo.resources import data_dir
 
 SAMPLE = data_dir("sample-casebook")
 BROWSER = next((shutil.which(n) for n in BROWSER_NAMES if shutil.which(n)), None)
-if BROWSER is None and os.environ.get("YOBO_REQUIRE_BROWSER"):
-    raise RuntimeError("YOBO_REQUIRE_BROWSER is set but no Chromium is installed (apt install chromium)")
+if os.environ.get("YOBO_REQUIRE_BROWSER") and (BROWSER is None or not shutil.which("pdftotext")):
+    raise RuntimeError("YOBO_REQUIRE_BROWSER is set but Chromium or pdftotext is missing "
+                       "(apt install chromium fonts-noto-cjk poppler-utils)")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="Chromium is not installed")
 
 #: Paper in PDF points (1/72 inch) for each CSS page size.
@@ -76,6 +77,32 @@ def test_printed_pdf_has_the_expected_pages_and_paper(yobo_bin, tmp_path, case_i
         page = "A3 landscape"
     assert len(boxes) == pages, f"{form}: {len(boxes)} ページ（期待 {pages}）"
     assert set(boxes) == {PAPER_POINTS[page]}, boxes
+    if PDFTOTEXT:
+        assert words_outside_the_margins(out) == []
+
+
+#: poppler's pdftotext gives every printed word's box: the check that no text ran off
+#: the printed page (``.ci/run`` installs poppler-utils beside Chromium).
+PDFTOTEXT = shutil.which("pdftotext")
+MM = 72 / 25.4
+
+
+def words_outside_the_margins(pdf: Path) -> list[str]:
+    """Words of the PDF whose box leaves the printable width (the 10 mm side margins of
+    base.html.j2, 2 pt of slack) or the page.  Vertically only the page is checked: a
+    word's box includes its font's ascent, which reaches above the 10 mm top margin."""
+    text = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    outside = []
+    for number, page in enumerate(re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', text, re.S), 1):
+        width, height = float(page.group(1)), float(page.group(2))
+        words = re.finditer(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>',
+                            page.group(3))
+        assert page.group(3).count("<word") > 0, f"page {number} has no text"
+        for word in words:
+            x0, y0, x1, y1 = (float(v) for v in word.groups()[:4])
+            if x0 < 10 * MM - 2 or x1 > width - 10 * MM + 2 or y0 < 0 or y1 > height:
+                outside.append(f"p{number} {word.group(5)} ({x0:.0f},{y0:.0f})-({x1:.0f},{y1:.0f})")
+    return outside
 
 
 OVERFLOW_PROBE = """
@@ -138,3 +165,16 @@ def test_the_overflow_probe_sees_an_overflow():
             '</style></head><body><table><tr><td style="width:20mm"><div style="white-space:nowrap">'
             + "あ" * 80 + "</div></td><td>x</td></tr></table></body></html>")
     assert overflow_report(html, 190) != "none"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_the_pdf_margin_check_sees_text_run_off_the_page(tmp_path):
+    """The PDF check above can fail: a line that cannot wrap runs past the right margin."""
+    from yobo.pdf import html_to_pdf
+
+    html = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>@page { size: A4; margin: 10mm; }'
+            'body { margin: 0; font-family: "Noto Sans CJK JP", sans-serif; }</style></head><body>'
+            '<p style="white-space: nowrap">' + "はみ出す文字" * 40 + "</p></body></html>")
+    out = tmp_path / "over.pdf"
+    html_to_pdf(html, out, browser=BROWSER)
+    assert words_outside_the_margins(out) != []
