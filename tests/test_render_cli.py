@@ -108,3 +108,13 @@ def test_pdf_all_in_one_go(cli, tmp_path):
     assert run.code == 0, run.stderr
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) >= 5 and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["5MZ2RT", "evaluation", "--paper", "a3"], "--paper"),
+    (["5MZ2RT", "plan", "--item", "車いす"], "--item"),
+    (["5MZ2RT", "notes", "--date", "2026-01-01"], "--date"),
+    (["5MZ2RT", "checklist", "--change"], "--change"),
+])
+def test_an_option_the_form_does_not_read_is_refused(cli, args, flag):
+    assert_one_line_error(cli("render", *args, "-C", SAMPLE), flag, "使いません")

@@ -59,6 +59,12 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
     if not all_ and form is None:
         raise InputError("様式を指定してください（すべての文書なら --all）", field="FORM")
     chosen = None if all_ else kforms.get_form(form)
+    if chosen is not None:
+        stray = [name for name, value in options.items() if value not in (None, False) and name not in chosen.options]
+        if stray:
+            usable = "、".join(f"--{name}" for name in chosen.options) or "なし"
+            raise InputError(f"{chosen.code}（{chosen.title}）では使いません（使えるオプション: {usable}）",
+                             field=f"--{stray[0]}")
     if all_ and output is None:
         raise InputError("--all には出力先のフォルダ -o が必要です", field="--output")
     if fmt == "pdf" and output is None:

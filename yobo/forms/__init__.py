@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,12 +31,20 @@ class Form:
     code: str  # stable kebab-case, used in file names and on the command line
     title: str  # the form's Japanese name, as printed
     build: Callable[["Source"], dict]
-    #: CSS @page size: "A4" (portrait), "A4 landscape" or "A3 landscape"
+    #: CSS @page size: "A4" (portrait) or "A4 landscape"; a landscape form that reads
+    #: the ``paper`` option prints on "A3 landscape" with ``--paper a3``
     page: str = "A4"
     #: which instances exist for ``--all``: a function of the case returning option dicts
     instances: Callable[[Case], list[dict]] = field(default=lambda case: [{}])
-    #: the options this form reads (for ``--help`` and the refusal of stray flags)
+    #: the options this form reads; ``yobo render`` refuses any other (a flag that
+    #: would silently do nothing is a mistake worth a message)
     options: tuple[str, ...] = ()
+
+    def page_for(self, options: dict) -> str:
+        """The paper this rendering prints on."""
+        if "paper" in self.options and options.get("paper") == "a3" and self.page.endswith("landscape"):
+            return "A3 landscape"
+        return self.page
 
 
 @dataclass
@@ -57,43 +66,46 @@ class Source:
             raise InputError("文書の形式が正しくありません（yobo validate で確認してください）", field=rel)
         return data
 
-    @property
+    @cached_property
     def office(self) -> dict:
-        """The office block of ``yobo.yaml`` (name, kind, number, address, phone…)."""
+        """The office block of ``yobo.yaml`` (name, kind, number, address, phone…), read
+        once per rendering (the settings loaded for the command omit the address lines)."""
         return dict(self.read("yobo.yaml")["office"])
-
-    @property
-    def case_data(self) -> dict:
-        return self.read(self.case.file)
 
     def option(self, name: str, default: Any = None) -> Any:
         value = self.options.get(name)
         return default if value is None else value
 
     def plan(self, *, need: str = "") -> Plan:
-        """The plan named by ``--plan``, else the newest plan (optionally one that has ``need``)."""
+        """The plan named by ``--plan``, else the newest plan; with ``need`` (a key of
+        :data:`NEEDS`), one that has that record — refused by name when it has not."""
+        what, command, has = NEEDS[need]
         wanted = self.options.get("plan")
         if wanted:
             found = self.case.plan(str(wanted).upper())
             if found is None:
                 known = "、".join(p.id for p in self.case.plans) or "なし"
                 raise InputError(f"ケース {self.case.id} に計画 {wanted} はありません（計画: {known}）", field="--plan")
+            if not has(found):
+                raise InputError(f"計画 {found.id} の{what}はまだありません（{command}）", field="--plan")
             return found
-        plans = sorted(self.case.plans, key=lambda p: p.number)
-        if need == "evaluation":
-            plans = [p for p in plans if p.evaluation is not None]
-        elif need == "meeting":
-            plans = [p for p in plans if p.meetings]
+        plans = [p for p in sorted(self.case.plans, key=lambda p: p.number) if has(p)]
         if not plans:
-            raise InputError(f"ケース {self.case.id} には{_NEEDS.get(need, '計画')}がまだありません", field="--plan")
+            raise InputError(f"ケース {self.case.id} には{what}がまだありません（{command}）", field="--plan")
         return plans[-1]
 
     def day(self) -> date | None:
         value = self.options.get("date")
-        return value if isinstance(value, date) or value is None else None
+        return value if isinstance(value, date) else None
 
 
-_NEEDS = {"": "計画", "evaluation": "評価表", "meeting": "担当者会議の記録"}
+#: What a form may need a plan to have: (the record's name, the command that makes it, the test).
+NEEDS = {
+    "": ("計画", "yobo plan draft", lambda plan: True),
+    "evaluation": ("評価表", "yobo evaluate", lambda plan: plan.evaluation is not None),
+    "meeting": ("サービス担当者会議の記録", "yobo meeting record", lambda plan: bool(plan.meetings)),
+    "weekly": ("週間計画表", "yobo plan weekly", lambda plan: plan.weekly is not None),
+}
 
 
 def _registry() -> dict[str, Form]:
@@ -129,7 +141,7 @@ def render(source: Source, form: Form, fmt: str) -> str:
     if fmt not in ("md", "html"):
         raise InputError(f"'{fmt}' は出力形式ではありません（md、html、pdf）", field="--format")
     context = form.build(source)
-    context.setdefault("form", {"code": form.code, "title": form.title, "page": form.page})
+    context["form"] = {"code": form.code, "title": form.title, "page": form.page_for(source.options)}
     context.setdefault("office", source.office)
     return jinja.render_template(f"forms/{form.code}.{fmt}.j2", **context)
 

@@ -12,18 +12,16 @@ from ..vocab import CERT_STATUSES, LEVELS, SEXES
 from . import Form, Source
 
 
-def _dated(source: Source, docs, what: str):
-    """The document of ``--date``, else the newest one."""
+def _dated(source: Source, docs, what: str, *, day_of=lambda d: d.date, dated: str = "記入日"):
+    """The document of ``--date``, else the newest one (by ``day_of``, then path)."""
     if not docs:
         raise InputError(f"ケース {source.case.id} の{what}はまだありません", field="FORM")
     wanted = source.day()
-    if wanted is None:
-        return max(docs, key=lambda d: (d.date, d.path))
-    found = [d for d in docs if d.date == wanted]
+    found = [d for d in docs if wanted is None or day_of(d) == wanted]
     if not found:
-        listed = "、".join(sorted(d.date.isoformat() for d in docs))
-        raise InputError(f"{wanted} の{what}はありません（記入日: {listed}）", field="--date")
-    return found[-1]
+        listed = "、".join(sorted({day_of(d).isoformat() for d in docs}))
+        raise InputError(f"{wanted} の{what}はありません（{dated}: {listed}）", field="--date")
+    return max(found, key=lambda d: (day_of(d), d.path))
 
 
 def build_checklist(source: Source) -> dict:
@@ -45,7 +43,6 @@ def build_checklist(source: Source) -> dict:
     criteria = [{"no": no, "label": label, "met": no in result.criteria} for no, (label, _, _) in kcl.CRITERIA.items()]
     person = source.case.person
     return {
-        "case": source.case_data,
         "person": {"name": person.name, "kana": person.kana, "birth": person.birth, "sex": SEXES[person.sex],
                    "insured_no": person.insured_no},
         "doc": {"date": doc.date, "height_cm": doc.height_cm, "weight_kg": doc.weight_kg,
@@ -125,18 +122,7 @@ def build_basic_info(source: Source) -> dict:
     certification in force on the document's date from certifications/ (seed 002 §2
     記載要領 ①〜㉑ and 資料2 「利用者基本情報 記載の留意点」; domain.md §4)."""
     case = source.case
-    docs = list(case.basic_infos)
-    if not docs:
-        raise InputError(f"ケース {case.id} の利用者基本情報はまだありません", field="FORM")
-    wanted = source.day()
-    if wanted is None:
-        doc = max(docs, key=lambda d: (doc_day(d), d.path))
-    else:
-        found = [d for d in docs if doc_day(d) == wanted]
-        if not found:
-            listed = "、".join(sorted({doc_day(d).isoformat() for d in docs}))
-            raise InputError(f"{wanted} の利用者基本情報はありません（作成日: {listed}）", field="--date")
-        doc = max(found, key=lambda d: d.path)
+    doc = _dated(source, list(case.basic_infos), "利用者基本情報", day_of=doc_day, dated="作成日")
     data = source.read(doc.path)
     day = _as_day(data.get("date")) or doc_day(doc)
     person = case.person

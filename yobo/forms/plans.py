@@ -14,26 +14,12 @@ from datetime import date
 
 from .. import checklist as kcl
 from .. import wareki
-from ..errors import InputError
-from ..model import Case, Plan
+from ..model import Case, Plan, Review
 from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, LEVELS, MINOR_CHANGE_KINDS, NEXT_ROUTES,
                      PLAN_KINDS, WEEKDAYS, WEEKLY_KINDS)
 from . import Form, Source
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-#: The landscape forms print on A4 unless ``--paper a3`` asks for A3 (seed 002 資料3 is
-#: the one wide sheet; many offices print it on A3).
-PAPERS = {"a4": "A4 landscape", "a3": "A3 landscape"}
-
-
-def _page(source: Source) -> str:
-    return PAPERS.get(source.option("paper", "a4"), PAPERS["a4"])
-
-
-def _form(code: str, title: str, page: str) -> dict:
-    return {"code": code, "title": title, "page": page}
-
 
 def _s(value) -> str:
     """A text field that may be absent or null in the document: an empty box."""
@@ -67,14 +53,18 @@ def _amendments(plan: Plan) -> list[dict]:
     return out
 
 
+def _review(source: Source, review: Review | None) -> dict | None:
+    """A 包括's confirmation as the forms print it (センター名 from its file)."""
+    if review is None:
+        return None
+    return {"date": review.date, "reviewer": review.reviewer, "opinion": review.opinion,
+            "center": _s(source.read(review.path).get("center"))}
+
+
 def _plan_review(source: Source, plan: Plan) -> dict | None:
     """The 包括's confirmation of exactly this plan text (its digest), the newest one."""
     confirming = [r for r in plan.reviews if r.plan_digest == plan.digest]
-    if not confirming:
-        return None
-    review = confirming[-1]
-    return {"date": review.date, "reviewer": review.reviewer, "opinion": review.opinion,
-            "center": _s(source.read(review.path).get("center"))}
+    return _review(source, confirming[-1] if confirming else None)
 
 
 # -- 介護予防サービス・支援計画書 ------------------------------------------------------------------
@@ -114,7 +104,6 @@ def build_plan(source: Source) -> dict:
                 for code, label in kcl.PROGRAMS.items()]
     consent = plan.consent
     return {
-        "form": _form("plan", "介護予防サービス・支援計画書", _page(source)),
         "case_id": source.case.id,
         "person": _person(source.case),
         "plan": {
@@ -160,18 +149,6 @@ def _minutes(hhmm: str) -> int:
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _weekly_plan(source: Source) -> Plan:
-    if source.options.get("plan"):
-        plan = source.plan()
-        if plan.weekly is None:
-            raise InputError(f"計画 {plan.id} の週間計画表はまだありません（yobo plan weekly）", field="--plan")
-        return plan
-    plans = [p for p in sorted(source.case.plans, key=lambda p: p.number) if p.weekly is not None]
-    if not plans:
-        raise InputError(f"ケース {source.case.id} には週間計画表がまだありません（yobo plan weekly）", field="--plan")
-    return plans[-1]
 
 
 def week_items(entries: list[dict]) -> list[dict]:
@@ -222,7 +199,7 @@ def build_weekly(source: Source) -> dict:
     """週間計画表 — Toshima D表 (seed 003: 「週間計画表(D表)」 with the A–C表 at プラン確定・
     交付), laid out as the national 週間サービス計画表: 月〜日 by 深夜・早朝・午前・午後・夜間,
     主な日常生活上の活動, 週単位以外のサービス."""
-    plan = _weekly_plan(source)
+    plan = source.plan(need="weekly")
     data = plan.weekly.data
     rows = week_grid(week_items(list(data.get("entries") or [])))
     activities = sorted(({"time": _clock(_minutes(a["time"])), "minutes": _minutes(a["time"]), "text": a["text"]}
@@ -230,7 +207,6 @@ def build_weekly(source: Source) -> dict:
     for row in rows:
         row["activities"] = [a for a in activities if row["start"] <= a["minutes"] < row["end"]]
     return {
-        "form": _form("weekly", "週間計画表", _page(source)),
         "case_id": source.case.id,
         "person": _person(source.case),
         "plan": {"id": plan.id, "start": plan.start, "end": plan.end, "planner": _s(plan.data.get("planner"))},
@@ -252,8 +228,6 @@ def build_evaluation(source: Source) -> dict:
     """介護予防支援・サービス評価表 — seed 002 §4 (記載要領 ①–⑭) and 資料4; Toshima F表
     (seed 003).  The 包括's opinion comes from its confirmation of the evaluation."""
     plan = source.plan(need="evaluation")
-    if plan.evaluation is None:
-        raise InputError(f"計画 {plan.id} の評価表はまだありません（yobo evaluate）", field="--plan")
     data = plan.evaluation.data
     goals = []
     for goal in data.get("goals") or []:
@@ -265,7 +239,6 @@ def build_evaluation(source: Source) -> dict:
                       "policy": _s(goal.get("policy"))})
     review = plan.evaluation_review
     return {
-        "form": _form("evaluation", "介護予防支援・サービス評価表", "A4 landscape"),
         "case_id": source.case.id,
         "person": _person(source.case),
         "plan": {"id": plan.id, "start": plan.start, "end": plan.end, "planner": _s(plan.data.get("planner"))},
@@ -273,8 +246,7 @@ def build_evaluation(source: Source) -> dict:
                        "overall_policy": _s(data.get("overall_policy")), "decision": data.get("decision"),
                        "next_route": data.get("next_route")},
         "goals": goals,
-        "review": {"date": review.date, "reviewer": review.reviewer, "opinion": review.opinion,
-                   "center": _s(source.read(review.path).get("center"))} if review else None,
+        "review": _review(source, review),
         "decisions": DECISIONS,
         "next_routes": NEXT_ROUTES,
     }

@@ -50,8 +50,6 @@ def _chosen_meeting(source: Source) -> tuple[Meeting, str]:
     wanted = source.day()
     if wanted is None:
         plan = source.plan(need="meeting")
-        if not plan.meetings:
-            raise InputError(f"計画 {plan.id} にはサービス担当者会議の記録がまだありません", field="--plan")
         return max(plan.meetings, key=lambda m: (m.date, m.path)), plan.id
     if source.option("plan"):
         plan = source.plan(need="meeting")
