@@ -26,6 +26,16 @@ def parse_date(field: str, value: str) -> date:
         raise InputError(f"'{value}' は存在しない日付です", field=field) from None
 
 
+def clock_minutes(value) -> int | None:
+    """Minutes since midnight of a well-formed ``HH:MM`` (``24:00`` is 1440, the end of a
+    day's last slot), else None — the caller decides what a bad time means."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value):
+        return None
+    hours, minutes = int(value[:2]), int(value[3:])
+    total = hours * 60 + minutes
+    return total if minutes < 60 and total <= 24 * 60 else None
+
+
 def parse_digits(field: str, value: str, length: int, what: str) -> str:
     """A number of exactly ``length`` digits kept as text (leading zeros matter)."""
     text = unicodedata.normalize("NFKC", value).strip().replace("-", "")

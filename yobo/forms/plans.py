@@ -15,6 +15,7 @@ from datetime import date
 from .. import checklist as kcl
 from .. import wareki
 from ..model import Case, Plan, Review
+from ..values import clock_minutes
 from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, LEVELS, MINOR_CHANGE_KINDS, NEXT_ROUTES,
                      PLAN_KINDS, WEEKDAYS, WEEKLY_KINDS)
 from . import Form, Source
@@ -142,11 +143,6 @@ WEEK_ROWS = [(0, 240, "深夜"), (240, 360, "深夜"), (360, 480, "早朝"), (48
              (1200, 1320, "夜間"), (1320, 1440, "深夜")]
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
@@ -155,7 +151,7 @@ def week_items(entries: list[dict]) -> list[dict]:
     """The 週間計画表's entries with minutes and printable times, earliest first."""
     items = []
     for n, entry in enumerate(entries):
-        start, end = _minutes(entry["start"]), _minutes(entry["end"])
+        start, end = clock_minutes(entry["start"]), clock_minutes(entry["end"])
         items.append({"n": n, "days": list(dict.fromkeys(entry["days"])), "start": start, "end": end,
                       "time": f"{_clock(start)}〜{_clock(end)}", "kind": entry["kind"],
                       "kind_label": WEEKLY_KINDS[entry["kind"]], "text": entry["text"]})
@@ -202,7 +198,7 @@ def build_weekly(source: Source) -> dict:
     plan = source.plan(need="weekly")
     data = plan.weekly.data
     rows = week_grid(week_items(list(data.get("entries") or [])))
-    activities = sorted(({"time": _clock(_minutes(a["time"])), "minutes": _minutes(a["time"]), "text": a["text"]}
+    activities = sorted(({"time": _clock(clock_minutes(a["time"])), "minutes": clock_minutes(a["time"]), "text": a["text"]}
                          for a in data.get("daily_activities") or []), key=lambda a: a["minutes"])
     for row in rows:
         row["activities"] = [a for a in activities if row["start"] <= a["minutes"] < row["end"]]

@@ -11,6 +11,7 @@ from datetime import date
 from ..errors import Problem, Source
 from ..model import Casebook
 from ..calendar import add_months
+from ..values import clock_minutes
 
 #: seed 000 step 9 「ケアプランの最長は１年」; seed 001 the same.
 MAX_PLAN_MONTHS = 12
@@ -109,18 +110,6 @@ def check_note_party(casebook: Casebook, *, today: date) -> list[Problem]:
     ]
 
 
-def _minutes(value) -> int | None:
-    """Minutes since midnight of a well-formed ``HH:MM`` (``24:00`` is 1440), else None
-    (a malformed time is the schema's to report)."""
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        return None
-    hours, minutes = value[:2], value[3:]
-    if not (hours.isdigit() and minutes.isdigit()):
-        return None
-    total = int(hours) * 60 + int(minutes)
-    return total if int(minutes) < 60 and total <= 24 * 60 else None
-
-
 def weekly_problems(path: str, data: dict) -> list[Problem]:
     """Code ``weekly-time`` (and ``weekly-days``): in a 週間計画表 each entry ends after it
     starts (an entry runs within one day; ``24:00`` is midnight) and names a weekday once.
@@ -133,7 +122,7 @@ def weekly_problems(path: str, data: dict) -> list[Problem]:
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict):
             continue
-        start, end = _minutes(entry.get("start")), _minutes(entry.get("end"))
+        start, end = clock_minutes(entry.get("start")), clock_minutes(entry.get("end"))
         if start is not None and end is not None and end <= start:
             problems.append(Problem(Source(path, 0), "weekly-time",
                                     f"終了時刻（entries.{i}.end）: {entry['end']} が開始時刻 {entry['start']} より後に"

@@ -9,7 +9,6 @@ never conflicts (shared/architecture.md §1).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +19,7 @@ from ..calendar import add_months
 from ..rules.lifecycle import weekly_problems
 from ..schemas import check_document, field_label
 from ..vocab import MINOR_CHANGE_KINDS, OFFICE_KINDS, SUBMISSION_OCCASIONS
+from ..values import clock_minutes
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, new_document, to_round_trip
 from .apply import Change
 from .documents import TITLES, render_new, schema_ref
@@ -619,7 +619,6 @@ def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: 
 
 #: What the 要点 file of ``meeting record`` may hold (Toshima E表; the times are optional).
 MEETING_POINTS = ("start_time", "end_time", "topics", "discussion", "conclusion", "remaining")
-_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], place: str,
@@ -640,7 +639,8 @@ def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], pla
         raise InputError(f"要点に知らない項目 {'、'.join(unknown)} があります（{'・'.join(MEETING_POINTS)}）",
                          field="--file")
     for key in ("start_time", "end_time"):
-        if key in points and not _TIME.fullmatch(points[key]):
+        minutes = clock_minutes(points[key]) if key in points else 0
+        if minutes is None or minutes >= 24 * 60:
             raise InputError(f"{key} '{points[key]}' は時刻ではありません（例: 14:00）", field="--file")
     if points.get("start_time") and points.get("end_time") and points["end_time"] < points["start_time"]:
         raise InputError(f"終了時刻 {points['end_time']} が開始時刻 {points['start_time']} より前です", field="--file")
