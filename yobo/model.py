@@ -244,6 +244,18 @@ class Case:
         return max(self.certifications, key=lambda c: c.start) if self.certifications else None
 
     @property
+    def pending_certification(self) -> Certification | None:
+        """The newest certification still 申請中 (a renewal or 区分変更 awaiting its result)."""
+        pending = [c for c in self.certifications if c.status == "pending"]
+        return max(pending, key=lambda c: c.start) if pending else None
+
+    def decided_before(self, cert: Certification) -> Certification | None:
+        """The newest decided certification that starts before ``cert`` (the period a
+        pending renewal follows)."""
+        earlier = [c for c in self.certifications if c.status == "certified" and c.start < cert.start]
+        return max(earlier, key=lambda c: c.start) if earlier else None
+
+    @property
     def current_plan(self) -> Plan | None:
         """The newest plan (the one every step after the draft works on)."""
         return max(self.plans, key=lambda p: p.number) if self.plans else None

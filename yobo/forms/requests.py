@@ -90,12 +90,6 @@ def _level_on(case: Case, day: date | None) -> Certification | None:
     return max(decided, key=lambda c: c.start) if decided else None
 
 
-def pending_certification(case: Case) -> Certification | None:
-    """The newest certification still 申請中 (status ``pending``), if any."""
-    pending = [c for c in case.certifications if c.status == "pending"]
-    return max(pending, key=lambda c: c.start) if pending else None
-
-
 # -- 計画作成依頼（変更）届出書 ----------------------------------------------------------------------
 
 
@@ -161,7 +155,7 @@ def build_provisional(source: Source) -> dict:
     name, so its address is left for the pen.
     """
     case = source.case
-    pending = pending_certification(case)
+    pending = case.pending_certification
     if pending is None:
         raise InputError(f"ケース {case.id} には申請中の認定がありません（暫定ケアプランの特例取扱い申出書は"
                          "更新申請の結果を待つ間だけ使います。yobo cert add --pending で申請を記録してください）",
@@ -169,8 +163,7 @@ def build_provisional(source: Source) -> dict:
     expected = source.option("expected")
     if expected is not None and expected not in EXPECTED:
         raise InputError(f"'{expected}' は見込みではありません（shien または kaigo）", field="--expected")
-    previous = [c for c in case.certifications if c.status == "certified" and c.start < pending.start]
-    before = max(previous, key=lambda c: c.start) if previous else None
+    before = case.decided_before(pending)
     office = _office(source)
     filer = _hokatsu(case) if case.mode == "itaku" and office["kind"] == "kyotaku" else office
     day = source.day()
@@ -188,7 +181,7 @@ def build_provisional(source: Source) -> dict:
 
 
 def _provisional_instances(case: Case) -> list[dict]:
-    return [{}] if pending_certification(case) is not None else []
+    return [{}] if case.pending_certification is not None else []
 
 
 # -- 軽度者に対する福祉用具貸与について（聴き取り） ------------------------------------------------------

@@ -282,11 +282,9 @@ def _pending_renewal(case: Case, pending, settings: dict) -> list[Due]:
 
     Source: seed 002 (002_ac00e42d951987eb.txt) II 暫定ケアプラン（特例取扱い）; national-rules.md §3.
     """
-    previous = [c for c in case.certifications if c is not pending and c.status == "certified" and c.end is not None
-                and c.start < pending.start]
-    if not previous:
+    current = case.decided_before(pending)
+    if current is None or current.end is None:
         return []
-    current = max(previous, key=lambda c: c.start)
     cutoff = settings.get("early_filing_days")
     applied = f"{pending.applied_on} 申請、" if pending.applied_on else ""
     special = ""
