@@ -30,7 +30,7 @@ from typing import NamedTuple
 from . import __version__, gitstore
 from .casebook import CACHE_DIR, CASES_DIR, iter_case_dirs
 from .loader import load_case
-from .model import Config
+from .model import Certification, Config, shown_certification
 from .rules.due import Due, case_obligations, running_modes
 
 INDEX_FILE = "due-index.pickle"
@@ -81,7 +81,8 @@ def unpack(rows) -> list[Due]:
 
 class CaseSummary(NamedTuple):
     """What ``yobo case list`` shows of a case and ``case new`` checks (certification
-    periods kept whole: which one is current depends on the day asked)."""
+    periods kept whole: which one is current depends on the day asked).  Plain tuples
+    inside, so the index loads fast; :meth:`certifications` gives the model's values."""
 
     id: str
     status: str
@@ -95,8 +96,14 @@ class CaseSummary(NamedTuple):
     certs: tuple  # (level, start ordinal, end ordinal or None, status)
     insured_no: str
 
+    def shown_certification(self, day: date) -> Certification | None:
+        """As :meth:`yobo.model.Case.shown_certification`, from the summary."""
+        return shown_certification(
+            [Certification("", level, status, date.fromordinal(start), date.fromordinal(end) if end else None)
+             for level, start, end, status in self.certs], day)
 
-def _summary(case) -> CaseSummary:
+
+def summarize(case) -> CaseSummary:
     certs = tuple((c.level, c.start.toordinal(), c.end.toordinal() if c.end else None, c.status)
                   for c in case.certifications)
     return CaseSummary(case.id, case.status, case.person.name, case.person.kana, case.route, case.mode, case.manager,
@@ -105,13 +112,13 @@ def _summary(case) -> CaseSummary:
 
 def _read_case(root: Path, case_dir: str, config: Config, profile: dict) -> tuple[tuple, str | None, tuple | None]:
     case_id = case_dir.rsplit("/", 1)[-1]
-    case, problems, _ = load_case(root, case_id, case_dir)
+    case, _problems, _ = load_case(root, case_id, case_dir)
     if case is None:  # unreadable: yobo validate reports it; it has no deadlines we can trust
         return (), None, None
     from .model import Casebook
 
     modes = running_modes(Casebook("", config, (case,)))
-    return _pack(case_obligations(case, profile, config)), next(iter(modes), None), _summary(case)
+    return _pack(case_obligations(case, profile, config)), next(iter(modes), None), summarize(case)
 
 
 def _case_dir_of(path: str) -> str | None:
@@ -227,7 +234,7 @@ def load_obligations(root: Path, config: Config, profile: dict, build=None):
 
 
 def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[tuple], int]:
-    """One summary per readable case (see ``_summary``) in id order, and how many case
+    """One summary per readable case (see ``summarize``) in id order, and how many case
     folders could not be read, via the index."""
     entries = refresh(root, config, profile).values()
     summaries = sorted((s for _, _, s in entries if s), key=lambda s: s[0])

@@ -61,6 +61,13 @@ class Certification:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
+def shown_certification(certifications, day: date) -> Certification | None:
+    """What a list shows of a case: the certification in force on ``day`` (the
+    latest-starting if several), else the newest one."""
+    current = [c for c in certifications if c.covers(day)] or list(certifications)
+    return max(current, key=lambda c: c.start) if current else None
+
+
 @dataclass(frozen=True)
 class Doc:
     """A document kept as parsed data (for rendering and the fields no rule reads)."""
@@ -233,6 +240,9 @@ class Case:
     @property
     def file(self) -> str:
         return f"{self.dir}/case.yaml"
+
+    def shown_certification(self, day: date) -> Certification | None:
+        return shown_certification(self.certifications, day)
 
     def certification_on(self, day: date) -> Certification | None:
         """The certification in force on ``day`` (the latest-starting one if several)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,6 @@ import typer
 from ..casebook import case_dir, resolve_case_id
 from ..errors import InputError
 from ..loader import case_ids, load_case, load_config
-from ..model import Case
 from ..values import normalize_kana, parse_date, parse_digits, require_text
 from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS
@@ -116,33 +114,15 @@ def case_new(
     typer.echo(change.case_id)
 
 
-def _case_json(c: Case, today) -> dict:
-    cert = c.certification_on(today) or c.latest_certification
-    return {
-        "id": c.id,
-        "status": c.status,
-        "name": c.person.name,
-        "kana": c.person.kana,
-        "level": cert.level if cert else None,
-        "route": c.route,
-        "mode": c.mode,
-        "manager": c.manager,
-        "hokatsu": c.hokatsu,
-        "cert_from": cert.start.isoformat() if cert else None,
-        "cert_to": cert.end.isoformat() if cert and cert.end else None,
-        "path": c.dir,
-    }
-
-
-def _summary_json(summary, today) -> dict:
-    case_id, status, name, kana, route, mode, manager, hokatsu, folder, certs = summary[:10]
-    day = today.toordinal()
-    current = [c for c in certs if c[1] <= day and (c[2] is None or day <= c[2])]
-    cert = max(current or certs, key=lambda c: c[1]) if certs else None
-    return {"id": case_id, "status": status, "name": name, "kana": kana, "level": cert[0] if cert else None,
-            "route": route, "mode": mode, "manager": manager, "hokatsu": hokatsu,
-            "cert_from": date.fromordinal(cert[1]).isoformat() if cert else None,
-            "cert_to": date.fromordinal(cert[2]).isoformat() if cert and cert[2] else None, "path": folder}
+def _case_json(summary, today) -> dict:
+    """A case as ``case list`` and ``case show`` print it, from its index summary
+    (``yobo.index.summarize``)."""
+    cert = summary.shown_certification(today)
+    return {"id": summary.id, "status": summary.status, "name": summary.name, "kana": summary.kana,
+            "level": cert.level if cert else None, "route": summary.route, "mode": summary.mode,
+            "manager": summary.manager, "hokatsu": summary.hokatsu,
+            "cert_from": cert.start.isoformat() if cert else None,
+            "cert_to": cert.end.isoformat() if cert and cert.end else None, "path": summary.dir}
 
 
 def case_list(
@@ -160,7 +140,7 @@ def case_list(
     day = resolve_today(today)
     config = load_config(root, validate=False)
     summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
-    rows = [_summary_json(s, day) for s in summaries]
+    rows = [_case_json(s, day) for s in summaries]
     rows = [r for r in rows if (all_ or r["status"] == "active") and (staff is None or r["manager"] == staff)]
     if unreadable:
         typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
@@ -196,8 +176,10 @@ def case_show(
     found, problems, _ = load_case(root, case_id, case_dir(case_id))
     if found is None:
         raise InputError(f"ケース {case_id} の文書を読めません: {problems[0]}")
+    from ..index import summarize
+
     c = found
-    data = _case_json(c, day)
+    data = _case_json(summarize(c), day)
     data["person"] = {"insured_no": c.person.insured_no, "name": c.person.name, "kana": c.person.kana,
                       "birth": c.person.birth.isoformat(), "sex": c.person.sex}
     data["opened"] = c.opened.isoformat()

@@ -43,7 +43,7 @@ def check_level_route(casebook: Casebook, *, today: date) -> list[Problem]:
     """
     problems = []
     for c in casebook.cases:
-        cert = c.certification_on(today) or c.latest_certification
+        cert = c.shown_certification(today)
         if cert and cert.level == "jigyo" and c.route == "yobo-shien":
             problems.append(Problem(Source(c.file, 0), "case-level-route",
                                     f"{LEVELS['jigyo']}は{ROUTES['yobo-shien']}を使えません（区分を cm-a にしてください）",
