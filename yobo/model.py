@@ -348,29 +348,24 @@ def split_field_path(path: str) -> list:
     return steps
 
 
-def get_path(data, path: str):
-    """The value at a field path; KeyError/IndexError/TypeError when there is none."""
+def _walk(data, steps: list):
+    """The value ``steps`` lead to; KeyError/IndexError/TypeError when there is none."""
     value = data
-    for step in split_field_path(path):
-        if isinstance(step, int) and not isinstance(value, list) or isinstance(step, str) and not isinstance(value, dict):
-            raise TypeError(path)
+    for step in steps:
+        if not isinstance(value, list if isinstance(step, int) else dict):
+            raise TypeError(step)
         value = value[step]
     return value
 
 
+def get_path(data, path: str):
+    """The value at a field path; KeyError/IndexError/TypeError when there is none."""
+    return _walk(data, split_field_path(path))
+
+
 def set_path(data, path: str, new) -> None:
+    """Replace the value at an existing field path."""
     steps = split_field_path(path)
-    parent = get_path(data, _join(steps[:-1])) if len(steps) > 1 else data
-    last = steps[-1]
-    if isinstance(last, int) and not isinstance(parent, list) or isinstance(last, str) and not isinstance(parent, dict):
-        raise TypeError(path)
-    if isinstance(last, str) and last not in parent:
-        raise KeyError(path)
-    parent[last] = new
-
-
-def _join(steps: list) -> str:
-    out = ""
-    for step in steps:
-        out += f"[{step}]" if isinstance(step, int) else (("." if out else "") + step)
-    return out
+    parent = _walk(data, steps[:-1])
+    _walk(parent, steps[-1:])  # the field must exist: an amendment changes, never adds
+    parent[steps[-1]] = new

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..loader import case_ids, load_case, load_config, read_text
 from ..profiles import load_profile
 from ..values import parse_date
-from ..vocab import DECISIONS, DOCUMENTS, MONITORING_METHODS, NEXT_ROUTES, NOTE_KINDS, parse_choice
+from ..vocab import DECISIONS, DOCUMENTS, MINOR_CHANGE_KINDS, MONITORING_METHODS, NEXT_ROUTES, NOTE_KINDS, parse_choice
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
@@ -278,10 +278,8 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
 
 
 def plan_amend(case: CaseArg,
-               kind: Annotated[str, typer.Option("--kind", help="変更の種類: weekday（曜日）、frequency（回数）、address（住所）、"
-                                                 "provider-name（事業所名称）、period-extension（目標期間の延長）、"
-                                                 "equivalent-equipment（福祉用具の同等品）、provider-change（事業所変更）、"
-                                                 "content-only（サービス内容のみ）、staff-change（担当者）")],
+               kind: Annotated[str, typer.Option("--kind", help="変更の種類: " + "、".join(
+                   f"{code}（{name}）" for code, name in MINOR_CHANGE_KINDS.items()))],
                field: Annotated[str, typer.Option("--field", help="変更する項目（例: goals[0].services[0].provider、period.end）")],
                new: Annotated[str, typer.Option("--new", help="変更後の記載")],
                reason: Annotated[str, typer.Option("--reason", help="変更の理由（経過記録に残ります）")],
@@ -347,7 +345,6 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
         typer.echo(f"  {label}: {value or '—'}")
     from ..model import split_field_path
     from ..schemas import field_label
-    from ..vocab import MINOR_CHANGE_KINDS
 
     for change in target.data.get("amendments") or ():
         where = field_label("plan", split_field_path(change["field"]))

@@ -327,10 +327,6 @@ def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
     return Change("plan-edit", ctx.case.id, {plan.path: text})
 
 
-#: The nine kinds of 軽微な変更 (seed 002 III-1).
-AMENDMENT_KINDS = MINOR_CHANGE_KINDS
-
-
 def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, kind: str, field: str, new: str,
                reason: str, consent_date: date | None, consent_method: str) -> Change:
     """A 軽微な変更 of an agreed plan (seed 002 III): no new plan, no new 原案確認,
@@ -342,8 +338,8 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     """
     require_active(ctx)
     require_party(ctx, "kyotaku", "軽微な変更")
-    if kind not in AMENDMENT_KINDS:
-        raise InputError(f"'{kind}' は軽微な変更の種類ではありません（{'、'.join(AMENDMENT_KINDS)}）", field="--kind")
+    if kind not in MINOR_CHANGE_KINDS:
+        raise InputError(f"'{kind}' は軽微な変更の種類ではありません（{'、'.join(MINOR_CHANGE_KINDS)}）", field="--kind")
     if plan.consent is None:
         raise OrderError(f"計画 {plan.id} はまだ同意を得ていません。同意前の変更は yobo plan edit で行ってください")
     if plan.evaluation is not None:
@@ -356,11 +352,11 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     if not reason.strip():
         raise InputError("変更の理由を入力してください", field="--reason")
     try:
-        split_field_path(field)
+        steps = split_field_path(field)
     except ValueError:
         raise InputError(f"'{field}' は項目の指定として読めません（例: goals[0].services[0].provider）",
                          field="--field") from None
-    if field.split(".")[0].split("[")[0] in ("id", "amendments", "first_created_on", "created_on", "route"):
+    if steps[0] in ("id", "amendments", "first_created_on", "created_on", "route"):
         raise InputError(f"{field} は軽微な変更の対象ではありません", field="--field")
     try:
         old = get_path(plan.data, field)
@@ -391,8 +387,8 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
 
     consent_text = (f"同意: {consent_date.isoformat()}" if consent_date else "同意: 未") + (
         f"（{consent_method.strip()}）" if consent_method.strip() else "")
-    note_text = (f"計画 {plan.id} の軽微な変更（{AMENDMENT_KINDS[kind]}）\n"
-                 f"変更箇所: {field_label('plan', split_field_path(field))}（{field}）\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
+    note_text = (f"計画 {plan.id} の軽微な変更（{MINOR_CHANGE_KINDS[kind]}）\n"
+                 f"変更箇所: {field_label('plan', steps)}（{field}）\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
     note = add_note(ctx, day=day, text=note_text, kind="minor-change")
     files.update(note.files)
     return Change("plan-amend", ctx.case.id, files)
