@@ -118,3 +118,10 @@ def test_pdf_all_in_one_go(cli, tmp_path):
 ])
 def test_an_option_the_form_does_not_read_is_refused(cli, args, flag):
     assert_one_line_error(cli("render", *args, "-C", SAMPLE), flag, "使いません")
+
+
+def test_all_leaves_no_half_filled_folder_when_printing_fails(cli, tmp_path):
+    out = tmp_path / "out"
+    run = cli("render", "5MZ2RT", "--all", "-C", SAMPLE, "-o", str(out), "-f", "pdf", "--browser", "false")
+    assert_one_line_error(run, "Chromium で PDF を作れませんでした")
+    assert list(out.iterdir()) == []

@@ -64,14 +64,14 @@ def monitor_due(
     profile = load_profile(config.profile, config.overrides)
     query = Query(staff=staff, case=resolve_case_id(case, case_ids(root)) if case else None, within=within,
                   statuses=_statuses(status))
-    if json_:
-        # selected and turned to JSON values inside due_with_index: on a warm run that
+
+    def prepare(found):
+        # selected (and made JSON values) inside due_with_index: on a warm run that
         # happens while git status is still looking at the files
-        items, rows = due_with_index(root, config, profile, today=day, within=within,
-                                     finish=lambda found: _json_rows(select(found, query, today=day), day))
-    else:
-        items = due_with_index(root, config, profile, today=day, within=within,
-                               finish=lambda found: select(found, query, today=day))
+        chosen = select(found, query, today=day)
+        return chosen, [d.to_json(day) for d in chosen] if json_ else None
+
+    items, rows = due_with_index(root, config, profile, today=day, within=within, finish=prepare)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
         print_json(rows)
@@ -88,10 +88,6 @@ def monitor_due(
         _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
         raise typer.Exit(1)
-
-
-def _json_rows(items, day: date):
-    return items, [d.to_json(day) for d in items]
 
 
 def _print_table(items, day: date, office: str, limit: int) -> None:

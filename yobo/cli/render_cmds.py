@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, find_casebook, print_json
+from .common import CasebookOpt, JsonOpt, print_json
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -42,9 +43,8 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
            casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Render one form of a case, or every form with --all."""
     from .. import forms as kforms
-    from ..casebook import case_dir, resolve_case_id
-    from ..loader import case_ids, load_case, load_config
     from ..values import parse_date
+    from .lifecycle_cmds import Session
 
     fmt = _format(format_, output)
     if paper is not None and paper.lower() not in ("a4", "a3"):
@@ -75,15 +75,12 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
 
         browser_path = find_browser(browser)
 
-    root = find_casebook(casebook)
-    config = load_config(root)
-    case_id = resolve_case_id(case, case_ids(root))
-    found, problems, _ = load_case(root, case_id, case_dir(case_id))
-    if found is None or problems:
-        raise InputError(f"ケース {case_id} の文書に問題があります: {problems[0]}（yobo validate で確認）")
+    session = Session(casebook, case, None, None)
+    root, config, found, case_id = session.root, session.config, session.case, session.case_id
+    text_format = "md" if fmt == "md" else "html"  # a PDF is printed from the HTML
 
     if chosen is not None:
-        text = kforms.render(kforms.Source(root, config, found, options), chosen, "md" if fmt == "md" else "html")
+        text = kforms.render(kforms.Source(root, config, found, options), chosen, text_format)
         if output is None:
             typer.echo(text, nl=False)
             return
@@ -94,19 +91,22 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
             typer.echo(f"{chosen.title}を出力しました: {output}")
         return
 
-    # --all: render everything first, write afterwards, so a form that cannot be
-    # rendered leaves no half-filled folder behind.
+    # --all: every form is rendered and written into a staging folder first, then moved
+    # in, so a form that cannot be rendered (or printed) leaves no half-filled folder.
     rendered: list[tuple[Path, str, str]] = []
     for each in kforms.forms().values():
         for instance in each.instances(found):
             source = kforms.Source(root, config, found, {**options, **instance})
-            text = kforms.render(source, each, "md" if fmt == "md" else "html")
+            text = kforms.render(source, each, text_format)
             rendered.append((output / kforms.output_name(found, each, instance, fmt), text, each.title))
     if output.exists() and not output.is_dir():
         raise InputError(f"{output} はフォルダではありません", field="--output")
     output.mkdir(parents=True, exist_ok=True)
-    for path, text, _ in rendered:
-        _write(text, path, fmt, browser_path)
+    with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging:
+        for path, text, _ in rendered:
+            _write(text, Path(staging) / path.name, fmt, browser_path)
+        for path, _, _ in rendered:
+            os.replace(Path(staging) / path.name, path)
     if json_:
         print_json({"case": case_id, "files": [str(p) for p, _, _ in rendered]})
         return
