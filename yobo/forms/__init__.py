@@ -72,6 +72,13 @@ class Source:
         once per rendering (the settings loaded for the command omit the address lines)."""
         return dict(self.read("yobo.yaml")["office"])
 
+    @cached_property
+    def profile(self) -> dict:
+        """The municipal profile with the casebook's overrides (e.g. the 保険者 to address)."""
+        from ..profiles import load_profile
+
+        return load_profile(self.config.profile, self.config.overrides)
+
     def option(self, name: str, default: Any = None) -> Any:
         value = self.options.get(name)
         return default if value is None else value

@@ -13,7 +13,6 @@ from datetime import date
 
 from ..errors import InputError
 from ..model import Case, Certification
-from ..profiles import load_profile
 from ..vocab import SEXES
 from . import Form, Source
 from .assessment import doc_day
@@ -60,11 +59,6 @@ def _hokatsu(case: Case) -> dict:
     """The 包括 of an entrusted case: yobo records its name only, so its number,
     address and phone are left for the pen."""
     return {**_blank_office(), "name": case.hokatsu, "kind": "hokatsu"}
-
-
-def _insurer(source: Source) -> str | None:
-    """The addressee (保険者の長) from the municipal profile, or yobo.yaml ``overrides``."""
-    return load_profile(source.config.profile, source.config.overrides).get("insurer")
 
 
 def _person(source: Source, on: date | None) -> dict:
@@ -114,7 +108,7 @@ def build_request(source: Source) -> dict:
         provider, contractor = office, _blank_office()
     else:
         provider, contractor = _hokatsu(case), office
-    profile = load_profile(source.config.profile, source.config.overrides)
+    profile = source.profile
     day = source.day()
     return {
         "kind": "change" if source.option("change") else "new",
@@ -168,7 +162,8 @@ def build_provisional(source: Source) -> dict:
     filer = _hokatsu(case) if case.mode == "itaku" and office["kind"] == "kyotaku" else office
     day = source.day()
     return {
-        "insurer": _insurer(source),
+        # the addressee (保険者の長) from the municipal profile, or yobo.yaml overrides
+        "insurer": source.profile.get("insurer"),
         "expected": expected,
         "expectations": EXPECTED,
         "day": day,
