@@ -59,6 +59,7 @@ STEPS = {
     "evaluate": "評価",
     "case-close": "ケースの終了",
     "attach": "スキャンの添付",
+    "careplan-import": "ケアプランデータ連携の取り込み",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.

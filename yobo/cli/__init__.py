@@ -151,6 +151,9 @@ lifecycle_cmds.register(app, case_cmds.case_app)
 due_cmds.register(app, lifecycle_cmds.monitor_app)
 render_cmds.register(app)
 dev_cmds.register(app)
+from . import exchange_cmds  # noqa: E402
+
+exchange_cmds.register(app)
 
 
 def main() -> None:
