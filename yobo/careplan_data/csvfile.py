@@ -54,6 +54,16 @@ class FileName:
         return f"{self.prefix}_{r.from_no}_{r.from_kind}_{r.to_no}_{r.to_kind}_{self.serial}.CSV"
 
 
+#: Any file of the standard (居宅 files too: UPPLAN, UP1KYO …), to tell "not ours" from "not a name".
+_ANY_NAME = re.compile(r"^(UP|DLT)[0-9A-Z_]*_(?:[0-9]{6}_)?[0-9]{10}_[0-9A-Z]{2}_[0-9]{10}_[0-9A-Z]{2}_[0-9]{14}"
+                       r"(?:_[0-9]{4})?\.(CSV|JPG|JPEG)$", re.IGNORECASE)
+
+
+def is_other_standard_file(name: str) -> bool:
+    """A file of the standard that is not one of the 介護予防 CSV files read here."""
+    return parse_file_name(name) is None and bool(_ANY_NAME.match(name))
+
+
 def parse_file_name(name: str) -> FileName | None:
     found = _NAME.match(name)
     if not found:

@@ -26,12 +26,13 @@ from ..casebook import ID_PATTERN, case_dir, new_case_id
 from ..errors import InputError, Source
 from ..loader import parse_document
 from ..model import Case, Casebook, plan_digest
+from ..values import normalize_kana
 from ..workflow.apply import Change
 from ..workflow.documents import render_new
 from ..yamlio import dump_round_trip, load_round_trip
 from . import fields as f
 from .codec import from_text, valid_phone
-from .csvfile import parse_file_name, read_records
+from .csvfile import is_other_standard_file, parse_file_name, read_records
 from .v202407 import CSV_VERSION, FILES, FileSpec, Item
 
 STEP = "careplan-import"
@@ -52,6 +53,7 @@ class Record:
     file: str
     line: int
     prefix: str
+    serial: str
     values: dict[int, object]  # item No. → yobo value (None = blank)
     texts: dict[int, str]
 
@@ -70,25 +72,33 @@ class ImportResult:
 # -- reading -------------------------------------------------------------------------------------------
 
 
-def read_files(files: dict[str, bytes]) -> list[Record]:
-    """Every record of the files, decoded by the item tables; refused at the first bad value."""
+def read_files(files: dict[str, bytes], skipped: list[str] | None = None,
+               addressed: set[str] | None = None) -> list[Record]:
+    """Every record of the files, decoded by the item tables; refused at the first bad value.
+    Files of the standard this import does not read are named in ``skipped``; the
+    送信先 事業所番号 of the files read are collected in ``addressed``."""
     named = []
     for name, data in files.items():
         parsed = parse_file_name(name)
+        if parsed is None and skipped is not None and is_other_standard_file(name):
+            skipped.append(name)
+            continue
         if parsed is None:
             raise InputError("ファイル名がケアプランデータ連携（介護予防）の規約にありません"
                              "（例: UPYOBO_送信元事業所番号_種類_送信先事業所番号_種類_YYYYMMDDHHMMSS.CSV）", field=name)
         named.append((parsed.serial, list(FILES).index(parsed.prefix), name, parsed.prefix, data))
+        if addressed is not None:
+            addressed.add(parsed.route.to_no)
     records = []
     # sets in ファイル連番 order (本文 3.5), and in a set the 基本情報 before its 別表
-    for _, _, name, prefix, data in sorted(named):
+    for serial, _, name, prefix, data in sorted(named):
         spec = FILES[prefix]
         for line, cells in read_records(data, name):
-            records.append(_record(spec, name, line, cells))
+            records.append(_record(spec, name, line, cells, serial))
     return records
 
 
-def _record(spec: FileSpec, name: str, line: int, cells: list[str]) -> Record:
+def _record(spec: FileSpec, name: str, line: int, cells: list[str], serial: str) -> Record:
     if len(cells) < len(spec.items):
         raise InputError(f"項目が{len(cells)}個しかありません（{spec.title}は{len(spec.items)}項目）",
                          source=Source(name, line))
@@ -105,7 +115,7 @@ def _record(spec: FileSpec, name: str, line: int, cells: list[str]) -> Record:
         if item.required and value is None:
             raise InputError("仕様で必須の項目が空です", source=Source(name, line), field=where)
         values[item.no], texts[item.no] = value, text
-    record = Record(name, line, spec.prefix, values, texts)
+    record = Record(name, line, spec.prefix, serial, values, texts)
     if len(cells) > len(spec.items):
         record.texts[0] = ",".join(cells[len(spec.items):])
     return record
@@ -155,8 +165,16 @@ def plan_import(root: Path, casebook: Casebook, office: dict, files: dict[str, b
                 actor: str, case_ref: str | None = None, rng: random.Random | None = None) -> ImportResult:
     """The change that imports ``files`` (file name → bytes) and the report of it."""
     rng = rng or random.Random()
-    records = read_files(files)
+    skipped: list[str] = []
+    addressed: set[str] = set()
+    records = read_files(files, skipped, addressed)
     result = ImportResult(change=None)
+    for name in skipped:
+        result.unplaced.append({"file": name, "line": 0, "item": "", "value": "",
+                                "reason": "このファイルの種類（介護予防の利用者基本情報・計画書以外）は取り込みません"})
+    ours = office.get("number")
+    for number in sorted(addressed - {ours}):
+        result.notes.append(f"送信先の事業所番号 {number} はこのケースブックの事業所番号（{ours or '未登録'}）と違います")
     users: dict[tuple, dict[str, list[Record]]] = {}
     for record in records:
         users.setdefault(_user_key(record), {}).setdefault(record.prefix, []).append(record)
@@ -205,9 +223,9 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
     case, case_data = _find_case(casebook, root, insurer, insured, case_ref)
     new = case is None
     kihon = found.get("UPKIHON", [])
-    yobo = sorted(found.get("UPYOBO", []), key=lambda r: r.values[4])
+    yobo = _latest(found.get("UPYOBO", []), result)
     if len(kihon) > 1:
-        kihon.sort(key=lambda r: r.values[4])
+        kihon.sort(key=lambda r: (r.values[4], r.serial))
         for record in kihon[:-1]:
             _unplaced(result, record, None, "", "同じ利用者の利用者基本情報が複数あり、相談日の新しいものを取り込みました")
     kihon_record = kihon[-1] if kihon else None
@@ -234,10 +252,10 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
         if missing:
             raise InputError(f"被保険者番号 {insured} のケースがなく、新しいケースを作るには{'、'.join(missing)}が必要です"
                              "（既にあるケースへ取り込むなら --case で指定）", field=(kihon_record or yobo[0]).file)
-        if not re.fullmatch(r"[\u30A0-\u30FF\u3000 ・ー]+", person["kana"]):
-            raise InputError("フリガナはカタカナで書かれている必要があります（yobo の case.yaml の形）",
-                             source=Source((kihon_record or yobo[0]).file, (kihon_record or yobo[0]).line),
-                             field="No.14 利用者氏名ﾌﾘｶﾞﾅ")
+        try:  # ﾌﾘｶﾞﾅ is often sent half-width: kept as yobo keeps it, full-width
+            person["kana"] = normalize_kana("No.14 利用者氏名ﾌﾘｶﾞﾅ", person["kana"])
+        except InputError as exc:
+            raise InputError(exc.message, source=Source(kihon_record.file, kihon_record.line), field=exc.field) from None
         wanted = next((r.values[7] for r in yobo if r.values.get(7)), None)
         case_id = wanted if wanted and ID_PATTERN.match(str(wanted)) and wanted not in taken_ids else new_case_id(
             taken_ids, rng)
@@ -285,8 +303,9 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
         docs = f.Docs(office=office, office_kind=_office_kind(casebook), case=dict(docs_case), basic={})
         _put_record(docs, kihon_record, result)
         consulted = kihon_record.values[4]
-        _rows(docs, found.get("UPKIHON_SUB1", []), consulted, result, "schedule")
-        _rows(docs, found.get("UPKIHON_SUB2", []), consulted, result, "history")
+        linked = lambda prefix: [r for r in found.get(prefix, []) if r.serial == kihon_record.serial]  # noqa: E731
+        _rows(docs, linked("UPKIHON_SUB1"), consulted, result, "schedule")
+        _rows(docs, linked("UPKIHON_SUB2"), consulted, result, "history")
         basic = _finish_basic(docs.basic, kihon_record, actor, today)
         rel = _unique(existing_paths | set(out), f"{folder}/basic-info", today.isoformat())
         out[rel] = render_new(rel, "basic-info", basic)
@@ -294,7 +313,7 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
         if not yobo:
             _certification(docs.kihon_cert, None, folder, certs, out, result, kihon_record)
     for record in found.get("UPKIHON_SUB1", []) + found.get("UPKIHON_SUB2", []):
-        if kihon_record is None or record.values[4] != kihon_record.values[4]:
+        if kihon_record is None or (record.values[4], record.serial) != (kihon_record.values[4], kihon_record.serial):
             _unplaced(result, record, None, "", "紐づく利用者基本情報（同じ相談日）がファイルにありません")
 
     # 計画書 with its 別表 and 同意
@@ -309,7 +328,7 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
         plan_id = f"P{plans_count}"
         docs = f.Docs(office=office, office_kind=_office_kind(casebook), case=dict(docs_case), plan={})
         _put_record(docs, record, result)
-        subs = [r for r in found.get("UPYOBO_SUB", []) if r.values[4] == created]
+        subs = [r for r in found.get("UPYOBO_SUB", []) if r.values[4] == created and r.serial == record.serial]
         _plan_rows(docs, subs, result)
         plan = _finish_plan(docs.plan, plan_id, record, actor, result)
         rel = f"{folder}/plans/{plan_id}/plan.yaml"
@@ -328,8 +347,23 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
             _unplaced(result, record, None, str(consent.get("date") or consent.get("signer")),
                       "同意日と同意者氏名がそろっていないため同意を記録しません")
     for record in found.get("UPYOBO_SUB", []):
-        if record.values[4] not in {r.values[4] for r in yobo}:
+        if (record.values[4], record.serial) not in {(r.values[4], r.serial) for r in yobo}:
             _unplaced(result, record, None, "", "紐づく介護予防サービス・支援計画書（同じ計画作成日）がファイルにありません")
+
+
+def _latest(records: list[Record], result: ImportResult) -> list[Record]:
+    """One plan a 計画作成(変更)日: a later set (ファイル連番) replaces an earlier one (本文 3.5,
+    5.2.1.1: an update is sent again without withdrawing the first)."""
+    kept: dict = {}
+    for record in records:  # read in 連番 order
+        earlier = kept.get(record.values[4])
+        if earlier is not None and earlier.serial != record.serial:
+            _unplaced(result, earlier, None, "", f"連番 {record.serial} の同じ計画で置き換えられました")
+        elif earlier is not None:
+            raise InputError(f"同じ利用者・同じ計画作成(変更)日の計画書が一つのファイルに二つあります（{earlier.line}行目）",
+                             source=Source(record.file, record.line), field="No.4 計画作成(変更)日")
+        kept[record.values[4]] = record
+    return sorted(kept.values(), key=lambda r: r.values[4])
 
 
 def _office_kind(casebook: Casebook) -> str:
