@@ -554,3 +554,104 @@ def test_import_refuses_another_csv_version(sample, cli, tmp_path):
     path.write_bytes(crlf(["202208,990001,9900000104,20240118"]))
     run = import_(cli, sample, path)
     assert run.code == 2 and "CSVバージョン '202208'" in run.stderr
+
+
+# -- the tables against the spec's layout ------------------------------------------------------------------
+
+
+def test_tables_follow_the_layout():
+    """Item counts and order as the layout numbers them (別紙 CSVファイルレイアウト定義書)."""
+    from yobo.careplan_data.v202407 import CODES, CSV_VERSION, FILES
+
+    counts = {"UPKIHON": 71, "UPKIHON_SUB1": 7, "UPKIHON_SUB2": 11, "UPYOBO": 57, "UPYOBO_SUB": 17,
+              "DLTKIHON": 4, "DLTYOBO": 4}
+    for prefix, count in counts.items():
+        assert [i.no for i in FILES[prefix].items] == list(range(1, count + 1)), prefix
+    assert CSV_VERSION == "202407"  # 【CSVバージョン履歴】 202407 第4.1版
+    names = {prefix: {i.no: i.name for i in spec.items} for prefix, spec in FILES.items()}
+    # names as printed in the layout
+    assert names["UPKIHON"][27] == "基本チェックリスト記入結果" and names["UPKIHON"][62] == "家族構成 画像ファイル名"
+    assert names["UPKIHON"][70] == "同意日" and names["UPKIHON"][71] == "同意者氏名"
+    assert names["UPYOBO"][42] == "総合的な方針" and names["UPYOBO"][55] == "地域包括支援センター意見"
+    assert names["UPYOBO"][43] == "基本チェックリストの該当数(運動不足)"
+    assert names["UPYOBO"][54] == "事業プログラムの要否(うつ予防)"
+    assert names["UPYOBO_SUB"][14] == "利用サービスＮＯ" and names["UPKIHON_SUB2"][8] == "主治医・意見作成者フラグ"
+    lengths = {prefix: {i.no: i.length for i in spec.items} for prefix, spec in FILES.items()}
+    assert lengths["UPYOBO"][19] == 15 and lengths["UPKIHON"][44] == 15  # 電話番号 15
+    assert lengths["UPYOBO_SUB"][5] == 2 and lengths["UPKIHON"][35] == 2  # 課題ＮＯ 2, 自室の階数 2
+    # 書式 column: 「01:自立、11:J1、12:J2、21:A1、22:A2、31:B1、32:B2、41:C1、42:C2」
+    assert CODES["physical"] == {"independent": "01", "J1": "11", "J2": "12", "A1": "21", "A2": "22", "B1": "31",
+                                 "B2": "32", "C1": "41", "C2": "42"}
+    # 「01:自立、02:Ⅰ、03:Ⅱａ、04:Ⅱｂ、05:Ⅲａ、06:Ⅲｂ、07:Ⅳ、08:Ｍ」
+    assert list(CODES["cognitive"].values()) == ["01", "02", "03", "04", "05", "06", "07", "08"]
+    # 「01:自宅、02:借家、03:一戸建て、04:集合住宅、05:自宅・一戸建て、06:自宅・集合住宅、07:借家・一戸建て、08:借家・集合住宅」
+    assert CODES["dwelling"][("rented", "apartment")] == "08" and CODES["dwelling"][(None, "house")] == "03"
+    # コード表(1) 計画書区分 11 初回 12 紹介 21 継続; (2) 認定状況区分 1 申請中 2 認定済
+    assert CODES["plan_kind"] == {"first": "11", "referral": "12", "continuing": "21"}
+    assert CODES["cert_status"] == {"pending": "1", "certified": "2"}
+    # 要支援状態区分「1:要支援１、2:要支援２、3:地域支援事業」; 計画種類「1:介護予防支援、2:介護予防ケアマネジメント」
+    assert CODES["support_level"] == {"shien1": "1", "shien2": "2", "jigyo": "3"}
+    assert CODES["route"] == {"yobo-shien": "1", "cm-a": "2"} and CODES["mode"] == {"shitei": "1", "itaku": "2"}
+
+
+# -- more import cases ---------------------------------------------------------------------------------------
+
+
+def test_import_of_a_basic_information_alone_into_an_existing_case(sample, cli, tmp_path):
+    out = tmp_path / "out"
+    assert export(cli, sample, out, "3QK7WA").code == 0
+    for path in out.glob("UPYOBO*"):
+        path.unlink()
+    book = without_plans(cli, tmp_path, sample)
+    run = import_(cli, book, out)
+    assert run.code == 0, run.stderr
+    assert "ケース 3QK7WA: 利用者基本情報 2026-11-30.yaml" in run.stdout
+    again = tmp_path / "again"
+    # the plan is needed to export; the basic information imported is the one the plan is sent with
+    shutil.copytree(sample / "cases/3Q/3QK7WA/plans", book / "cases/3Q/3QK7WA/plans")
+    assert export(cli, book, again, "3QK7WA").code == 0
+    for path in out.iterdir():
+        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+
+
+def test_import_reads_half_width_kana_and_lists_other_files(sample, cli, tmp_path):
+    folder = tmp_path / "received"
+    folder.mkdir()
+    for name, data in HAND_SET.items():
+        if name.startswith("UPKIHON_0"):
+            data = data.decode("cp932").replace("ヨシカワ　イチロウ", "ﾖｼｶﾜ ｲﾁﾛｳ").encode("cp932")
+        (folder / name.replace("9900000001", "9900000009")).write_bytes(data)
+    (folder / "UPPLAN_202401_0300000100_46_9900000009_43_20240120101500.CSV").write_bytes(b"")
+    run = import_(cli, sample, folder, extra=("--json",))
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    new_id = next(c["case"] for c in report["cases"] if c["new"])
+    case = load_fast(next((sample / "cases").glob(f"*/{new_id}/case.yaml")).read_text(encoding="utf-8"), "c")
+    assert case["person"]["kana"] == "ヨシカワ　イチロウ"
+    assert any(u["file"].startswith("UPPLAN_") for u in report["unplaced"])
+    assert any("9900000009" in n and "9900000001" in n for n in report["notes"])  # addressed to another office
+
+
+def test_a_later_set_replaces_the_same_plan(sample, cli, tmp_path):
+    book = without_plans(cli, tmp_path, sample)
+    folder = tmp_path / "sets"
+    assert export(cli, sample, folder, "8HD4NX").code == 0
+    edit(sample, "cases/8H/8HD4NX/plans/P1/plan.yaml", "year: 夏祭りに歩いて出かける", "year: 秋祭りに歩いて出かける")
+    assert export(cli, sample, folder, "8HD4NX").code == 0  # 連番 20261130090001
+    run = import_(cli, book, folder, extra=("--json",))
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["cases"][0]["plans"] == ["P1"]
+    assert any("20261130090001" in u["reason"] for u in report["unplaced"])
+    plan = load_fast((book / "cases/8H/8HD4NX/plans/P1/plan.yaml").read_text(encoding="utf-8"), "p")
+    assert plan["life_goals"]["year"] == "秋祭りに歩いて出かける"
+
+
+def test_installed_program_exports_and_imports(sample, yobo_bin, tmp_path):
+    out = tmp_path / "out"
+    run = yobo_bin("export", "careplan-data", "5MZ2RT", "-C", str(sample), "-o", str(out), *TO, *WHEN,
+                   env=ACTOR)
+    assert run.code == 0, run.stderr
+    assert sorted(p.name.split("_9900000001")[0] for p in out.iterdir()) == ["UPYOBO", "UPYOBO_SUB"]
+    run = yobo_bin("import", "careplan-data", str(out), "-C", str(sample), "--today", "2026-11-30", env=ACTOR)
+    assert run.code == 2 and "既にあります" in run.stderr and "Traceback" not in run.stderr
