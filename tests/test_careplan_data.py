@@ -522,7 +522,8 @@ def test_import_of_a_hand_written_set(sample, cli, tmp_path):
     assert [s.get("kind") for s in goal["services"]] == ["介護予防通所介護", "介護予防通所介護", "宅老所利用"]
     assert "self_care" not in goal["services"][2] and goal["services"][1]["self_care"] == "●●の実施"
     assert plan["checklist"]["scores"]["motor"] == "2/5" and plan["checklist"]["programs"] == ["motor"]
-    assert plan["hokatsu_staff"] == "包括 太郎" and plan["hokatsu_opinion"] == "意見"
+    # sent by the 包括 itself: No.15 its staff member, No.16 blank — the planner
+    assert plan["planner"] == "包括 太郎" and "hokatsu_staff" not in plan and plan["hokatsu_opinion"] == "意見"
     assert plan["period"] == {"start": "2024-01-18", "end": "2024-12-31"}  # no dated 期間: 作成日〜認定終了日
     consent = load_fast((folder_rel / "plans/P1/consent.yaml").read_text(encoding="utf-8"), "consent.yaml")
     assert consent["date"] == "2024-01-19" and consent["signer"] == "吉川 一郎"

@@ -74,6 +74,9 @@ def parse_file_name(name: str) -> FileName | None:
 
 
 def check_route(route: Route) -> None:
+    if not route.from_no:
+        raise InputError("送信元の事業所番号がありません（yobo.yaml の office に number: '1234567890' を書いてください）",
+                         field="yobo.yaml office.number")
     for value, field, what in ((route.from_no, "yobo.yaml office.number", "送信元の事業所番号"),
                                (route.to_no, "--to-office", "送信先の事業所番号")):
         if not OFFICE_NUMBER.match(value or ""):

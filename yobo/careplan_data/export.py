@@ -173,6 +173,8 @@ def _omissions(s: Subject) -> list[dict]:
     """yobo data the standard has no item for (said, not silently dropped)."""
     where = f"ケース {s.case.id} 計画 {s.plan.id}"
     found = []
+    if s.docs.basic is None:
+        found.append("利用者基本情報（basic-info）がないため UPKIHON は書き出していません")
     basic = s.docs.basic or {}
     contacts = basic.get("emergency_contacts") or []
     if len(contacts) > 4:
@@ -183,6 +185,8 @@ def _omissions(s: Subject) -> list[dict]:
         found.append("家族構成（仕様は画像ファイルで送ります。yobo は画像を作りません）")
     if (basic.get("housing") or {}).get("note"):
         found.append("住居環境の特記事項")
+    if (basic.get("consent") or {}).get("relation"):
+        found.append("基本情報の同意者の続柄")
     previous = (basic.get("consultation") or {}).get("previous")
     if previous and len(str(previous)) != 10:
         found.append(f"前回の相談日 {previous}（年月日でないため）")

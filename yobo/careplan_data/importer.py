@@ -472,6 +472,10 @@ def _finish_plan(plan: dict, plan_id: str, record: Record, actor: str, result: I
     if not plan.get("cert_status"):
         plan["cert_status"] = "certified"
         result.notes.append(f"{where}: 認定状況区分（No.13）がないため「認定済」としました")
+    if not plan.get("planner") and plan.get("hokatsu_staff"):
+        # a plan the 包括 wrote itself names only its own staff member (No.15)
+        plan["planner"] = plan.pop("hokatsu_staff")
+        result.notes.append(f"{where}: 担当介護支援専門員名（No.16）がないため、包括の担当者 {plan['planner']}（No.15）を計画作成者としました")
     if not plan.get("planner"):
         plan["planner"] = actor
         result.notes.append(f"{where}: 計画作成者の氏名がないため、取り込んだ職員 {actor} を計画作成者としました")

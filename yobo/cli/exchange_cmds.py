@@ -75,9 +75,8 @@ def export_careplan_data(case: CaseArg = None, plan: PlanOpt = None, all_: AllOp
     """Write the ケアプランデータ連携 CSV set of one plan, or of every plan of a month."""
     from ..careplan_data import export as ex
     from ..careplan_data.csvfile import Route, check_route, make_serial
-    from ..casebook import resolve_case_id
-    from ..loader import case_ids, load_casebook, load_case, load_config, parse_document
-    from ..casebook import case_dir
+    from ..casebook import case_dir, resolve_case_id
+    from ..loader import case_ids, load_case, load_casebook, load_config, parse_document
 
     wanted_month = _month(month)
     if all_ and case:
