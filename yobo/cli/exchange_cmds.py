@@ -125,6 +125,8 @@ def export_careplan_data(case: CaseArg = None, plan: PlanOpt = None, all_: AllOp
     subjects = [ex.subject(root, office, config.office_kind, c, p) for c, p in chosen]
     day = resolve_today(today)
     injected = today or os.environ.get("YOBO_TODAY")
+    # the 連番's time: --time, else 000000 on an injected day (a test, a re-run), else the
+    # clock — read here at the edge, never in the core
     hms = time or (None if injected else datetime.now().strftime("%H%M%S"))
     taken = ex.serials_taken(output)
     first = make_serial(day, hms, taken)
