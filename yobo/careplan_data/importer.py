@@ -343,6 +343,8 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
             out[consent_rel] = render_new(consent_rel, "consent", {
                 "date": consent["date"], "signer": consent["signer"], "recorded_by": actor,
                 "plan_digest": plan_digest(plan)})
+            result.notes.append(f"ケース {case_id} 計画 {plan_id}: 同意日を記録しました。担当者会議と包括の確認は CSV にないため"
+                                "記録がありません（yobo validate が指摘します。記録を確かめて yobo meeting record などで記録してください）")
         elif consent:
             _unplaced(result, record, None, str(consent.get("date") or consent.get("signer")),
                       "同意日と同意者氏名がそろっていないため同意を記録しません")
