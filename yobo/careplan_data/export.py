@@ -202,7 +202,7 @@ def build_set(subjects: list[Subject], route: Route, serials: list[str], *, dele
     """The files of one set (``serials[0]``; with ``delete``, the basic information's
     削除 takes ``serials[1]``).  Nothing is written here."""
     replacements = replacements or {}
-    out = ExportSet(serials=[serials[0]] + ([serials[1]] if delete else []))
+    out = ExportSet(serials=[serials[0]])
     lines: dict[str, list[str]] = {prefix: [] for prefix in FILES}
     kihon_done: set = set()
     for s in subjects:
@@ -233,6 +233,8 @@ def build_set(subjects: list[Subject], route: Route, serials: list[str], *, dele
         if not records:
             continue
         serial = serials[1] if prefix == "DLTKIHON" else serials[0]
+        if serial not in out.serials:
+            out.serials.append(serial)
         name = str(FileName(prefix, route, serial))
         out.files[name] = encode_file(records)
         out.rows[name] = len(records)
