@@ -660,3 +660,12 @@ def test_installed_program_exports_and_imports(sample, yobo_bin, tmp_path):
     assert sorted(p.name.split("_9900000001")[0] for p in out.iterdir()) == ["UPYOBO", "UPYOBO_SUB"]
     run = yobo_bin("import", "careplan-data", str(out), "-C", str(sample), "--today", "2026-11-30", env=ACTOR)
     assert run.code == 2 and "既にあります" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_needed_programs_are_written_when_recorded(sample, cli, tmp_path):
+    # 49–54 事業プログラムの要否 「1:要、2:否」: from plan.yaml checklist.programs (the ○ of the form)
+    edit(sample, "cases/8H/8HD4NX/plans/P1/plan.yaml", "checklist:\n", "checklist:\n  programs: [motor, mood]\n")
+    out = tmp_path / "out"
+    assert export(cli, sample, out, "8HD4NX").code == 0
+    row = records(file_of(out, "UPYOBO"))[0]
+    assert row[48:54] == ["1", "2", "2", "2", "2", "1"]
