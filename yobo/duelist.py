@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from .citations import label_source
 from .model import Casebook, Config
 from .rules.due import Due, case_obligations, monthly_cycle, monthly_deadlines
-
-STATUSES = {"overdue": "期限切れ", "due": "対応中", "upcoming": "予定", "excused": "特段の事情あり"}
+from .vocab import DUE_STATUSES, label
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
 
 def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
     horizon = today + timedelta(days=query.within) if query.within is not None else None
-    order = {"overdue": 0, "excused": 1, "due": 2, "upcoming": 3}
+    order = {code: i for i, code in enumerate(DUE_STATUSES)}
     chosen = []
     for item in items:
         if not item.shown(today):
@@ -76,18 +76,21 @@ def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
         if horizon is not None and status == "upcoming" and item.due > horizon:
             continue
         # the status is worked out once here, not again in the sort key (30,000 items)
-        chosen.append(((order[status], item.due, item.staff, item.case, item.code), item))
+        chosen.append(((order.get(status, len(order)), item.due, item.staff, item.case, item.code), item))
     chosen.sort(key=lambda pair: pair[0])
     return [item for _, item in chosen]
 
 
-def group_of(item: Due, today: date) -> str:
-    """期限切れ / 今週 / それ以降: how the table groups items."""
-    status = item.status(today)
-    if status == "overdue":
-        return "期限切れ"
-    if status == "excused":
-        return "特段の事情あり（訪問なし）"
-    if item.due <= today + timedelta(days=7):
-        return "今週（7日以内）"
-    return "それ以降"
+def status_label(item: Due, today: date) -> str:
+    """The Japanese label of the item's status (vocab.DUE_STATUSES): the table's groups,
+    the CSV's and the sheet's 状態, the report's 状態 — one word for one state."""
+    return label(DUE_STATUSES, item.status(today))
+
+
+def due_json(item: Due, today: date) -> dict:
+    """One item as ``monitor due --json`` prints it (schemas/output/monitor-due.schema.json):
+    the status code with its label, the rule's reference with its readable 出典."""
+    data = item.to_json(today)
+    data["status_label"] = label(DUE_STATUSES, data["status"])
+    data["source_label"] = label_source(item.source)
+    return data

@@ -1,62 +1,329 @@
-"""The due list as files other programs open: CSV for Excel, iCalendar for calendars."""
+"""Lists as files other programs open: CSV and Excel (.xlsx) sheets, and iCalendar.
+
+One column list per table (``DUE_COLUMNS``, ``CASE_COLUMNS``) feeds both the CSV and
+the sheet, so the two never disagree.  Each column has a kind: ``text`` (escaped
+against formula injection), ``id`` (kept as text although it may look like a number:
+``0E8418`` is 0×10^8418 to a spreadsheet, ``127324`` a number) and ``date`` (a real
+date in the sheet, ISO in the CSV).
+
+openpyxl and icalendar are imported inside the functions that use them: ``monitor
+due`` starts often, and most runs print a table.
+"""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
+from typing import Iterable, NamedTuple
 
-from .duelist import STATUSES
+from .citations import label_source
 from .rules.due import Due
+from .vocab import CASE_STATUSES, DUE_STATUSES, LEVELS, MODES, ROUTES, label
 
-CSV_COLUMNS = ["状態", "期限", "開始", "ケース", "氏名", "担当", "内容", "コード", "出典", "特段の事情"]
+
+class Column(NamedTuple):
+    title: str
+    kind: str  # text | id | date
+    width: int  # in the sheet, characters
 
 
-def to_csv(items: list[Due], *, today: date) -> str:
+DUE_COLUMNS = [
+    Column("状態", "text", 12), Column("状態コード", "text", 10), Column("期限", "date", 11),
+    Column("開始", "date", 11), Column("ケース", "id", 8), Column("氏名", "text", 12), Column("担当", "text", 12),
+    Column("内容", "text", 48), Column("コード", "text", 22), Column("出典", "text", 48),
+    Column("特段の事情", "text", 20),
+]
+
+CASE_COLUMNS = [
+    Column("ID", "id", 8), Column("氏名", "text", 12), Column("フリガナ", "text", 14), Column("要介護度等", "text", 10),
+    Column("区分", "text", 22), Column("形態", "text", 6), Column("担当", "text", 12), Column("担当包括", "text", 24),
+    Column("認定開始日", "date", 11), Column("認定終了日", "date", 11), Column("状態", "text", 8),
+]
+
+
+def due_rows(items: Iterable[Due], today: date) -> list[tuple]:
+    """The due list's rows in ``DUE_COLUMNS`` order (status and 出典 as words)."""
+    rows = []
+    for d in items:
+        status = d.status(today)
+        rows.append((label(DUE_STATUSES, status), status, d.due, d.opens, d.case, d.name, d.staff, d.title, d.code,
+                     label_source(d.source), d.excused))
+    return rows
+
+
+def case_rows(cases: Iterable[dict]) -> list[tuple]:
+    """``case list`` rows (its JSON objects) in ``CASE_COLUMNS`` order, codes as labels."""
+    return [(c["id"], c["name"], c["kana"], label(LEVELS, c["level"]), label(ROUTES, c["route"]),
+             label(MODES, c["mode"]), c["manager"], c["hokatsu"],
+             date.fromisoformat(c["cert_from"]) if c["cert_from"] else None,
+             date.fromisoformat(c["cert_to"]) if c["cert_to"] else None, label(CASE_STATUSES, c["status"]))
+            for c in cases]
+
+
+# -- CSV ---------------------------------------------------------------------------------------------
+
+#: A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice
+#: (OWASP "CSV Injection"): such text is written with a leading ``'``.  The full-width
+#: forms are included as a precaution: Japanese input turns them into the ASCII ones.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+#: Put in front of an id in a CSV so that no spreadsheet reads it as a number: U+2060
+#: WORD JOINER, invisible and not a space (neither Excel nor LibreOffice trims it), so
+#: ``0E8418`` stays the text 0E8418 instead of 0.  A program reading the CSV removes it
+#: (``str.removeprefix``); the .xlsx sheet needs no such mark.
+ID_MARK = "\u2060"
+
+
+def escape_cell(text: str) -> str:
+    """A text cell as it is safe to open: formula-like text gets a leading ``'``."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_cell(value, kind: str) -> str:
+    if value is None or value == "":
+        return ""
+    if kind == "date":
+        return value.isoformat()
+    if kind == "id":
+        return ID_MARK + escape_cell(str(value))
+    return escape_cell(str(value))
+
+
+def to_csv(columns: list[Column], rows: Iterable[tuple]) -> str:
     """UTF-8 with a BOM and CRLF rows, so Excel opens the Japanese text as it is."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for d in items:
-        writer.writerow([STATUSES[d.status(today)], d.due.isoformat(), d.opens.isoformat(), d.case, d.name,
-                         d.staff, d.title, d.code, d.source, d.excused])
+    writer.writerow([c.title for c in columns])
+    kinds = [c.kind for c in columns]
+    for row in rows:
+        writer.writerow([_csv_cell(value, kind) for value, kind in zip(row, kinds)])
     return "\ufeff" + buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+# -- Excel ---------------------------------------------------------------------------------------------
 
 
-def _fold(line: str) -> str:
-    """RFC 5545 §3.1: lines longer than 75 octets are folded (never inside a UTF-8 character)."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > 75:
-            out.append(current.decode("utf-8"))
-            current = b" " + encoded
-        else:
-            current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n".join(out)
+def to_xlsx(columns: list[Column], rows: Iterable[tuple], *, sheet: str, stamp: datetime) -> bytes:
+    """An .xlsx workbook of one sheet: dates as dates (``yyyy-mm-dd``), ids and every other
+    text as text cells — never a formula, whatever the text begins with (a text cell that
+    looks like a formula or a number is also marked like an Excel entry typed with ``'``,
+    so editing it keeps it text).  ``stamp`` (given by the caller: the core reads no clock)
+    is the workbook's creation time."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    book.properties.creator = "yobo"
+    book.properties.created = book.properties.modified = stamp.replace(tzinfo=None)
+    ws = book.create_sheet(sheet)
+    ws.freeze_panes = "A2"
+    for i, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = column.width
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(ws, value=column.title)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for value, column in zip(row, columns):
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(ws, value=value)
+            if column.kind == "date":
+                cell.number_format = "yyyy-mm-dd"
+            else:
+                cell.value = str(value)
+                cell.data_type = "s"  # openpyxl would make "=…" a formula
+                if column.kind == "id" or str(value).startswith(FORMULA_START) or _looks_numeric(str(value)):
+                    cell.quotePrefix = True
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
-def to_ics(items: list[Due], *, today: date, stamp: str) -> str:
-    """An iCalendar file of all-day events, one per deadline.  ``stamp`` is the DTSTAMP
-    (UTC, ``YYYYMMDDTHHMMSSZ``), given by the caller: the core reads no clock."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//yobo//monitor due//JA", "CALSCALE:GREGORIAN",
-             "X-WR-CALNAME:yobo 期限一覧"]
+_NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(_NUMERIC.match(text))
+
+
+# -- iCalendar -------------------------------------------------------------------------------------------
+
+#: How one obligation is told from the next of the same rule, for its calendar UID: by
+#: default the month of its deadline (a monitoring record a month, the evaluation of
+#: one plan, a certification's renewal): a deadline corrected within its month keeps
+#: its event; here, what else tells them apart.  A visit after a change of state is one
+#: per recorded change (its window opens on the day of the change).
+PERIODS = {"visit-state-change": "opens"}
+
+#: A cancelled event stays in the file this many days past its date, so a calendar that
+#: missed an export still learns of it; then it is dropped.
+CANCELLED_KEEP_DAYS = 90
+
+PRODID = "-//yobo//monitor due//JA"
+
+#: Parts of an event that say when it was written, not what it says.
+_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED")
+
+
+class PreviousCalendar(NamedTuple):
+    """What the last export said, event by UID: (sequence, last-modified, content, event)."""
+
+    events: dict[str, tuple[int, datetime | None, bytes, object]]
+
+
+def obligation_uid(d: Due, domain: str) -> str:
+    """The UID of one obligation: case, rule code and period — never the title or the day,
+    so a moved deadline updates its event instead of leaving the old one beside it."""
+    period = d.opens.isoformat() if PERIODS.get(d.code) == "opens" else f"{d.due:%Y-%m}"
+    return f"{d.case or 'office'}-{d.code}-{period}@{domain}"
+
+
+def read_calendar(data: bytes, name: str) -> PreviousCalendar:
+    """The events of an earlier export (only read: nothing in it is run or fetched).
+    ValueError when it is not a calendar yobo wrote."""
+    from icalendar import Calendar
+
+    try:
+        calendar = Calendar.from_ical(data)
+    except Exception as exc:  # icalendar raises ValueError and others on malformed input
+        raise ValueError(f"{name} は iCalendar として読めません（{exc}）") from None
+    if str(calendar.get("PRODID", "")) != PRODID:
+        raise ValueError(f"{name} は yobo が書き出した iCalendar ではありません（上書きしません）")
+    events = {}
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", ""))
+        if not uid:
+            continue
+        modified = event.get("LAST-MODIFIED")
+        events[uid] = (int(event.get("SEQUENCE", 0)), modified.dt if modified is not None else None,
+                       _content(event), event)
+    return PreviousCalendar(events)
+
+
+def _content(event) -> bytes:
+    """What an event says (its text, day, status, alarm), to tell whether it changed."""
+    from icalendar import Event
+
+    copy = Event()
+    for key, value in event.items():
+        if key not in _VOLATILE:
+            copy[key] = value
+    copy.subcomponents = list(event.subcomponents)
+    return copy.to_ical()
+
+
+def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
+           remind: int | None = None, previous: PreviousCalendar | None = None) -> bytes:
+    """An iCalendar file of all-day events, one per obligation.
+
+    SUMMARY is the obligation and the case id — no status (it would be wrong a day
+    later) and, unless ``names``, no person's name: the user's name, the staff member
+    and the 特段の事情 leave the casebook only when asked for.  ``remind`` adds an
+    alarm that many days before.
+
+    With ``previous`` (the last export to the same file), each event's SEQUENCE is
+    derived from it, without the clock: an unchanged event keeps its SEQUENCE and
+    LAST-MODIFIED, a changed one gets SEQUENCE + 1 and LAST-MODIFIED = ``stamp``; an
+    event of the last export that is no longer listed comes back once as STATUS:
+    CANCELLED with SEQUENCE + 1 and is kept so ``CANCELLED_KEEP_DAYS`` past its day.
+    DTSTAMP equals LAST-MODIFIED (RFC 5545 §3.8.7.2, a calendar without METHOD), so an
+    export in which nothing changed is the same file again.  ``stamp`` comes from
+    the caller: the core reads no clock.
+    """
+    from icalendar import Alarm, Calendar, Event
+
+    stamp = stamp.replace(microsecond=0)
+    old = previous.events if previous else {}
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "yobo 期限一覧")
+
+    seen: dict[str, int] = {}
+    listed = set()
     for d in items:
-        uid = hashlib.sha1(f"{d.case}|{d.code}|{d.title}|{d.due}".encode("utf-8")).hexdigest()
-        who = f"{d.case} {d.name}".strip()
-        summary = f"【{STATUSES[d.status(today)]}】{d.title}" + (f"（{who}）" if who else "")
-        description = f"担当: {d.staff or '事業所'}\n出典: {d.source}\nコード: {d.code}"
-        if d.excused:
-            description += f"\n特段の事情: {d.excused}"
-        lines += ["BEGIN:VEVENT", f"UID:{uid}@yobo", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{d.due:%Y%m%d}", f"DTEND;VALUE=DATE:{d.due + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_escape(summary)}", f"DESCRIPTION:{_escape(description)}",
-                  f"CATEGORIES:{d.code}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        uid = obligation_uid(d, domain)
+        # two obligations of one rule in one period (rare): numbered in list order
+        seen[uid] = seen.get(uid, 0) + 1
+        if seen[uid] > 1:
+            uid = uid.replace("@", f"-{seen[uid]}@", 1)
+        listed.add(uid)
+        event = Event()
+        event.add("uid", uid)
+        who = f"{d.case} {d.name}" if names and d.name else d.case
+        event.add("summary", f"{d.title}（{who}）" if who else d.title)
+        lines = [f"内容: {d.title}"]
+        if d.case:
+            lines.append(f"ケース: {d.case}" + (f"（{d.name}）" if names and d.name else ""))
+        if names:
+            lines.append(f"担当: {d.staff or '事業所'}")
+            if d.excused:
+                lines.append(f"特段の事情: {d.excused}")
+        lines += [f"出典: {label_source(d.source)}", f"コード: {d.code}"]
+        event.add("description", "\n".join(lines))
+        event.add("dtstart", d.due)
+        event.add("dtend", d.due + timedelta(days=1))
+        event.add("categories", [d.code])
+        event.add("transp", "TRANSPARENT")
+        event.add("status", "CONFIRMED")
+        if remind is not None:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"{d.title}（{d.case}）" if d.case else d.title)
+            alarm.add("trigger", timedelta(days=-remind))
+            event.add_component(alarm)
+        _stamp_event(event, old.get(uid), stamp)
+        calendar.add_component(event)
+
+    horizon = today - timedelta(days=CANCELLED_KEEP_DAYS)
+    for uid in sorted(set(old) - listed):
+        sequence, modified, _, former = old[uid]
+        start = former.get("DTSTART")
+        day = start.dt if start is not None else None
+        day = day.date() if isinstance(day, datetime) else day
+        if day is not None and day < horizon:
+            continue  # long past: the calendar has had its cancellation
+        if str(former.get("STATUS", "")).upper() == "CANCELLED":
+            calendar.add_component(former)  # already cancelled: carried as it was
+            continue
+        gone = Event()
+        for key, value in former.items():
+            if key not in _VOLATILE + ("STATUS",):
+                gone[key] = value
+        gone.add("status", "CANCELLED")
+        gone.add("sequence", sequence + 1)
+        gone.add("last-modified", stamp)
+        gone.add("dtstamp", stamp)
+        calendar.add_component(gone)
+    return calendar.to_ical()
+
+
+def _stamp_event(event, before, stamp: datetime) -> None:
+    """SEQUENCE, LAST-MODIFIED and DTSTAMP from the last export's copy of the event."""
+    if before is None:
+        sequence, modified = 0, stamp
+    else:
+        old_sequence, old_modified, old_content, _ = before
+        if old_content == _content(event):
+            sequence, modified = old_sequence, old_modified or stamp
+        else:
+            sequence, modified = old_sequence + 1, stamp
+    event.add("sequence", sequence)
+    event.add("last-modified", modified)
+    event.add("dtstamp", modified)

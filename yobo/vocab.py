@@ -30,6 +30,12 @@ CERT_STATUSES = {"certified": "認定済", "pending": "申請中"}
 
 CASE_STATUSES = {"active": "支援中", "closed": "終了"}
 
+#: Where a deadline stands on the day asked: one stable code, one Japanese label, the
+#: same in the table, CSV, Excel, calendar and report (JSON keeps the code).  ``due``:
+#: its window is open and the day not passed; ``excused``: a missed visit with a recorded
+#: 特段の事情; ``done``: recorded as done.  Listed in the order the due list sorts them.
+DUE_STATUSES = {"overdue": "期限切れ", "excused": "特段の事情あり", "due": "要対応", "upcoming": "予定", "done": "完了"}
+
 #: Japanese names of the workflow steps, used in logs and messages.
 STEPS = {
     "init": "ケースブック作成",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -11,11 +12,12 @@ import typer
 
 from ..calendar import month_end, month_index
 from ..casebook import resolve_case_id
-from ..duelist import STATUSES, Query, due_with_index, group_of, select
+from ..citations import label_source
+from ..duelist import Query, due_json, due_with_index, select, status_label
 from ..errors import InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
-from ..vocab import OFFICE_KINDS
+from ..vocab import DUE_STATUSES, OFFICE_KINDS
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
 
 
@@ -24,31 +26,65 @@ def _statuses(values: list[str] | None) -> frozenset[str]:
     for value in values or []:
         for part in value.split(","):
             part = part.strip()
-            if part not in STATUSES:
-                raise InputError(f"'{part}' は使えません（{'、'.join(STATUSES)}）", field="--status")
+            if part not in DUE_STATUSES:
+                choices = "、".join(f"{code}（{name}）" for code, name in DUE_STATUSES.items())
+                raise InputError(f"'{part}' は使えません（{choices}）", field="--status")
             chosen.add(part)
     return frozenset(chosen)
 
 
-def _write(text: str, output: Path | None, *, binary_safe: bool = False) -> None:
+def _write(text: str | bytes, output: Path | None, *, field: str = "--output") -> None:
+    """To the screen, or whole to ``output`` (a temporary file beside it, then renamed:
+    a calendar or sheet is never left half-written)."""
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
         return
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    staged = output.with_name(f".{output.name}.yobo-tmp")
     try:
-        output.write_text(text, encoding="utf-8", newline="")
+        staged.write_bytes(data)
+        os.replace(staged, output)
     except OSError as exc:
-        raise InputError(f"{output} に書き込めません（{exc.strerror}）", field="--output") from None
+        staged.unlink(missing_ok=True)
+        raise InputError(f"{output} に書き込めません（{exc.strerror}）", field=field) from None
     typer.echo(f"{output} に書き出しました", err=True)
+
+
+def _stamp() -> datetime:
+    """Now, in UTC: the time an export was written (the CLI may read the clock)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _previous_calendar(output: Path | None):
+    """The last export to ``output``, whose events the new one updates or cancels."""
+    if output is None or not output.exists():
+        return None
+    from ..export import read_calendar
+
+    try:
+        return read_calendar(output.read_bytes(), str(output))
+    except OSError as exc:
+        raise InputError(f"{output} を読めません（{exc.strerror}）", field="--output") from None
+    except ValueError as exc:
+        raise InputError(str(exc), field="--output") from None
 
 
 def monitor_due(
     staff: Annotated[str | None, typer.Option("--staff", help="この担当者（または包括の名前）の期限だけ")] = None,
     case: Annotated[str | None, typer.Option("--case", help="このケースの期限だけ（ケースIDの先頭でも可）")] = None,
     within: Annotated[int, typer.Option("--within", min=0, help="何日先までの予定を出すか（期限切れ・対応中は常に出ます）")] = 30,
-    status: Annotated[list[str] | None, typer.Option("--status", help="状態で絞り込み: overdue | due | upcoming | excused（くり返し・カンマ区切り可）")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="状態で絞り込み: " + "、".join(f"{c}（{n}）" for c, n in DUE_STATUSES.items()) + "（くり返し・カンマ区切り可）")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="overdue: 期限切れがあれば終了コード 1（スクリプト用）")] = None,
-    csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力")] = False,
-    ics: Annotated[bool, typer.Option("--ics", help="iCalendar（カレンダーに取り込めます）で出力")] = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Excel ファイル（.xlsx）をこのファイル名で書き出します（日付は日付、ID は文字列）")] = None,
+    ics: Annotated[bool, typer.Option("--ics", help="iCalendar（カレンダーに取り込めます）で出力。-o で前回と同じファイルに書くと、変わった期限は更新、なくなった期限は取り消しになります")] = False,
+    names: Annotated[bool, typer.Option("--names", help="--ics に利用者の氏名・担当者名・特段の事情を含めます（個人情報がケースブックの外へ出ます。既定はケースIDと内容だけ）")] = False,
+    remind: Annotated[int | None, typer.Option("--remind", min=0, help="--ics の各予定に、期限のこの日数前の通知（アラーム）を付けます")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="表で担当者ごとに表示する上限（0＝すべて。JSON・CSV・ICS は常に全件）")] = 50,
     casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
@@ -56,8 +92,12 @@ def monitor_due(
     """Every deadline of every case: overdue, due now, and coming, per staff member."""
     if fail_on not in (None, "overdue"):
         raise InputError(f"'{fail_on}' は使えません（overdue）", field="--fail-on")
-    if sum(map(bool, (csv_, ics, json_))) > 1:
-        raise InputError("--json・--csv・--ics はどれか一つにしてください", field="--csv")
+    if sum(map(bool, (csv_, xlsx, ics, json_))) > 1:
+        raise InputError("--json・--csv・--xlsx・--ics はどれか一つにしてください", field="--csv")
+    if (names or remind is not None) and not ics:
+        raise InputError("--ics と一緒に使います", field="--names" if names else "--remind")
+    if xlsx is not None and output is not None:
+        raise InputError("--xlsx にファイル名を指定します（-o は使いません）", field="--output")
     root = find_casebook(casebook)
     day = resolve_today(today)
     config = load_config(root, validate=False)
@@ -69,21 +109,27 @@ def monitor_due(
         # selected (and made JSON values) inside due_with_index: on a warm run that
         # happens while git status is still looking at the files
         chosen = select(found, query, today=day)
-        return chosen, [d.to_json(day) for d in chosen] if json_ else None
+        return chosen, [due_json(d, day) for d in chosen] if json_ else None
 
     items, rows = due_with_index(root, config, profile, today=day, within=within, finish=prepare)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
         print_json(rows)
     elif csv_:
-        from ..export import to_csv
+        from ..export import DUE_COLUMNS, due_rows, to_csv
 
-        _write(to_csv(items, today=day), output)
+        _write(to_csv(DUE_COLUMNS, due_rows(items, day)), output)
+    elif xlsx is not None:
+        from ..export import DUE_COLUMNS, due_rows, to_xlsx
+
+        _write(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet="期限一覧", stamp=_stamp()), xlsx, field="--xlsx")
     elif ics:
         from ..export import to_ics
 
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")  # the CLI may read the clock
-        _write(to_ics(items, today=day, stamp=stamp), output)
+        previous = _previous_calendar(output)
+        domain = f"{config.office_number}.yobo" if config.office_number else "yobo"
+        _write(to_ics(items, today=day, stamp=_stamp(), domain=domain, names=names, remind=remind,
+                      previous=previous), output)
     else:
         _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
@@ -106,14 +152,14 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
         shown = rows[:limit] if limit else rows
         table = Table(title=f"{staff_name}（{len(rows)} 件）", title_justify="left", box=None,
                       pad_edge=False, show_lines=False)
-        for title in ("区分", "期限", "ケース", "氏名", "内容"):
+        for title in ("状態", "期限", "ケース", "氏名", "内容"):
             table.add_column(title, no_wrap=title != "内容")
         last_group = None
         for item in shown:
-            group = group_of(item, day)
-            label = group if group != last_group else ""
+            group = item.status(day)
+            label = status_label(item, day) if group != last_group else ""
             last_group = group
-            style = "bold red" if group == "期限切れ" else None
+            style = "bold red" if group == "overdue" else None
             detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "")
             table.add_row(label, item.due.isoformat(), item.case, item.name, detail, style=style)
         out.print(table)
@@ -148,8 +194,8 @@ def report_monthly(
     groups: dict[str, list] = {}
     for d in items:
         groups.setdefault(d.staff or f"{config.office_name}（事業所）", []).append({
-            "status": STATUSES[d.status(day)], "status_code": d.status(day), "due": d.due.isoformat(), "case": d.case,
-            "name": d.name, "title": d.title, "source": d.source, "excused": d.excused})
+            "status": status_label(d, day), "status_code": d.status(day), "due": d.due.isoformat(), "case": d.case,
+            "name": d.name, "title": d.title, "source": label_source(d.source), "excused": d.excused})
     from ..render import render_template
 
     text = render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,
@@ -163,6 +209,6 @@ report_app = typer.Typer(help="報告書の作成。", no_args_is_help=True)
 
 
 def register(app: typer.Typer, monitor_app: typer.Typer) -> None:
-    monitor_app.command("due", help="すべてのケースの期限（期限切れ・対応中・予定）を担当者ごとに一覧にします。--json・--csv・--ics でも出力できます。")(monitor_due)
+    monitor_app.command("due", help="すべてのケースの期限を状態（" + "・".join(DUE_STATUSES.values()) + "）と担当者ごとに一覧にします。--json・--csv・--xlsx・--ics でも出力できます。")(monitor_due)
     report_app.command("monthly", help="月ごとの期限一覧（Markdown または HTML）を作ります。")(report_monthly)
     app.add_typer(report_app, name="report", help="報告書の作成。")
