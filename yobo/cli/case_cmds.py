@@ -128,11 +128,18 @@ def _case_json(summary, today) -> dict:
 def case_list(
     all_: Annotated[bool, typer.Option("--all", help="終了したケースも表示します")] = False,
     staff: Annotated[str | None, typer.Option("--staff", help="この担当者のケースだけ表示します")] = None,
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Excel ファイル（.xlsx）をこのファイル名で書き出します（日付は日付、ID は文字列）")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="--csv の出力先のファイル（省略時は画面）")] = None,
     casebook: CasebookOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """List cases (active ones unless --all), through the derived index."""
+    if sum(map(bool, (csv_, xlsx, json_))) > 1:
+        raise InputError("--json・--csv・--xlsx はどれか一つにしてください", field="--csv")
+    if output is not None and not csv_:
+        raise InputError("-o は --csv と一緒に使います（--xlsx にはファイル名を指定します）", field="--output")
     from ..index import load_summaries
     from ..profiles import load_profile
 
@@ -146,6 +153,15 @@ def case_list(
         typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
     if json_:
         print_json(rows)
+        return
+    if csv_ or xlsx is not None:
+        from ..export import CASE_COLUMNS, case_rows, to_csv, to_xlsx
+        from .due_cmds import export_stamp, write_output
+
+        if csv_:
+            write_output(to_csv(CASE_COLUMNS, case_rows(rows)), output)
+        else:
+            write_output(to_xlsx(CASE_COLUMNS, case_rows(rows), sheet="ケース一覧", stamp=export_stamp()), xlsx, field="--xlsx")
         return
     if not rows:
         typer.echo("ケースはありません")

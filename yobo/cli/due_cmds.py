@@ -33,7 +33,7 @@ def _statuses(values: list[str] | None) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def _write(text: str | bytes, output: Path | None, *, field: str = "--output") -> None:
+def write_output(text: str | bytes, output: Path | None, *, field: str = "--output") -> None:
     """To the screen, or whole to ``output`` (a temporary file beside it, then renamed:
     a calendar or sheet is never left half-written)."""
     if output is None:
@@ -55,7 +55,7 @@ def _write(text: str | bytes, output: Path | None, *, field: str = "--output") -
     typer.echo(f"{output} に書き出しました", err=True)
 
 
-def _stamp() -> datetime:
+def export_stamp() -> datetime:
     """Now, in UTC: the time an export was written (the CLI may read the clock)."""
     return datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -118,17 +118,17 @@ def monitor_due(
     elif csv_:
         from ..export import DUE_COLUMNS, due_rows, to_csv
 
-        _write(to_csv(DUE_COLUMNS, due_rows(items, day)), output)
+        write_output(to_csv(DUE_COLUMNS, due_rows(items, day)), output)
     elif xlsx is not None:
         from ..export import DUE_COLUMNS, due_rows, to_xlsx
 
-        _write(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet="期限一覧", stamp=_stamp()), xlsx, field="--xlsx")
+        write_output(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet="期限一覧", stamp=export_stamp()), xlsx, field="--xlsx")
     elif ics:
         from ..export import to_ics
 
         previous = _previous_calendar(output)
         domain = f"{config.office_number}.yobo" if config.office_number else "yobo"
-        _write(to_ics(items, today=day, stamp=_stamp(), domain=domain, names=names, remind=remind,
+        write_output(to_ics(items, today=day, stamp=export_stamp(), domain=domain, names=names, remind=remind,
                       previous=previous), output)
     else:
         _print_table(items, day, config.office_name, limit)
@@ -202,7 +202,7 @@ def report_monthly(
                            office_kind=OFFICE_KINDS.get(config.office_kind, config.office_kind), today=day.isoformat(),
                            profile=profile["title"], total=len(items),
                            groups=[{"staff": k, "rows": v} for k, v in sorted(groups.items())])
-    _write(text, output)
+    write_output(text, output)
 
 
 report_app = typer.Typer(help="報告書の作成。", no_args_is_help=True)

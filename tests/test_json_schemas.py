@@ -1,0 +1,175 @@
+"""Every ``--json`` output has a JSON Schema under schemas/output/ and matches it, run on
+the sample casebook (and, for the write commands, on a case registered there)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import jsonschema
+import pytest
+import typer
+from referencing import Registry, Resource
+
+from conftest import NEW_CASE, flags
+from yobo.cli import app
+from yobo.resources import data_dir
+from yobo.vocab import DUE_STATUSES
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+SCHEMAS = data_dir("schemas")
+OUTPUT = SCHEMAS / "output"
+TODAY = "2026-11-22"
+ANSWERS = "nnnyy" + "nnyyn" + "y" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"
+
+
+def json_commands() -> list[str]:
+    """Every command (``monitor-due``, ``validate`` …) that has a ``--json`` option."""
+    found = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, path + [name])
+        elif any("--json" in getattr(p, "opts", ()) for p in command.params):
+            found.append("-".join(path))
+
+    walk(typer.main.get_command(app), [])
+    return sorted(found)
+
+
+def _registry() -> Registry:
+    """The document schemas at their file URIs, so ``../plan.schema.json`` resolves as an
+    editor or check-jsonschema would resolve it next to the file."""
+    registry = Registry()
+    for path in sorted(SCHEMAS.glob("*.schema.json")):
+        registry = registry.with_resource(path.as_uri(), Resource.from_contents(json.loads(path.read_text("utf-8"))))
+    return registry
+
+
+def validate(name: str, data) -> None:
+    path = OUTPUT / f"{name}.schema.json"
+    schema = {**json.loads(path.read_text(encoding="utf-8")), "$id": path.as_uri()}
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    errors = sorted(cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER).iter_errors(data),
+                    key=lambda e: list(e.absolute_path))
+    assert not errors, f"{name}: " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+def test_every_json_command_has_a_schema_and_every_schema_a_command():
+    commands = json_commands()
+    assert {"monitor-due", "case-list", "case-show", "validate", "log", "staff-list"} <= set(commands)
+    shipped = sorted(p.name.removesuffix(".schema.json") for p in OUTPUT.glob("*.schema.json"))
+    assert commands == shipped, "schemas/output/ must hold one schema per command with --json"
+    assert set(commands) == set(RUNS), "each --json command is run against its schema below"
+
+
+@pytest.mark.parametrize("path", sorted(OUTPUT.glob("*.schema.json")), ids=lambda p: p.name)
+def test_output_schemas_are_valid_and_japanese(path):
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert JAPANESE.search(schema["title"]) and JAPANESE.search(schema["description"])
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                assert JAPANESE.search(sub.get("title", "")), f"{path.name} {where}/{name}: no Japanese title"
+                assert JAPANESE.search(sub.get("description", "")), f"{path.name} {where}/{name}: no Japanese description"
+            for key, sub in node.items():
+                walk(sub, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, sub in enumerate(node):
+                walk(sub, f"{where}/{i}")
+
+    walk(schema, "#")
+
+
+def test_the_due_schema_lists_the_status_vocabulary():
+    schema = json.loads((OUTPUT / "monitor-due.schema.json").read_text(encoding="utf-8"))
+    assert schema["items"]["properties"]["status"]["enum"] == list(DUE_STATUSES)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """The sample casebook, plus one case taken through the write commands with --json."""
+    from typer.testing import CliRunner
+
+    root = tmp_path_factory.mktemp("schemas") / "sample"
+    runner = CliRunner()
+    env = {"YOBO_TODAY": TODAY, "YOBO_STAFF": "田中美咲", "COLUMNS": "200"}
+
+    def run(*args: str):
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return result
+
+    assert run("init", str(root), "--sample").exit_code == 0
+    outputs: dict[str, object] = {}
+
+    def record(name: str, *args: str, code: int = 0):
+        result = run(*args, "-C", str(root), "--json")
+        assert result.exit_code == code, (name, result.stderr)
+        outputs[name] = json.loads(result.stdout)
+
+    record("case-new", "case", "new", *flags(NEW_CASE))
+    case = outputs["case-new"]["case"]
+    record("checklist-record", "checklist", "record", case, "--date", "2026-11-10", "--answers", ANSWERS,
+           "--height-cm", "150", "--weight-kg", "40")
+    record("plan-draft", "plan", "draft", case, "--start", "2026-12-01", "--end", "2027-03-31", "--date", "2026-11-20")
+    record("submit-hokatsu", "submit", "hokatsu", case, "--occasion", "draft", "--date", "2026-11-21")
+    return root, run, outputs
+
+
+#: How each --json command is run on the sample casebook (the write commands above).
+RUNS = {
+    "monitor-due": [("monitor", "due", "--within", "100000"), ("monitor", "due", "--today", "2027-06-01")],
+    "case-list": [("case", "list", "--all")],
+    "case-show": [("case", "show", "5MZ2RT"), ("case", "show", "K9RB5D"), ("case", "show", "3QK7WA")],
+    "staff-list": [("staff", "list")],
+    "validate": [("validate",)],
+    "log": [("log", "-n", "5"), ("log", "5MZ2RT")],
+    "checklist-show": [("checklist", "show", "5MZ2RT"), ("checklist", "show", "H6JT8B")],
+    "info-show": [("info", "show", "3QK7WA")],
+    "plan-show": [("plan", "show", "5MZ2RT"), ("plan", "show", "3QK7WA")],
+    "render": [("render", "5MZ2RT", "plan", "-o", "{tmp}/plan.md"), ("render", "A7PE3K", "--all", "-o", "{tmp}/all")],
+    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_json_output_matches_its_schema(name, book, tmp_path):
+    root, run, outputs = book
+    results = [outputs[name]] if name in outputs else []
+    for args in RUNS[name]:
+        args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+        result = run(*args, "-C", str(root), "--json")
+        assert result.exit_code in (0, 1), (args, result.stderr)  # validate/monitor exit 1 on findings
+        results.append(json.loads(result.stdout))
+    assert results
+    for data in results:
+        validate(name, data)
+    if name == "info-show":
+        # the rest of the object is the 利用者基本情報 document itself
+        document = {k: v for k, v in results[0].items() if k not in ("case", "path")}
+        basic = json.loads((SCHEMAS / "basic-info.schema.json").read_text(encoding="utf-8"))
+        basic["$id"] = (SCHEMAS / "basic-info.schema.json").as_uri()
+        jsonschema.Draft202012Validator(basic, registry=_registry()).validate(document)
+    if name == "monitor-due":
+        items = results[0]
+        assert items and all(d["status_label"] == DUE_STATUSES[d["status"]] for d in items)
+        assert any(d["source_label"].startswith("国の基準") for d in items)
+
+
+def test_a_schema_catches_a_wrong_shape():
+    """The schemas are not so loose that anything passes."""
+    good = {"case": "5MZ2RT", "name": None, "code": "monitoring-record", "title": "x", "due": "2026-11-30",
+            "opens": "2026-11-01", "status": "due", "status_label": "要対応", "staff": "", "party": "kyotaku",
+            "source": "seed 002", "source_label": "鈴鹿亀山地区広域連合 業務マニュアル", "excused": None}
+    validate("monitor-due", [good])
+    for bad in ({**good, "status": "対応中"}, {**good, "due": "2026/11/30"}, {k: v for k, v in good.items() if k != "code"},
+                {**good, "extra": 1}):
+        with pytest.raises(AssertionError):
+            validate("monitor-due", [bad])
