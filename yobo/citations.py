@@ -23,9 +23,10 @@ class Seed(NamedTuple):
 
 
 #: The municipal documents yobo's rules come from (shared/domain.md, table of seeds;
-#: titles as printed at the head of each seed file).
+#: titles as printed at the head of each seed file; seed 000 is a flow chart headed
+#: 「業務の流れ」, its steps numbered 1–19 — cited as 手順N).
 SEEDS = {
-    "000": Seed("舟形町", "介護予防支援・介護予防ケアマネジメントの業務の流れ（19の手順）", "業務の流れ"),
+    "000": Seed("舟形町", "業務の流れ", "業務の流れ"),
     "001": Seed("幸田町", "予防給付ケアマネジメントのプロセス（居宅介護支援事業所へ委託する場合）",
                 "予防給付ケアマネジメントのプロセス"),
     "002": Seed("鈴鹿亀山地区広域連合", "介護予防支援・介護予防ケアマネジメント業務マニュアル【第1版】", "業務マニュアル"),

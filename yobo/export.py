@@ -176,8 +176,10 @@ CANCELLED_KEEP_DAYS = 90
 
 PRODID = "-//yobo//monitor due//JA"
 
-#: Parts of an event that say when it was written, not what it says.
-_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED")
+#: Parts of an event that say when it was written, not what it says.  X-YOBO-STATUS (the
+#: status code as of the export, for scripts; calendars ignore it) is one too: a deadline
+#: turning overdue is not a change a calendar needs to hear of.
+_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED", "X-YOBO-STATUS")
 
 
 class PreviousCalendar(NamedTuple):
@@ -242,7 +244,8 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     event of the last export that is no longer listed comes back once as STATUS:
     CANCELLED with SEQUENCE + 1 and is kept so ``CANCELLED_KEEP_DAYS`` past its day.
     DTSTAMP equals LAST-MODIFIED (RFC 5545 §3.8.7.2, a calendar without METHOD), so an
-    export in which nothing changed is the same file again.  ``stamp`` comes from
+    export in which nothing changed is the same file again.  The status (期限切れ・要対応…)
+    would be wrong a day later on screen, so it is only in X-YOBO-STATUS, as its code.  ``stamp`` comes from
     the caller: the core reads no clock.
     """
     from icalendar import Alarm, Calendar, Event
@@ -282,6 +285,7 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         event.add("categories", [d.code])
         event.add("transp", "TRANSPARENT")
         event.add("status", "CONFIRMED")
+        event.add("x-yobo-status", d.status(today))
         if remind is not None:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
