@@ -72,7 +72,7 @@ def test_filters_and_fail_on(cli, sample):
 
 def test_csv_opens_in_excel_and_ics_imports(cli, sample, tmp_path):
     run = cli("monitor", "due", "-C", str(sample), "--today", TODAY, "--csv")
-    assert run.code == 0 and run.stdout.startswith("\ufeff状態,期限,")
+    assert run.code == 0 and run.stdout.startswith("\ufeff状態,状態コード,期限,")
     rows = list(csv.reader(io.StringIO(run.stdout.lstrip("\ufeff"))))
     assert len(rows) == len(due_json(cli, sample)) + 1
     out = tmp_path / "due.ics"
@@ -81,6 +81,7 @@ def test_csv_opens_in_excel_and_ics_imports(cli, sample, tmp_path):
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.rstrip().endswith("END:VCALENDAR")
     assert text.count("BEGIN:VEVENT") == len(due_json(cli, sample))
     assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    assert "【" not in text and "小林" not in text  # no status, no user's name by default
     assert "DTSTART;VALUE=DATE:20261130" in text
 
 
@@ -93,7 +94,7 @@ def test_table_groups_by_staff(cli, sample):
 def test_monthly_report_markdown_and_html(cli, sample, tmp_path):
     md = cli("report", "monthly", "--month", "2026-11", "-C", str(sample), "--today", TODAY)
     assert md.code == 0 and md.stdout.startswith("# 期限一覧 2026年11月")
-    assert "| 対応中 | 2026-11-30 | A7PE3K | 吉田 茂 |" in md.stdout
+    assert "| 要対応 | 2026-11-30 | A7PE3K | 吉田 茂 |" in md.stdout
     out = tmp_path / "r.html"
     html = cli("report", "monthly", "--month", "2026-11", "--format", "html", "-o", str(out), "-C", str(sample),
                "--today", TODAY)

@@ -49,7 +49,7 @@ NATIONAL = {
 NATIONAL_DEFAULT = "国の基準"
 
 #: shared/domain.md compares the municipal documents; its sections, by topic.
-DOMAIN = {"5": "各自治体の資料の比較（期限と月次の流れ）"}
+DOMAIN = {"5": "自治体資料の月次の期限（舟形町 業務の流れ 手順12〜14、鈴鹿亀山地区広域連合 業務マニュアル 資料1-9、豊島区）"}
 DOMAIN_DEFAULT = "各自治体の資料の比較"
 
 _SEED = re.compile(r"seeds?/?\s*(\d{3})(?:_[0-9a-f]+\.txt)?")

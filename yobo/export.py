@@ -66,13 +66,16 @@ def case_rows(cases: Iterable[dict]) -> list[tuple]:
 
 #: A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice
 #: (OWASP "CSV Injection"): such text is written with a leading ``'``.  The full-width
-#: forms are included as a precaution: Japanese input turns them into the ASCII ones.
+#: forms are included as a precaution (Japanese text is full of them; neither program is
+#: known to run them, but a ``'`` costs nothing).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 #: Put in front of an id in a CSV so that no spreadsheet reads it as a number: U+2060
-#: WORD JOINER, invisible and not a space (neither Excel nor LibreOffice trims it), so
-#: ``0E8418`` stays the text 0E8418 instead of 0.  A program reading the CSV removes it
-#: (``str.removeprefix``); the .xlsx sheet needs no such mark.
+#: WORD JOINER, invisible and not a space (not trimmed), so ``0E8418`` stays the text
+#: 0E8418 instead of 0 and ``127324`` stays text (LibreOffice's import and pandas are
+#: tested; quoting alone does not do it, a leading ``'`` stays visible, ``="…"`` is a
+#: formula).  A program reading the CSV removes it (``str.removeprefix``); the .xlsx
+#: sheet needs no such mark.
 ID_MARK = "\u2060"
 
 
