@@ -182,13 +182,13 @@ PRODID = "-//yobo//monitor due//JA"
 #: Parts of an event that say when it was written, not what it says.  X-YOBO-STATUS (the
 #: status code as of the export, for scripts; calendars ignore it) is one too: a deadline
 #: turning overdue is not a change a calendar needs to hear of.
-_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED", "X-YOBO-STATUS")
+_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED", "X-YOBO-STATUS", "X-YOBO-DIGEST")
 
 
 class PreviousCalendar(NamedTuple):
     """What the last export said, event by UID: (sequence, last-modified, content, event)."""
 
-    events: dict[str, tuple[int, datetime | None, bytes, object]]
+    events: dict[str, tuple[int, datetime | None, str, object]]
 
 
 def obligation_uid(d: Due, domain: str) -> str:
@@ -216,20 +216,17 @@ def read_calendar(data: bytes, name: str) -> PreviousCalendar:
             continue
         modified = event.get("LAST-MODIFIED")
         events[uid] = (int(event.get("SEQUENCE", 0)), modified.dt if modified is not None else None,
-                       _content(event), event)
+                       str(event.get("X-YOBO-DIGEST", "")), event)
     return PreviousCalendar(events)
 
 
-def _content(event) -> bytes:
-    """What an event says (its text, day, status, alarm), to tell whether it changed."""
-    from icalendar import Event
+def _digest(parts: tuple) -> str:
+    """A fingerprint of what an event says (its text, day, status, alarm), kept in the
+    event as X-YOBO-DIGEST so the next export tells a changed event from an unchanged one
+    without serializing both (icalendar needs ~1 ms an event for that)."""
+    import hashlib
 
-    copy = Event()
-    for key, value in event.items():
-        if key not in _VOLATILE:
-            copy[key] = value
-    copy.subcomponents = list(event.subcomponents)
-    return copy.to_ical()
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
 def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
@@ -242,7 +239,8 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     alarm that many days before.
 
     With ``previous`` (the last export to the same file), each event's SEQUENCE is
-    derived from it, without the clock: an unchanged event keeps its SEQUENCE and
+    derived from it, without the clock (what an event says is compared through its
+    X-YOBO-DIGEST): an unchanged event keeps its SEQUENCE and
     LAST-MODIFIED, a changed one gets SEQUENCE + 1 and LAST-MODIFIED = ``stamp``; an
     event of the last export that is no longer listed comes back once as STATUS:
     CANCELLED with SEQUENCE + 1 and is kept so ``CANCELLED_KEEP_DAYS`` past its day.
@@ -270,10 +268,8 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         if seen[uid] > 1:
             uid = uid.replace("@", f"-{seen[uid]}@", 1)
         listed.add(uid)
-        event = Event()
-        event.add("uid", uid)
         who = f"{d.case} {d.name}" if names and d.name else d.case
-        event.add("summary", f"{d.title}（{who}）" if who else d.title)
+        summary = f"{d.title}（{who}）" if who else d.title
         lines = [f"内容: {d.title}"]
         if d.case:
             lines.append(f"ケース: {d.case}" + (f"（{d.name}）" if names and d.name else ""))
@@ -282,7 +278,13 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
             if d.excused:
                 lines.append(f"特段の事情: {d.excused}")
         lines += [f"出典: {label_source(d.source)}", f"コード: {d.code}"]
-        event.add("description", "\n".join(lines))
+        description = "\n".join(lines)
+        alarm_text = f"{d.title}（{d.case}）" if d.case else d.title
+        digest = _digest((summary, description, d.due.isoformat(), d.code, remind, alarm_text))
+        event = Event()
+        event.add("uid", uid)
+        event.add("summary", summary)
+        event.add("description", description)
         event.add("dtstart", d.due)
         event.add("dtend", d.due + timedelta(days=1))
         event.add("categories", [d.code])
@@ -292,10 +294,11 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         if remind is not None:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", f"{d.title}（{d.case}）" if d.case else d.title)
+            alarm.add("description", alarm_text)
             alarm.add("trigger", timedelta(days=-remind))
             event.add_component(alarm)
-        _stamp_event(event, old.get(uid), stamp)
+        event.add("x-yobo-digest", digest)
+        _stamp_event(event, old.get(uid), digest, stamp)
         calendar.add_component(event)
 
     horizon = today - timedelta(days=CANCELLED_KEEP_DAYS)
@@ -321,13 +324,13 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     return calendar.to_ical()
 
 
-def _stamp_event(event, before, stamp: datetime) -> None:
+def _stamp_event(event, before, digest: str, stamp: datetime) -> None:
     """SEQUENCE, LAST-MODIFIED and DTSTAMP from the last export's copy of the event."""
     if before is None:
         sequence, modified = 0, stamp
     else:
-        old_sequence, old_modified, old_content, _ = before
-        if old_content == _content(event):
+        old_sequence, old_modified, old_digest, former = before
+        if old_digest == digest and str(former.get("STATUS", "")).upper() != "CANCELLED":
             sequence, modified = old_sequence, old_modified or stamp
         else:
             sequence, modified = old_sequence + 1, stamp
