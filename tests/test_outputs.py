@@ -246,6 +246,8 @@ def test_a_moved_deadline_updates_its_event_and_a_gone_one_is_cancelled(cli, sam
     assert moved[0]["DTSTART"].dt.isoformat() == "2027-04-29" and moved[0]["SEQUENCE"] == 1
     assert moved[0]["LAST-MODIFIED"].dt > first[uid]["LAST-MODIFIED"].dt or moved[0]["SEQUENCE"] == 1
     assert str(second[gone]["STATUS"]) == "CANCELLED" and second[gone]["SEQUENCE"] == 1
+    assert str(second[gone]["SUMMARY"]) == "取り消し（A7PE3K visit-evaluation-month）"
+    assert second[gone]["DTSTART"].dt == first[gone]["DTSTART"].dt
     assert second[unchanged]["SEQUENCE"] == 0
     assert second[unchanged]["LAST-MODIFIED"].dt == first[unchanged]["LAST-MODIFIED"].dt
 
@@ -361,3 +363,19 @@ def test_due_json_and_report_show_readable_sources(cli, sample):
         assert "seed" not in item["source_label"] and ".md" not in item["source_label"]
     report = cli("report", "monthly", "--month", "2026-11", "-C", str(sample), "--today", TODAY).stdout
     assert "鈴鹿亀山地区広域連合 業務マニュアル 資料1-7" in report and "seed 002" not in report
+
+
+def test_an_export_of_the_old_format_is_taken_over(cli, sample, tmp_path):
+    """A calendar written before UIDs were stable (sha1 of title and date, status in the
+    SUMMARY): its events are cancelled once and the new ones take their place."""
+    out = tmp_path / "due.ics"
+    out.write_bytes("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//yobo//monitor due//JA\r\nBEGIN:VEVENT\r\n"
+                    "UID:6ff5b8a51eb5af39e7efa232833156186db359a3@yobo\r\nDTSTAMP:20261130T080309Z\r\n"
+                    "DTSTART;VALUE=DATE:20261130\r\nDTEND;VALUE=DATE:20261201\r\n"
+                    "SUMMARY:【対応中】2026年11月のモニタリング記録（5MZ2RT 小林 正男）\r\n"
+                    "END:VEVENT\r\nEND:VCALENDAR\r\n".encode("utf-8"))
+    events = _ics(cli, sample, out)
+    old = events["6ff5b8a51eb5af39e7efa232833156186db359a3@yobo"]
+    assert str(old["STATUS"]) == "CANCELLED" and old["SEQUENCE"] == 1
+    assert any(u.startswith("5MZ2RT-monitoring-record-2026-11@") for u in events)
+    assert "小林" not in out.read_text(encoding="utf-8")  # the old file's names are not carried on

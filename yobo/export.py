@@ -179,14 +179,12 @@ CANCELLED_KEEP_DAYS = 90
 
 PRODID = "-//yobo//monitor due//JA"
 
-#: Parts of an event that say when it was written, not what it says.  X-YOBO-STATUS (the
-#: status code as of the export, for scripts; calendars ignore it) is one too: a deadline
-#: turning overdue is not a change a calendar needs to hear of.
-_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED", "X-YOBO-STATUS", "X-YOBO-DIGEST")
-
 
 class PreviousCalendar(NamedTuple):
-    """What the last export said, event by UID: (sequence, last-modified, content, event)."""
+    """What the last export said, event by UID: (sequence, last-modified, digest, event).
+    X-YOBO-STATUS (the status code as of that export, for scripts; calendars ignore it)
+    is not compared: a deadline turning overdue is not a change a calendar needs to hear
+    of, and the status on screen would be wrong a day later anyway."""
 
     events: dict[str, tuple[int, datetime | None, str, object]]
 
@@ -246,8 +244,8 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     CANCELLED with SEQUENCE + 1 and is kept so ``CANCELLED_KEEP_DAYS`` past its day.
     DTSTAMP equals LAST-MODIFIED (RFC 5545 §3.8.7.2, a calendar without METHOD), so an
     export in which nothing changed is the same file again.  The status (期限切れ・要対応…)
-    would be wrong a day later on screen, so it is only in X-YOBO-STATUS, as its code.  ``stamp`` comes from
-    the caller: the core reads no clock.
+    would be wrong a day later on screen, so it is only in X-YOBO-STATUS, as its code.
+    ``stamp`` comes from the caller: the core reads no clock.
     """
     from icalendar import Alarm, Calendar, Event
 
@@ -309,19 +307,35 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         day = day.date() if isinstance(day, datetime) else day
         if day is not None and day < horizon:
             continue  # long past: the calendar has had its cancellation
-        if str(former.get("STATUS", "")).upper() == "CANCELLED":
-            calendar.add_component(former)  # already cancelled: carried as it was
-            continue
-        gone = Event()
-        for key, value in former.items():
-            if key not in _VOLATILE + ("STATUS",):
-                gone[key] = value
-        gone.add("status", "CANCELLED")
-        gone.add("sequence", sequence + 1)
-        gone.add("last-modified", stamp)
-        gone.add("dtstamp", stamp)
-        calendar.add_component(gone)
+        if str(former.get("STATUS", "")).upper() == "CANCELLED":  # already cancelled: carried as it was
+            calendar.add_component(_cancelled(former, uid, sequence, modified or stamp, names))
+        else:
+            calendar.add_component(_cancelled(former, uid, sequence + 1, stamp, names))
     return calendar.to_ical()
+
+
+def _cancelled(former, uid: str, sequence: int, modified: datetime, names: bool):
+    """The cancellation of an event of the last export: its UID and day, STATUS:CANCELLED.
+    Its text is kept only with ``names``: an export that was made with names (or by an
+    older yobo that put them in) must not carry them into one made without."""
+    from icalendar import Event
+
+    gone = Event()
+    for key in ("UID", "DTSTART", "DTEND", "CATEGORIES", "TRANSP"):
+        if key in former:
+            gone[key] = former[key]
+    if names and "SUMMARY" in former:
+        gone["SUMMARY"] = former["SUMMARY"]
+    else:
+        case = uid.split("-", 1)[0] if "-" in uid else ""
+        code = former["CATEGORIES"].cats[0] if "CATEGORIES" in former and former["CATEGORIES"].cats else ""
+        what = " ".join(x for x in (case if case != "office" else "", str(code)) if x)
+        gone.add("summary", f"取り消し（{what}）" if what else "取り消し")
+    gone.add("status", "CANCELLED")
+    gone.add("sequence", sequence)
+    gone.add("last-modified", modified)
+    gone.add("dtstamp", modified)
+    return gone
 
 
 def _stamp_event(event, before, digest: str, stamp: datetime) -> None:
