@@ -10,13 +10,18 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import OTHER_STAFF, git, new_case
+from yobo.casebook import ID_ALPHABET, ID_LENGTH
 from yobo.citations import NATIONAL, SEEDS, label_source
-from yobo.export import ID_MARK, escape_cell
+from yobo.export import CASE_COLUMNS, FORMULA_START, ID_MARK, escape_cell, to_csv
+from yobo.rules.due import Due
 from yobo.vocab import DUE_STATUSES
 
 TODAY = "2026-11-22"
@@ -261,8 +266,6 @@ def test_a_moved_deadline_updates_its_event_and_a_gone_one_is_cancelled(cli, sam
 
 def test_reminders(cli, sample, tmp_path):
     events = _ics(cli, sample, tmp_path / "due.ics", "--remind", "3")
-    from datetime import timedelta
-
     for event in events.values():
         alarms = [c for c in event.subcomponents if c.name == "VALARM"]
         assert len(alarms) == 1 and alarms[0]["TRIGGER"].dt == timedelta(days=-3)
@@ -379,3 +382,57 @@ def test_an_export_of_the_old_format_is_taken_over(cli, sample, tmp_path):
     assert str(old["STATUS"]) == "CANCELLED" and old["SEQUENCE"] == 1
     assert any(u.startswith("5MZ2RT-monitoring-record-2026-11@") for u in events)
     assert "小林" not in out.read_text(encoding="utf-8")  # the old file's names are not carried on
+
+
+# -- properties ----------------------------------------------------------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=ID_ALPHABET, min_size=ID_LENGTH, max_size=ID_LENGTH), _text, _text),
+                max_size=5))
+def test_no_csv_cell_starts_a_formula(rows):
+    """Whatever the text, a cell read back either starts harmlessly or with the escaping
+    ``'`` followed by the original text; an id reads back as itself after its mark."""
+    table = [(case, name, kana, None, None, None, None, None, None, None, None) for case, name, kana in rows]
+    text = to_csv(CASE_COLUMNS, table)
+    read = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))[1:]
+    assert len(read) == len(rows)
+    for (case, name, kana), cells in zip(rows, read):
+        assert cells[0] == ID_MARK + case
+        for original, cell in ((name, cells[1]), (kana, cells[2])):
+            assert not cell.startswith(FORMULA_START)
+            assert cell == ("'" + original if original.startswith(FORMULA_START) else original)
+
+
+_due = st.builds(
+    lambda case, code, day, title: Due(case, code, title, date(2026, 1, 1) + timedelta(days=day),
+                                       date(2026, 1, 1) + timedelta(days=day), "", "kyotaku", "seed 002 資料1-7"),
+    st.sampled_from(["", "0E8418", "127324", "5MZ2RT"]),
+    st.sampled_from(["monitoring-record", "visit-state-change", "plan-period", "evaluation"]),
+    st.integers(0, 400), _text.filter(lambda t: t.strip()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_due, max_size=12), st.lists(_due, max_size=12))
+def test_calendar_uids_are_unique_and_updates_are_stable(first, second):
+    """Any list gives unique UIDs; exporting over the last export lists every obligation
+    once, cancels exactly those gone, and an unchanged re-export is the same bytes."""
+    from icalendar import Calendar
+
+    from yobo.export import read_calendar, to_ics
+
+    today = date(2026, 1, 1)
+    stamp = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
+    one = to_ics(first, today=today, stamp=stamp)
+    events = list(Calendar.from_ical(one).walk("VEVENT"))
+    assert len({str(e["UID"]) for e in events}) == len(events) == len(first)
+    two = to_ics(second, today=today, stamp=stamp + timedelta(days=1), previous=read_calendar(one, "x"))
+    after = {str(e["UID"]): e for e in Calendar.from_ical(two).walk("VEVENT")}
+    live = [e for e in after.values() if str(e["STATUS"]) == "CONFIRMED"]
+    assert len(live) == len(second)
+    gone = {str(e["UID"]) for e in events} - {str(e["UID"]) for e in live}
+    assert {u for u, e in after.items() if str(e["STATUS"]) == "CANCELLED"} == gone
+    again = to_ics(second, today=today, stamp=stamp + timedelta(days=2), previous=read_calendar(two, "x"))
+    assert again == two  # cancellations carried as they were, nothing else changed
