@@ -315,6 +315,18 @@ def test_one_status_vocabulary_everywhere(cli, sample, tmp_path):
             assert old not in text
 
 
+def test_no_other_status_words_in_the_code():
+    """The words of the old three vocabularies appear nowhere in yobo's messages and forms."""
+    from yobo.resources import data_dir
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*(root / "yobo").rglob("*.py"), *data_dir("templates").rglob("*.j2")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for old in ("対応中", "今週（", "それ以降"):
+            assert old not in text, (path.name, old)
+
+
 def test_status_filter_names_the_vocabulary(cli, sample):
     run = cli("monitor", "due", "-C", str(sample), "--status", "対応中")
     assert run.code == 2 and "overdue（期限切れ）" in run.stderr and "done（完了）" in run.stderr

@@ -77,7 +77,7 @@ def _previous_calendar(output: Path | None):
 def monitor_due(
     staff: Annotated[str | None, typer.Option("--staff", help="この担当者（または包括の名前）の期限だけ")] = None,
     case: Annotated[str | None, typer.Option("--case", help="このケースの期限だけ（ケースIDの先頭でも可）")] = None,
-    within: Annotated[int, typer.Option("--within", min=0, help="何日先までの予定を出すか（期限切れ・対応中は常に出ます）")] = 30,
+    within: Annotated[int, typer.Option("--within", min=0, help="何日先までの予定を出すか（期限切れ・要対応は常に出ます）")] = 30,
     status: Annotated[list[str] | None, typer.Option("--status", help="状態で絞り込み: " + "、".join(f"{c}（{n}）" for c, n in DUE_STATUSES.items()) + "（くり返し・カンマ区切り可）")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="overdue: 期限切れがあれば終了コード 1（スクリプト用）")] = None,
     csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
