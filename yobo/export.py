@@ -121,6 +121,7 @@ def to_xlsx(columns: list[Column], rows: Iterable[tuple], *, sheet: str, stamp: 
 
     book = Workbook(write_only=True)
     book.properties.creator = "yobo"
+    book.properties.title = sheet
     book.properties.created = book.properties.modified = stamp.replace(tzinfo=None)
     ws = book.create_sheet(sheet)
     ws.freeze_panes = "A2"
@@ -228,7 +229,8 @@ def _digest(parts: tuple) -> str:
 
 
 def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
-           remind: int | None = None, previous: PreviousCalendar | None = None) -> bytes:
+           remind: int | None = None, previous: PreviousCalendar | None = None,
+           title: str = "yobo 期限一覧") -> bytes:
     """An iCalendar file of all-day events, one per obligation.
 
     SUMMARY is the obligation and the case id — no status (it would be wrong a day
@@ -255,7 +257,7 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "yobo 期限一覧")
+    calendar.add("x-wr-calname", title)
 
     seen: dict[str, int] = {}
     listed = set()

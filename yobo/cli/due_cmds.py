@@ -122,14 +122,14 @@ def monitor_due(
     elif xlsx is not None:
         from ..export import DUE_COLUMNS, due_rows, to_xlsx
 
-        write_output(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet="期限一覧", stamp=export_stamp()), xlsx, field="--xlsx")
+        write_output(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet=f"期限一覧 {day}", stamp=export_stamp()), xlsx, field="--xlsx")
     elif ics:
         from ..export import to_ics
 
         previous = _previous_calendar(output)
         domain = f"{config.office_number}.yobo" if config.office_number else "yobo"
         write_output(to_ics(items, today=day, stamp=export_stamp(), domain=domain, names=names, remind=remind,
-                      previous=previous), output)
+                            previous=previous, title=f"yobo 期限一覧（{config.office_name}）"), output)
     else:
         _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
