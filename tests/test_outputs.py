@@ -280,6 +280,10 @@ def test_another_file_is_not_overwritten(cli, sample, tmp_path):
     run = cli("monitor", "due", "-C", str(sample), "--ics", "-o", str(out))
     assert run.code == 2 and "上書きしません" in run.stderr
     assert "someone else" in out.read_text()
+    empty = tmp_path / "empty.ics"
+    empty.write_bytes(b"")
+    assert cli("monitor", "due", "-C", str(sample), "--ics", "-o", str(empty)).code == 0
+    assert empty.read_bytes().startswith(b"BEGIN:VCALENDAR")
     notes = tmp_path / "notes.ics"
     notes.write_text("買い物メモ")
     assert cli("monitor", "due", "-C", str(sample), "--ics", "-o", str(notes)).code == 2

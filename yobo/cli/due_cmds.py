@@ -67,7 +67,9 @@ def _previous_calendar(output: Path | None):
     from ..export import read_calendar
 
     try:
-        return read_calendar(output.read_bytes(), str(output))
+        data = output.read_bytes()
+        # an empty file (made beforehand, e.g. to share it) holds no earlier export
+        return read_calendar(data, str(output)) if data.strip() else None
     except OSError as exc:
         raise InputError(f"{output} を読めません（{exc.strerror}）", field="--output") from None
     except ValueError as exc:
