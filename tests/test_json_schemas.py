@@ -130,6 +130,17 @@ def book(tmp_path_factory):
            "--height-cm", "150", "--weight-kg", "40")
     record("plan-draft", "plan", "draft", case, "--start", "2026-12-01", "--end", "2027-03-31", "--date", "2026-11-20")
     record("submit-hokatsu", "submit", "hokatsu", case, "--occasion", "draft", "--date", "2026-11-21")
+
+    # ケアプランデータ連携: a sample plan written out, then read into an empty casebook
+    folder = root.parent / "careplan-data"
+    route = ("--to-office", "1234567890", "--to-service", "A5", "--time", "090000")
+    record("export-careplan-data", "export", "careplan-data", "3QK7WA", "-o", str(folder), *route)
+    empty = root.parent / "empty"
+    assert run("init", str(empty), "--office-name", "テスト居宅", "--office-kind", "kyotaku", "--office-no",
+               "1234567890", "--staff", "山田花子", "--as", "山田花子").exit_code == 0
+    result = run("import", "careplan-data", str(folder), "-C", str(empty), "--as", "山田花子", "--json")
+    assert result.exit_code == 0, result.stderr
+    outputs["import-careplan-data"] = json.loads(result.stdout)
     return root, run, outputs
 
 
@@ -145,7 +156,9 @@ RUNS = {
     "info-show": [("info", "show", "3QK7WA")],
     "plan-show": [("plan", "show", "5MZ2RT"), ("plan", "show", "3QK7WA")],
     "render": [("render", "5MZ2RT", "plan", "-o", "{tmp}/plan.md"), ("render", "A7PE3K", "--all", "-o", "{tmp}/all")],
-    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [],
+    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "import-careplan-data": [],
+    "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
+                              "--to-office", "1234567890", "--to-service", "A5")],
 }
 
 
