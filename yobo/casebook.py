@@ -73,7 +73,9 @@ def new_case_id(existing: set[str], rng: random.Random) -> str:
 
 def resolve_case_id(ref: str, existing: list[str]) -> str:
     """The one case id that ``ref`` names: the whole id, or a unique prefix (like git)."""
-    wanted = ref.strip().upper()
+    # An id copied from yobo's CSV carries the invisible U+2060 that keeps spreadsheets
+    # from reading it as a number (export.py); it is no part of the id.
+    wanted = ref.replace("\u2060", "").strip().upper()
     if not wanted:
         raise CaseNotFound("ケースIDを指定してください", field="CASE")
     if wanted in existing:
