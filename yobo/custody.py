@@ -71,16 +71,17 @@ def ledger(case: Case) -> list:
     return list(in_order(records))
 
 
-def holding_key(handover: dict) -> str:
-    """The paper a hand-over is about: its yobo document (``ref``), else its code."""
-    return handover.get("ref") or handover["doc"]
+def holding_key(handover: dict) -> tuple[str, str]:
+    """The paper a hand-over is about: (code, yobo document or contract record it belongs to;
+    "" for a paper known only by its code)."""
+    return handover["doc"], handover.get("ref") or ""
 
 
-def replay(case: Case, upto: int | None = None) -> dict[str, Holding]:
+def replay(case: Case, upto: int | None = None) -> dict[tuple[str, str], Holding]:
     """Holdings by :func:`holding_key` after the first ``upto`` ledger records (all by default)."""
-    holdings: dict[str, Holding] = {}
+    holdings: dict[tuple[str, str], Holding] = {}
     for doc, path, party in _created(case):
-        holdings[path] = Holding(doc, path, party)
+        holdings[doc, path] = Holding(doc, path, party)
     for record in ledger(case)[:upto]:
         for h in record.handovers:
             key = holding_key(h)
@@ -95,7 +96,7 @@ def replay(case: Case, upto: int | None = None) -> dict[str, Holding]:
             holding.copies.difference_update(h.get("copies_destroyed_by", ()))
         scan = getattr(record, "scan", None)
         if scan:
-            key = scan.get("ref") or scan["doc"]
+            key = holding_key(scan)
             holding = holdings.get(key)
             if holding is None:
                 holding = holdings[key] = Holding(scan["doc"], scan.get("ref", ""), WRITERS.get(scan["doc"], "kyotaku"))
@@ -108,7 +109,7 @@ def custody_state(case: Case) -> list[Holding]:
     return sorted(replay(case).values(), key=lambda h: (h.ref or h.doc))
 
 
-def holder_of(case: Case, key: str) -> str | None:
-    """Who holds the original of the paper ``key`` (a yobo document's path or a paper's code) now."""
-    holding = replay(case).get(key)
-    return holding.original if holding else WRITERS.get(key)
+def holder_of(case: Case, doc: str, ref: str = "") -> str | None:
+    """Who holds the original of a paper (its code, and its yobo document if it is one) now."""
+    holding = replay(case).get((doc, ref))
+    return holding.original if holding else WRITERS.get(doc, "kyotaku")

@@ -546,8 +546,9 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
             if ref is None:
                 left_out.append(f"{name}はまだないため渡しません")
                 continue
-            if original and holdings.get(ref) is not None and holdings[ref].original != "kyotaku":
-                where = HOLDERS.get(holdings[ref].original or "", "—")
+            held = holdings.get((code, ref))
+            if original and held is not None and held.original != "kyotaku":
+                where = HOLDERS.get(held.original or "", "—")
                 left_out.append(f"{name}の原本は{where}にあるため渡しません")
                 continue
             items.append({"doc": code, "ref": ref, "original": original, "paper": False})
@@ -621,10 +622,13 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: 
             h["copies_to"] = ["hokatsu"]
         handovers.append(h)
     if chosen.get("all_originals") and _sends_originals(ctx, chosen):
-        sent = {h.get("ref") or h["doc"] for h in handovers}
+        # every original the 居宅 still holds goes back, even one the occasion's list names as a copy
+        sent = {(h["doc"], h.get("ref") or ""): h for h in handovers}
         for key, holding in sorted(replay(case).items()):
-            if key in sent:
+            if key in sent and (sent[key].get("original_to") or holding.original != "kyotaku"):
                 continue
+            if key in sent:
+                handovers.remove(sent[key])
             if holding.original == "kyotaku":
                 handovers.append(_clean({"doc": holding.doc, "ref": holding.ref, "original_to": "hokatsu",
                                          "copies_to": ["kyotaku"] if keep_copy else None}))
