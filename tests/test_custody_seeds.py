@@ -531,3 +531,22 @@ def test_a_shitei_case_keeps_its_plan_original(cli, tmp_path, profile):
           "2026-11-26", day="2026-11-26")
     plan = f.holdings()["plans/P1/plan.yaml"]
     assert plan[0] == "kyotaku" and "hokatsu" in plan[1]
+
+
+def test_attach_records_who_holds_the_paper(cli, tmp_path):
+    """``attach --holder``: the contract original the 包括 keeps (seed 000 line 21–23), the town's
+    調査票・意見書 of which the 居宅 has a copy (seed 000 line 37), the provider's 個別サービス計画
+    原本 (seed 000 line 209)."""
+    f = Flow(cli, tmp_path, "funagata")
+    scan = str(f.files / "scan.pdf")
+    f.run("attach", f.case, "contract", scan, "--original", "--holder", "hokatsu", day="2026-11-10")
+    f.expect("contract", "hokatsu")
+    f.run("attach", f.case, "survey-and-opinion", scan, "--copy", day="2026-11-10")
+    f.expect("survey-and-opinion", "town", "kyotaku")
+    f.run("attach", f.case, "service-plan", scan, "--original", "--holder", "provider", day="2026-11-10")
+    f.expect("service-plan", "providers")
+    f.check()
+    shown = json.loads(f.run("case", "show", f.case, "--json", who=None))
+    assert all(len(h["scans"]) == 1 for h in shown["custody"])
+    f.refused("attach", f.case, "contract", scan, "--original", "--holder", "村役場", needle="--holder",
+              day="2026-11-10")

@@ -226,7 +226,7 @@ def cover_documents(case: Case, submission: Submission) -> list[dict]:
             kind = "写し"
         else:
             kind = "—"
-        remarks = [describe_ref(case, h.get("ref", ""))]
+        remarks = [describe_ref(case, h.get("ref", "")) or ("紙" if h.get("paper") else "")]
         destroyed = [label(PARTIES, p) for p in h.get("copies_destroyed_by") or ()]
         if destroyed:
             remarks.append(f"写しは{'・'.join(destroyed)}で破棄")

@@ -547,7 +547,9 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
                 left_out.append(f"{name}はまだないため渡しません")
                 continue
             held = holdings.get((code, ref))
-            if original and held is not None and held.original != "kyotaku":
+            # a corrected 原案 is a new paper: it goes again though the 包括 has the one it replaces
+            resent = occasion == "draft" and code == "plan"
+            if original and held is not None and held.original != "kyotaku" and not resent:
                 where = HOLDERS.get(held.original or "", "—")
                 left_out.append(f"{name}の原本は{where}にあるため渡しません")
                 continue
