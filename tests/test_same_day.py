@@ -9,10 +9,14 @@ render, plan draft and the due list kept using the first, wrong version.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import date
 from pathlib import Path
 
 from conftest import new_case
+from yobo.casebook import case_dir
+from yobo.loader import load_case
 from yobo.model import Checklist, Doc, latest, natural_path, record_order
 from yobo.yamlio import load_fast
 
@@ -127,3 +131,35 @@ def test_two_corrections_on_one_day_win_everywhere(cli, casebook: Path, tmp_path
             for p in sorted((folder / "checklists").iterdir()) + sorted((folder / "basic-info").iterdir())]
     assert sorted(seqs) == [1, 2, 3, 4]
 
+
+
+def test_two_offices_taking_the_same_seq_on_their_clones_merge_into_one_order(cli, casebook: Path, tmp_path: Path):
+    """The 居宅 and the 包括 each write a note on the same day on their own clone: both take
+    the same ``seq`` (neither has seen the other's), the pull merges without a conflict (each
+    writes only files named for it) and every clone reads the same order."""
+    root = casebook
+    case = new_case(cli, root)
+    assert cli("staff", "add", "包括 花子", "--party", "hokatsu", "-C", str(root)).code == 0
+    clone = tmp_path / "hokatsu"
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+
+    def git(*args: str, cwd: Path) -> None:
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env={**os.environ, **env})
+
+    git("clone", "-q", str(root), str(clone), cwd=tmp_path)
+    run(cli, "note", "add", case, "--text", "居宅の記録", "-C", str(root))
+    run(cli, "note", "add", case, "--text", "包括の記録", "--as", "包括 花子", "-C", str(clone))
+    git("pull", "-q", "--no-rebase", "--no-edit", str(root), cwd=clone)
+    git("pull", "-q", "--no-rebase", "--no-edit", str(clone), cwd=root)
+    orders = []
+    for where in (root, clone):
+        found, problems, _ = load_case(where, case, case_dir(case))
+        assert problems == []
+        assert len({n.seq for n in found.notes}) == 1  # the same number on both sides
+        orders.append([n.path.rsplit("/", 1)[-1] for n in found.notes])
+    assert orders[0] == orders[1] == [f"{DAY}-hokatsu-1.yaml", f"{DAY}-kyotaku-1.yaml"]
+    # the next record on either side comes after both
+    run(cli, "note", "add", case, "--text", "次の記録", "-C", str(root))
+    found, _, _ = load_case(root, case, case_dir(case))
+    assert found.notes[-1].path.endswith(f"{DAY}-kyotaku-2.yaml") and found.notes[-1].seq == found.notes[0].seq + 1
