@@ -77,12 +77,12 @@ def holding_key(handover: dict) -> tuple[str, str]:
     return handover["doc"], handover.get("ref") or ""
 
 
-def replay(case: Case, upto: int | None = None) -> dict[tuple[str, str], Holding]:
-    """Holdings by :func:`holding_key` after the first ``upto`` ledger records (all by default)."""
+def replay(case: Case) -> dict[tuple[str, str], Holding]:
+    """Holdings by :func:`holding_key` after every record of the ledger, replayed in order."""
     holdings: dict[tuple[str, str], Holding] = {}
     for doc, path, party in _created(case):
         holdings[doc, path] = Holding(doc, path, party)
-    for record in ledger(case)[:upto]:
+    for record in ledger(case):
         for h in record.handovers:
             key = holding_key(h)
             holding = holdings.get(key)
@@ -106,10 +106,5 @@ def replay(case: Case, upto: int | None = None) -> dict[tuple[str, str], Holding
 
 def custody_state(case: Case) -> list[Holding]:
     """Who holds the original and the copies of every paper of ``case`` now."""
-    return sorted(replay(case).values(), key=lambda h: (h.ref or h.doc))
+    return sorted(replay(case).values(), key=lambda h: (h.ref or h.doc, h.doc))
 
-
-def holder_of(case: Case, doc: str, ref: str = "") -> str | None:
-    """Who holds the original of a paper (its code, and its yobo document if it is one) now."""
-    holding = replay(case).get((doc, ref))
-    return holding.original if holding else WRITERS.get(doc, "kyotaku")

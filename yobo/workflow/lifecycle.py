@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..casebook import case_dir
+from ..custody import replay
 from ..errors import DocumentError, InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
 from ..calendar import add_months
@@ -521,8 +522,6 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
     required one neither in ``papers`` nor in ``without`` is refused with the
     list, so no 「紙」 row is ever recorded by default.
     """
-    from ..custody import replay
-
     chosen = submission_set(ctx, occasion)
     refs = _document_refs(ctx, plan)
     holdings = replay(ctx.case)
@@ -530,6 +529,10 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
     certs = ctx.case.certifications
     level_changed = len({c.level for c in certs[-2:]}) > 1
     listed = {item["doc"] for item in chosen["documents"]}
+    kept = sorted(set(papers) & set(YOBO_DOCUMENTS))
+    if kept:
+        names = "、".join(DOCUMENTS[d] for d in kept)
+        raise InputError(f"{names} は yobo の文書です（あれば自動で渡します。--paper は紙の書類だけ）", field="--paper")
     unknown = sorted(set(papers) - listed)
     if unknown:
         names = "、".join(DOCUMENTS.get(d, d) for d in unknown)
@@ -575,8 +578,6 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: 
     still holds goes back (``all_originals``: seed 002 資料1-10, seed 003 台帳管理)
     and its copies are destroyed where the profile says so (seed 002 資料5 注2).
     """
-    from ..custody import replay
-
     require_active(ctx)
     require_party(ctx, "kyotaku", "包括への提出")
     case = ctx.case
