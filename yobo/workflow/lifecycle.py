@@ -114,6 +114,16 @@ def existing_paths(case: Case) -> set[str]:
     return paths
 
 
+def _party_path(ctx: Context, folder: str, day: date) -> str:
+    """``<folder>/<date>-<party>-<n>.yaml`` (notes, custody records): named by the writing
+    party, so the 居宅 and the 包括 never write the same file in a shared repository."""
+    taken = existing_paths(ctx.case)
+    n = 1
+    while f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml" in taken:
+        n += 1
+    return f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml"
+
+
 def _new_doc(rel: str, kind: str, data: dict) -> dict[str, str]:
     return {rel: render_new(rel, kind, data)}
 
@@ -842,14 +852,9 @@ def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
     day = step_date(ctx, day)
     if not text.strip():
         raise InputError("内容を入力してください", field="--text")
-    party = ctx.actor.party
-    taken = existing_paths(ctx.case)
-    n = 1
-    while f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml" in taken:
-        n += 1
-    rel = f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml"
+    rel = _party_path(ctx, "notes", day)
     data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "kind": kind, "text": text.strip(),
-            "staff": ctx.actor.name, "party": party}
+            "staff": ctx.actor.name, "party": ctx.actor.party}
     return Change("note", ctx.case.id, _new_doc(rel, "note", data))
 
 
@@ -923,17 +928,6 @@ def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -
 
 
 
-def _custody_path(ctx: Context, day: date) -> str:
-    """``custody/<date>-<party>-<n>.yaml``: named by the writing party, so the 居宅 and the
-    包括 never write the same file in a shared repository."""
-    taken = existing_paths(ctx.case)
-    party = ctx.actor.party
-    n = 1
-    while f"{ctx.folder}/custody/{day.isoformat()}-{party}-{n}.yaml" in taken:
-        n += 1
-    return f"{ctx.folder}/custody/{day.isoformat()}-{party}-{n}.yaml"
-
-
 def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: bytes, day: date | None,
                 holder: str | None = None) -> Change:
     """A scan of a paper's 原本 or 写し, kept under the case's ``files/`` with a custody record
@@ -962,7 +956,7 @@ def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: by
               for p in taken | set(ctx.case.unreadable) | _scan_paths(ctx.case)):
         n += 1
     scan_rel = f"{folder}/{day.isoformat()}-{kind}-{n}{suffix}"
-    record_rel = _custody_path(ctx, day)
+    record_rel = _party_path(ctx, "custody", day)
     scan = {"doc": doc, "kind": kind, "holder": holder, "file": scan_rel}
     handover: dict = {"doc": doc}
     if ref:
@@ -1006,7 +1000,7 @@ def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) 
                          "ありません", field="--signed-with")
     if ctx.case.mode == "itaku" and signed_with == "kyotaku":
         raise InputError("委託のケースでは利用者は包括と契約します（--signed-with hokatsu）", field="--signed-with")
-    rel = _custody_path(ctx, day)
+    rel = _party_path(ctx, "custody", day)
     handovers = []
     for row in rows:
         if row["doc"] not in CONTRACT_DOCUMENTS:
