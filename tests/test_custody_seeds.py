@@ -86,6 +86,12 @@ class Flow:
     def check(self) -> None:
         assert self.holdings() == self.state
 
+    def validate(self) -> None:
+        """Every record written on the way passes its schema and the rules."""
+        result = self.cli("validate", "-C", str(self.root), env={"YOBO_TODAY": "2027-06-30"})
+        assert result.code in (0, 1), result.stderr
+        assert "schema" not in result.stdout + result.stderr, result.stdout
+
     def refused(self, *args: str, needle: str, who: str = STAFF, day: str = "2027-06-30") -> None:
         """A step refused with one line naming ``needle``; nothing written."""
         before = snapshot(self.root)
@@ -203,6 +209,7 @@ def test_seed_000_funagata(cli, tmp_path):
     # the 評価表 原本 stays with the 居宅 and no row appears that nobody handed over
     f.run("submit", "hokatsu", f.case, "--occasion", "renewal", "--date", "2027-05-26", day="2027-05-26")
     f.check()
+    f.validate()
 
 
 def test_seed_000_no_meeting_report_when_the_hokatsu_attended(cli, tmp_path):
@@ -384,6 +391,7 @@ def test_seed_002_suzuka_kameyama(cli, tmp_path):
     f.expect(EV, "hokatsu")
     f.expect("survey-and-opinion", "town", "hokatsu")
     f.check()
+    f.validate()
 
 
 # -- seed 003 豊島区 (再委託 and 居宅指定) -----------------------------------------------------------
