@@ -182,7 +182,8 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
     book.refused("plan", "start", case, "--date", "2026-12-01", today="2026-12-01", needle="同意")
     book.step("plan", "agree", case, "--signer", "佐藤 一郎", "--date", "2026-11-26", today="2026-11-26")
     book.refused("plan", "edit", case, "--file", str(edited), today="2026-11-27", needle="同意済み")
-    book.step("submit", "hokatsu", case, "--occasion", "new-contract", "--date", "2026-11-27", today="2026-11-27")
+    book.step("submit", "hokatsu", case, "--occasion", "new-contract", "--paper", "usage-ticket", "--date", "2026-11-27",
+              today="2026-11-27")
     book.refused("evaluate", case, today="2026-11-30", needle="plan start")
     book.step("plan", "start", case, "--date", "2026-12-01", today="2026-12-01")
 

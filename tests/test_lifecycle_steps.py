@@ -125,7 +125,7 @@ def _through_evaluation(cli, root, case):
         ("plan", "agree", case, "--signer", "佐藤 一郎", "--date", "2026-04-24"),
         ("plan", "start", case, "--date", "2026-05-01"),
         ("evaluate", case, "--date", "2026-10-20", "--decision", "continue", "--next-route", "yobo"),
-        ("submit", "hokatsu", case, "--occasion", "evaluation", "--date", "2026-10-21"),
+        ("submit", "hokatsu", case, "--occasion", "evaluation", "--without", "provider-evaluation", "--date", "2026-10-21"),
         ("review", "evaluation", case, "--date", "2026-10-25", "--as", HOKATSU),
     ]
     for args in steps:
@@ -153,12 +153,21 @@ def test_suzuka_kameyama_submission_sets_follow_shiryo_5(cli, book):
     _through_evaluation(cli, root, case)
     run = cli("submit", "hokatsu", case, "--occasion", "renewal", "-C", str(root), "--today", "2026-11-01", "--json")
     assert run.code == 0, run.stderr
-    docs = [(h["doc"], "original_to" in h) for h in json.loads(run.stdout)["handovers"]]
-    # seed 002 資料5 認定更新時: 経過記録, 担当者会議の記録, 評価表【原本】, チェックリスト, 計画書【原本】, 基本情報
-    assert docs == [("progress-notes", False), ("meeting-record", False), ("evaluation", True), ("checklist", False),
-                    ("plan", True), ("basic-info", False)]
-    text = cli("submit", "hokatsu", case, "--occasion", "termination", "-C", str(root), "--today", "2026-11-01")
-    assert text.code == 0 and "評価表【原本】" in text.stdout and "福祉用具貸与の例外給付の書類【原本】" in text.stdout
+    shown = json.loads(run.stdout)
+    docs = [(h["doc"], "original_to" in h) for h in shown["handovers"]]
+    # seed 002 資料5 認定更新時: 経過記録, 担当者会議の記録, 評価表【原本】, チェックリスト, 計画書【原本】, 基本情報 —
+    # only what exists and what the 居宅 still holds: no 経過記録, チェックリスト or 基本情報 was written, and the
+    # 評価表 原本 stays with the 包括 (資料1-8) and the 計画書 原本 went with it (資料5 評価時), so neither goes again
+    assert docs == [("meeting-record", False)]
+    assert any("評価表" in w and "包括" in w for w in shown["left_out"])
+    # 終了時: the 認定調査票・意見書 are paper — asked for; the 例外給付 papers only when there are some
+    refused = cli("submit", "hokatsu", case, "--occasion", "termination", "-C", str(root), "--today", "2026-11-01")
+    assert_one_line_error(refused, "survey-and-opinion", "--paper")
+    text = cli("submit", "hokatsu", case, "--occasion", "termination", "--paper", "survey-and-opinion",
+               "--paper", "equipment-exception", "-C", str(root), "--today", "2026-11-01")
+    assert text.code == 0, text.stderr
+    assert "認定調査票・主治医意見書【写し】（紙）" in text.stdout and "福祉用具貸与の例外給付の書類【原本】" in text.stdout
+    assert "評価表【原本】" not in text.stdout  # the 包括 has it since its review
     subjects = git(root, "log", "--format=%s", "-2").split("\n")
     assert subjects[:2] == [f"submit-termination: {case}", f"submit-renewal: {case}"]
 

@@ -19,8 +19,8 @@ from typing import Any
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
 from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, Evaluation, Meeting,
-                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest,
-                    plan_digest)
+                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest, doc_day,
+                    in_order, plan_digest)
 from .schemas import check_document
 from .yamlio import load_fast, locate_line
 
@@ -42,6 +42,14 @@ def _date(value: Any) -> date:
     if not isinstance(value, str):
         raise TypeError(value)
     return date.fromisoformat(value)
+
+
+def _seq(data: dict) -> int | None:
+    """A record's place in the case's order (model.record_order); files from before it existed have none."""
+    value = data.get("seq")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise TypeError(value)
+    return value
 
 
 def _opt_date(value: Any) -> date | None:
@@ -139,11 +147,12 @@ def load_config(root: Path, *, validate: bool = True) -> Config:
 def _build_plan_parts(kind: str, rel: str, data: dict):
     if kind == "review":
         return Review(rel, data["target"], _date(data["date"]), data["reviewer"], data.get("opinion") or "",
-                      data.get("plan_digest"), tuple(data.get("handovers") or ()))
+                      data.get("plan_digest"), tuple(data.get("handovers") or ()), _seq(data))
     if kind == "meeting":
-        return Meeting(rel, _date(data["date"]), data["plan_digest"], bool(data.get("hokatsu_attended")))
+        return Meeting(rel, _date(data["date"]), data["plan_digest"], bool(data.get("hokatsu_attended")), _seq(data))
     if kind == "consent":
-        return Consent(rel, _date(data["date"]), data["signer"], data["plan_digest"], tuple(data.get("handovers") or ()))
+        return Consent(rel, _date(data["date"]), data["signer"], data["plan_digest"], tuple(data.get("handovers") or ()),
+                       _seq(data))
     if kind == "service-start":
         return _date(data["date"])
     if kind == "evaluation":
@@ -162,19 +171,20 @@ def _build_simple(kind: str, rel: str, data: dict):
     if kind == "basic-info":
         if not isinstance(data, dict):
             raise TypeError(rel)
-        return Doc(rel, data)
+        return Doc(rel, data, _seq(data))
     if kind == "checklist":
-        return Checklist(rel, _date(data["date"]), data["answers"], data.get("height_cm"), data.get("weight_kg"))
+        return Checklist(rel, _date(data["date"]), data["answers"], data.get("height_cm"), data.get("weight_kg"),
+                         _seq(data))
     if kind == "monitoring":
         return tuple(MonitoringRecord(rel, _date(r["date"]), r["method"], r.get("plan"), bool(r.get("state_change")),
                                       r.get("reason") or "") for r in data["records"])
     if kind == "note":
-        return Note(rel, _date(data["date"]), data["kind"], data["text"], data["staff"], data["party"])
+        return Note(rel, _date(data["date"]), data["kind"], data["text"], data["staff"], data["party"], _seq(data))
     if kind == "submission":
         return Submission(rel, _date(data["date"]), data["occasion"], data.get("plan"), data.get("plan_digest"),
-                          tuple(data.get("handovers") or ()))
+                          tuple(data.get("handovers") or ()), _seq(data))
     if kind == "custody":
-        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"))
+        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"), _seq(data))
     raise ValueError(kind)
 
 
@@ -245,13 +255,14 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
                                  if not validate else []), read
     case = replace(
         case,
-        basic_infos=tuple(parts["basic-info"]),
-        checklists=tuple(sorted(parts["checklist"], key=lambda c: (c.date, c.path))),
+        # records in the order they were recorded (model.record_order): "[-1]" is the latest
+        basic_infos=in_order(parts["basic-info"], day_of=doc_day),
+        checklists=in_order(parts["checklist"]),
         plans=plans,
         monitoring=tuple(sorted(parts["monitoring"], key=lambda m: (m.date, m.path))),
-        notes=tuple(sorted(parts["note"], key=lambda n: (n.date, n.path))),
-        submissions=tuple(sorted(parts["submission"], key=lambda x: (x.date, x.path))),
-        custody=tuple(sorted(parts["custody"], key=lambda x: (x.date, x.path))),
+        notes=in_order(parts["note"]),
+        submissions=in_order(parts["submission"]),
+        custody=in_order(parts["custody"]),
     )
     return case, problems, read
 
@@ -288,8 +299,7 @@ def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
             plan = replace(plan, evaluation=part)
         elif kind == "weekly":
             plan = replace(plan, weekly=part)
-    return replace(plan, reviews=tuple(sorted(reviews, key=lambda r: (r.date, r.path))),
-                   meetings=tuple(sorted(meetings, key=lambda m: (m.date, m.path))))
+    return replace(plan, reviews=in_order(reviews), meetings=in_order(meetings))
 
 
 def load_casebook(root: Path, *, validate: bool = False, config: Config | None = None) -> Casebook:

@@ -11,6 +11,7 @@ Layout on disk (shared/architecture.md §1)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -68,12 +69,70 @@ def shown_certification(certifications, day: date) -> Certification | None:
     return max(current, key=lambda c: c.start) if current else None
 
 
+def natural_path(path: str) -> tuple:
+    """A path as a sort key where ``…-2`` follows its base and ``…-10`` follows ``…-9``.
+
+    Plain string order puts ``2026-11-10-2.yaml`` *before* ``2026-11-10.yaml`` ('-'
+    sorts before '.') and ``-10`` before ``-2``; records written before ``seq``
+    existed (see :func:`record_order`) are ordered by this key within a day.
+    """
+    stem = path.removesuffix(".yaml").removesuffix(".hokatsu")
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in _DIGITS.split(stem))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def record_order(seq: int | None, day: date | None, path: str) -> tuple:
+    """The total order of a case's records: ``(seq, date, path)``.
+
+    Every step that writes a new record of a case (a document version, a
+    submission, a 包括's review, a consent, a hand-over) writes ``seq``: one more
+    than the largest ``seq`` in the case as that office's clone sees it
+    (:func:`next_seq`).  That is a Lamport clock: a record written after another
+    was seen always sorts after it — the 包括 reviews a 原案 only after it has the
+    submission, so the review's ``seq`` is larger and the 原本 goes back to the
+    居宅 even when both happen on the same day.  Two offices writing on their own
+    clones without having seen each other's record may pick the same number; the
+    tie is broken by the record's date and then its path (each party writes only
+    files named for it, so two records never share a path), which keeps the order
+    total and the same on every clone.  "The latest" is the last in this order:
+    the last recorded, even on the same day, even when it carries an earlier date.
+
+    Records written before ``seq`` existed count as 0: they keep their order by
+    date and path (:func:`natural_path`), before every record that has one.
+    """
+    return (seq or 0, day or date.min, natural_path(path))
+
+
+def latest(records, *, day_of=lambda r: r.date):
+    """The last recorded of ``records`` (see :func:`record_order`), or None."""
+    return max(records, key=lambda r: record_order(r.seq, day_of(r), r.path), default=None)
+
+
+def in_order(records, *, day_of=lambda r: r.date) -> tuple:
+    """``records`` in the order they were recorded (see :func:`record_order`)."""
+    return tuple(sorted(records, key=lambda r: record_order(r.seq, day_of(r), r.path)))
+
+
+def doc_day(doc: "Doc") -> date | None:
+    """The day a dated document (利用者基本情報) was written: its ``date``, else the date
+    its file name starts with (``2026-11-10.yaml``, ``2026-11-10-2.yaml``)."""
+    value = doc.data.get("date")
+    try:
+        return value if isinstance(value, date) else date.fromisoformat(str(value or doc.path.rsplit("/", 1)[-1][:10]))
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Doc:
     """A document kept as parsed data (for rendering and the fields no rule reads)."""
 
     path: str
     data: dict
+    #: order of recording within the case (:func:`record_order`); None for older files
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +144,7 @@ class Checklist:
     answers: str
     height_cm: float | None
     weight_kg: float | None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +158,7 @@ class Review:
     opinion: str
     plan_digest: str | None
     handovers: tuple[dict, ...] = ()
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +169,7 @@ class Meeting:
     date: date
     plan_digest: str
     hokatsu_attended: bool
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +179,7 @@ class Consent:
     signer: str
     plan_digest: str
     handovers: tuple[dict, ...] = ()
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +242,7 @@ class Note:
     text: str
     staff: str
     party: str
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +255,7 @@ class Submission:
     plan: str | None
     plan_digest: str | None
     handovers: tuple[dict, ...]
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +266,7 @@ class CustodyEvent:
     date: date
     handovers: tuple[dict, ...]
     scan: dict | None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -275,11 +341,26 @@ class Case:
 
     @property
     def latest_checklist(self) -> Checklist | None:
-        return max(self.checklists, key=lambda c: (c.date, c.path)) if self.checklists else None
+        """The last recorded 基本チェックリスト (a same-day correction wins: :func:`record_order`)."""
+        return latest(self.checklists)
 
     @property
     def latest_basic_info(self) -> Doc | None:
-        return max(self.basic_infos, key=lambda d: d.path) if self.basic_infos else None
+        """The last recorded 利用者基本情報 (a same-day correction wins: :func:`record_order`)."""
+        return latest(self.basic_infos, day_of=doc_day)
+
+    def records(self) -> list:
+        """Every record of the case that carries an order (``seq``)."""
+        out: list = [*self.basic_infos, *self.checklists, *self.notes, *self.submissions, *self.custody]
+        for plan in self.plans:
+            out += [*plan.reviews, *plan.meetings]
+            out += [r for r in (plan.consent, plan.evaluation_review) if r is not None]
+        return out
+
+    def next_seq(self) -> int:
+        """The ``seq`` of the next record this office writes: one more than the largest it
+        has seen (a Lamport clock, :func:`record_order`)."""
+        return max((r.seq or 0 for r in self.records()), default=0) + 1
 
 
 @dataclass(frozen=True)

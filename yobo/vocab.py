@@ -66,6 +66,9 @@ STEPS = {
     "case-close": "ケースの終了",
     "attach": "スキャンの添付",
     "careplan-import": "ケアプランデータ連携の取り込み",
+    "submit-meeting": "包括へ提出（担当者会議の要点）",
+    "submit-route-change": "包括へ提出（区分の切替時）",
+    "contract": "契約",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.
@@ -89,7 +92,19 @@ DOCUMENTS = {
     "addition-evidence": "加算の根拠書類",
     "equipment-exception": "福祉用具貸与の例外給付の書類",
     "purchase-and-renovation": "福祉用具購入・住宅改修の書類",
+    "provider-evaluation": "個別サービス計画評価表",
 }
+
+#: Who may hold a paper (原本 or 写し): the two offices, the user, the providers, the
+#: 保険者 (town) and the doctor.
+HOLDERS = {"kyotaku": "居宅", "hokatsu": "包括", "user": "利用者", "providers": "サービス事業所",
+           "town": "保険者", "doctor": "主治医"}
+
+#: The papers of a contract (契約), recorded by ``yobo contract record`` (seed 000 手順3, seed 003 同時契約).
+CONTRACT_DOCUMENTS = ("contract", "important-matters", "privacy-consent", "request-form")
+
+#: With whom the user signed: the 包括 (委託), the 居宅 (指定) or both (同時契約, seed 003).
+CONTRACT_PARTIES = {"hokatsu": "包括", "kyotaku": "居宅", "both": "居宅・包括（同時契約）"}
 
 MONITORING_METHODS = {"visit": "居宅訪問", "phone": "電話", "office": "事業所等で面接", "video": "テレビ電話装置等"}
 
@@ -113,6 +128,8 @@ SUBMISSION_OCCASIONS = {
     "plan-change": "計画変更時",
     "level-change": "区分変更時",
     "termination": "終了時",
+    "meeting": "担当者会議の要点",
+    "route-change": "区分の切替時",
 }
 #: The four assessment domains of the plan form (seed 002 §3 ⑯), in the form's order.
 ASSESSMENT_DOMAINS = {"motor": "運動・移動について", "daily_life": "日常生活（家庭生活）について",
@@ -138,6 +155,8 @@ _ALIASES = {
     "女性": "female",
     "居宅": "kyotaku",
     "包括": "hokatsu",
+    "provider": "providers",
+    "事業所": "providers",
     "ケアマネジメントA": "cm-a",
     "介護予防ケアマネジメント": "cm-a",
 }

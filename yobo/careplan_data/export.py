@@ -79,9 +79,9 @@ def _certification(case: Case, plan: Plan) -> Certification | None:
 
 
 def _basic_info(case: Case, plan: Plan) -> dict | None:
-    """The 利用者基本情報 in force when the plan was made (the newest written on or
-    before that day), else the newest."""
-    docs = sorted(case.basic_infos, key=lambda d: (str(d.data.get("date")), d.path))
+    """The 利用者基本情報 in force when the plan was made (the last recorded of those written
+    on or before that day), else the last recorded."""
+    docs = list(case.basic_infos)  # in the order recorded: a same-day correction is the later (model.record_order)
     before = [d for d in docs if str(d.data.get("date")) <= plan.created_on.isoformat()]
     chosen = (before or docs or [None])[-1]
     return None if chosen is None else chosen.data

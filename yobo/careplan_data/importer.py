@@ -307,6 +307,8 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
         _rows(docs, linked("UPKIHON_SUB1"), consulted, result, "schedule")
         _rows(docs, linked("UPKIHON_SUB2"), consulted, result, "history")
         basic = _finish_basic(docs.basic, kihon_record, actor, today)
+        # written after everything the case holds: the latest version (model.record_order)
+        basic["seq"] = case.next_seq() if case else 1
         rel = _unique(existing_paths | set(out), f"{folder}/basic-info", today.isoformat())
         out[rel] = render_new(rel, "basic-info", basic)
         summary["basic_info"] = rel
@@ -342,7 +344,7 @@ def _import_user(root, casebook, office, insurer, insured, found, today, actor, 
             consent_rel = f"{folder}/plans/{plan_id}/consent.yaml"
             out[consent_rel] = render_new(consent_rel, "consent", {
                 "date": consent["date"], "signer": consent["signer"], "recorded_by": actor,
-                "plan_digest": plan_digest(plan)})
+                "plan_digest": plan_digest(plan), "seq": (case.next_seq() if case else 1) + len(summary["plans"])})
             result.notes.append(f"ケース {case_id} 計画 {plan_id}: 同意日を記録しました。担当者会議と包括の確認は CSV にないため"
                                 "記録がありません（yobo validate が指摘します。記録を確かめて yobo meeting record などで記録してください）")
         elif consent:

@@ -18,7 +18,8 @@ from ..errors import InputError
 from ..loader import case_ids, load_case, load_config, read_text
 from ..profiles import load_profile
 from ..values import parse_date
-from ..vocab import DECISIONS, DOCUMENTS, MINOR_CHANGE_KINDS, MONITORING_METHODS, NEXT_ROUTES, NOTE_KINDS, parse_choice
+from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
+                     NEXT_ROUTES, NOTE_KINDS, parse_choice)
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
@@ -38,6 +39,7 @@ review_app = typer.Typer(help="包括による原案・評価表の確認（包�
 meeting_app = typer.Typer(help="サービス担当者会議の記録。", no_args_is_help=True)
 monitor_app = typer.Typer(help="モニタリングの記録。", no_args_is_help=True)
 note_app = typer.Typer(help="介護予防支援経過記録。", no_args_is_help=True)
+contract_app = typer.Typer(help="契約（重要事項説明書・契約書・個人情報使用同意書・作成依頼届出書）の記録。", no_args_is_help=True)
 
 
 class Session:
@@ -356,23 +358,56 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
 
 
 def submit_hokatsu(case: CaseArg,
-                   occasion: Annotated[str, typer.Option("--occasion", help="提出の機会: draft（原案確認）| new-contract | evaluation | renewal | plan-change | level-change | termination")],
+                   occasion: Annotated[str, typer.Option("--occasion", help="提出の機会: draft（原案確認）| new-contract | evaluation | renewal | plan-change | level-change | termination | meeting（担当者会議の要点）| route-change（区分の切替）")],
+                   paper: Annotated[list[str] | None, typer.Option("--paper", help="紙で渡した書類のコード（usage-ticket・survey-and-opinion など。くり返し指定）")] = None,
+                   without: Annotated[list[str] | None, typer.Option("--without", help="今回は渡さなかった紙の書類のコード（くり返し指定）")] = None,
                    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
                    json_: JsonOpt = False) -> None:
     """Hand a packet to the 包括; the documents come from the profile's submission set."""
     occ = parse_choice("--occasion", occasion, steps.OCCASIONS)
+    papers = tuple(parse_choice("--paper", p, DOCUMENTS) for p in paper or ())
+    skipped = tuple(parse_choice("--without", p, DOCUMENTS) for p in without or ())
     session = Session(casebook, case, today, as_)
-    change = steps.submit_to_hokatsu(session.context(), occasion=occ, day=_date(day))
+    change = steps.submit_to_hokatsu(session.context(), occasion=occ, day=_date(day), papers=papers, without=skipped)
     commit = session.commit(change)
     record = load_fast(next(iter(change.files.values())), "submission")
+    for warning in change.warnings:
+        typer.echo(f"注意: {warning}", err=True)
     if json_:
         print_json({"case": session.case_id, "occasion": occ, "path": next(iter(change.files)),
-                    "handovers": record["handovers"]})
+                    "handovers": record["handovers"], "left_out": list(change.warnings)})
         return
     typer.echo(f"包括へ提出しました（{steps.OCCASIONS[occ]}、コミット {commit[:7]}）:")
     for h in record["handovers"]:
-        kind = "原本" if h.get("original_to") else "写し"
-        typer.echo(f"  {DOCUMENTS.get(h['doc'], h['doc'])}【{kind}】")
+        if h.get("original_to"):
+            kind = "原本"
+        elif h.get("copies_to"):
+            kind = "写し"
+        else:
+            kind = "写しを破棄"
+        typer.echo(f"  {DOCUMENTS.get(h['doc'], h['doc'])}【{kind}】{'（紙）' if h.get('paper') else ''}")
+
+
+def contract_record(case: CaseArg,
+                    signed_with: Annotated[str | None, typer.Option("--signed-with", help="利用者が契約した側: hokatsu（包括）| kyotaku（居宅）| both（同時契約）。省略時は委託なら包括、指定なら居宅（同時契約のプロファイルでは両方）")] = None,
+                    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+                    json_: JsonOpt = False) -> None:
+    """Record the contract papers and who keeps which original (profile's table)."""
+    who = parse_choice("--signed-with", signed_with, CONTRACT_PARTIES) if signed_with else None
+    session = Session(casebook, case, today, as_)
+    change = steps.record_contract(session.context(), day=_date(day), signed_with=who)
+    commit = session.commit(change)
+    record = load_fast(next(iter(change.files.values())), "custody")
+    if json_:
+        print_json({"case": session.case_id, "path": next(iter(change.files)), "signed_with": record["signed_with"],
+                    "handovers": record["handovers"]})
+        return
+    typer.echo(f"契約を記録しました（コミット {commit[:7]}）:")
+    for h in record["handovers"]:
+        of = HOLDERS.get(h["ref"].rsplit("#", 1)[-1], "")
+        original = HOLDERS.get(h.get("original_to", ""), "—")
+        copies = "・".join(HOLDERS.get(c, c) for c in h.get("copies_to", ())) or "なし"
+        typer.echo(f"  {DOCUMENTS.get(h['doc'], h['doc'])}（{of}との契約）　原本 {original}　写し {copies}")
 
 
 def review_plan(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見（特になければ空）")] = "",
@@ -481,18 +516,20 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
            file: Annotated[Path, typer.Argument(help="スキャンしたファイル")],
            original: Annotated[bool, typer.Option("--original", help="原本のスキャン")] = False,
            copy: Annotated[bool, typer.Option("--copy", help="写しのスキャン")] = False,
+           holder: Annotated[str | None, typer.Option("--holder", help="その紙を持っている側: kyotaku | hokatsu | provider | user | town（省略時は自分の事業所）")] = None,
            day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
-    """Attach a scan of a paper's 原本 or 写し to the case."""
+    """Attach a scan of a paper's 原本 or 写し to the case, with who holds that paper."""
     if original == copy:
         raise InputError("--original か --copy のどちらか一方を指定してください", field="--original")
     code = parse_choice("DOC", doc, DOCUMENTS)
+    who = parse_choice("--holder", holder, HOLDERS) if holder else None
     try:
         content = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file} を読めません（{exc.strerror}）", field="FILE") from None
     session = Session(casebook, case, today, as_)
     change = steps.attach_scan(session.context(), doc=code, kind="original" if original else "copy",
-                               filename=file.name, content=content, day=_date(day))
+                               filename=file.name, content=content, day=_date(day), holder=who)
     _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました")
 
 
@@ -521,7 +558,8 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     note_app.command("add", help="介護予防支援経過記録に一件追加します。")(note_add)
     case_app.command("close", help="ケースを終了します（完結日。保存期間はこの日から）。")(case_close)
     app.command("evaluate", help="評価表を作ります（計画の目標と期間を写し、結果は --file）。")(evaluate)
-    app.command("attach", help="書類の原本・写しのスキャンをケースに添付します。")(attach)
+    app.command("attach", help="書類の原本・写しのスキャンをケースに添付し、その紙をだれが持っているかを記録します。")(attach)
+    contract_app.command("record", help="契約書類（重要事項説明書・契約書・個人情報使用同意書・作成依頼届出書）と、原本・写しをだれが持つかを記録します（プロファイルの表から）。")(contract_record)
     for name, sub, text in [("cert", cert_app, "認定の記録。"),
                             ("checklist", checklist_app, "基本チェックリストの記録と表示。"),
                             ("info", info_app, "利用者基本情報の作成・修正・表示。"),
@@ -530,5 +568,6 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                             ("review", review_app, "包括による確認。"),
                             ("meeting", meeting_app, "サービス担当者会議。"),
                             ("monitor", monitor_app, "モニタリング。"),
-                            ("note", note_app, "介護予防支援経過記録。")]:
+                            ("note", note_app, "介護予防支援経過記録。"),
+                            ("contract", contract_app, "契約書類の記録。")]:
         app.add_typer(sub, name=name, help=text)

@@ -7,13 +7,13 @@ from datetime import date
 from .. import checklist as kcl
 from .. import wareki
 from ..errors import InputError
-from ..model import Case, Doc
+from ..model import Case, Doc, latest
 from ..vocab import CERT_STATUSES, LEVELS, SEXES
 from . import Form, Source
 
 
 def _dated(source: Source, docs, what: str, *, day_of=lambda d: d.date, dated: str = "記入日"):
-    """The document of ``--date``, else the newest one (by ``day_of``, then path)."""
+    """The document of ``--date``, else the latest one: the last recorded (model.record_order)."""
     if not docs:
         raise InputError(f"ケース {source.case.id} の{what}はまだありません", field="FORM")
     wanted = source.day()
@@ -21,7 +21,8 @@ def _dated(source: Source, docs, what: str, *, day_of=lambda d: d.date, dated: s
     if not found:
         listed = "、".join(sorted({day_of(d).isoformat() for d in docs}))
         raise InputError(f"{wanted} の{what}はありません（{dated}: {listed}）", field="--date")
-    return max(found, key=lambda d: (day_of(d), d.path))
+    # the last recorded of that day (or of all): a same-day correction wins (model.record_order)
+    return latest(found, day_of=day_of)
 
 
 def build_checklist(source: Source) -> dict:

@@ -7,7 +7,7 @@ from datetime import date
 
 from ..custody import PARTIES
 from ..errors import InputError
-from ..model import Case, Meeting, Submission
+from ..model import Case, Meeting, Submission, record_order
 from ..vocab import DOCUMENTS, MONITORING_METHODS, NOTE_KINDS, SUBMISSION_OCCASIONS, label
 from ..wareki import format_date
 from . import Form, Source
@@ -38,9 +38,9 @@ def attendee_role(affiliation: str, name: str, person_name: str) -> str:
 
 
 def _all_meetings(case: Case) -> list[tuple[Meeting, str]]:
-    """(meeting, plan id) of every plan of the case, in date order."""
+    """(meeting, plan id) of every plan of the case, in the order recorded (model.record_order)."""
     found = [(m, p.id) for p in case.plans for m in p.meetings]
-    return sorted(found, key=lambda mp: (mp[0].date, mp[0].path))
+    return sorted(found, key=lambda mp: record_order(mp[0].seq, mp[0].date, mp[0].path))
 
 
 def _chosen_meeting(source: Source) -> tuple[Meeting, str]:
@@ -50,10 +50,10 @@ def _chosen_meeting(source: Source) -> tuple[Meeting, str]:
     wanted = source.day()
     if wanted is None:
         plan = source.plan(need="meeting")
-        return max(plan.meetings, key=lambda m: (m.date, m.path)), plan.id
+        return plan.meetings[-1], plan.id  # the last recorded (model.record_order)
     if source.option("plan"):
         plan = source.plan(need="meeting")
-        pool = [(m, plan.id) for m in sorted(plan.meetings, key=lambda m: (m.date, m.path))]
+        pool = [(m, plan.id) for m in plan.meetings]  # in the order recorded
         where = f"計画 {plan.id} "
     else:
         pool = _all_meetings(case)
@@ -226,7 +226,7 @@ def cover_documents(case: Case, submission: Submission) -> list[dict]:
             kind = "写し"
         else:
             kind = "—"
-        remarks = [describe_ref(case, h.get("ref", ""))]
+        remarks = [describe_ref(case, h.get("ref", "")) or ("紙" if h.get("paper") else "")]
         destroyed = [label(PARTIES, p) for p in h.get("copies_destroyed_by") or ()]
         if destroyed:
             remarks.append(f"写しは{'・'.join(destroyed)}で破棄")

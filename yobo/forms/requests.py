@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..errors import InputError
-from ..model import Case, Certification
+from ..model import Case, Certification, latest
 from ..vocab import SEXES
 from . import Form, Source
 from .assessment import doc_day
@@ -67,7 +67,7 @@ def _person(source: Source, on: date | None) -> dict:
     without one, those boxes are blank lines."""
     case = source.case
     infos = [d for d in case.basic_infos if on is None or doc_day(d) <= on]
-    info = max(infos, key=lambda d: (doc_day(d), d.path)) if infos else None
+    info = latest(infos, day_of=doc_day)  # the last recorded: a same-day correction wins
     data = source.read(info.path) if info is not None else {}
     p = case.person
     return {"insured_no": p.insured_no, "name": p.name, "kana": p.kana, "birth": p.birth, "sex": p.sex,

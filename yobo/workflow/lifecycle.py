@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..casebook import case_dir
+from ..custody import replay
 from ..errors import DocumentError, InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
 from ..calendar import add_months
 from ..rules.lifecycle import weekly_problems
 from ..schemas import check_document, field_label
-from ..vocab import MINOR_CHANGE_KINDS, OFFICE_KINDS, SUBMISSION_OCCASIONS
+from ..vocab import (CONTRACT_DOCUMENTS, CONTRACT_PARTIES, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, OFFICE_KINDS,
+                     SUBMISSION_OCCASIONS)
 from ..values import clock_minutes
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, new_document, to_round_trip
 from .apply import Change
@@ -112,6 +114,16 @@ def existing_paths(case: Case) -> set[str]:
     return paths
 
 
+def _party_path(ctx: Context, folder: str, day: date) -> str:
+    """``<folder>/<date>-<party>-<n>.yaml`` (notes, custody records): named by the writing
+    party, so the 居宅 and the 包括 never write the same file in a shared repository."""
+    taken = existing_paths(ctx.case)
+    n = 1
+    while f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml" in taken:
+        n += 1
+    return f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml"
+
+
 def _new_doc(rel: str, kind: str, data: dict) -> dict[str, str]:
     return {rel: render_new(rel, kind, data)}
 
@@ -162,8 +174,8 @@ def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm:
     require_active(ctx)
     day = step_date(ctx, day)
     rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/checklists", day.isoformat())
-    data = _clean({"date": day.isoformat(), "answers": answers, "height_cm": height_cm, "weight_kg": weight_kg,
-                   "recorded_by": ctx.actor.name})
+    data = _clean({"seq": ctx.case.next_seq(), "date": day.isoformat(), "answers": answers, "height_cm": height_cm,
+                   "weight_kg": weight_kg, "recorded_by": ctx.actor.name})
     return Change("checklist-record", ctx.case.id, _new_doc(rel, "checklist", data))
 
 
@@ -177,6 +189,7 @@ def set_basic_info(ctx: Context, *, day: date | None, text: str, source: str) ->
         raise InputError(f"{source} は「項目: 値」の形で書いてください", field="--file")
     doc = load_round_trip(text, source)
     doc["date"] = day.isoformat()
+    doc["seq"] = ctx.case.next_seq()  # a same-day correction is the latest (model.record_order)
     doc.setdefault("author", ctx.actor.name)
     rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/basic-info", day.isoformat())
     body = dump_round_trip(doc)
@@ -464,9 +477,15 @@ def set_weekly(ctx: Context, *, plan_id: str | None, day: date | None, text: str
 #: Occasions of ``submit hokatsu`` (labels in vocab, shared with the 送付状 form).
 OCCASIONS = SUBMISSION_OCCASIONS
 
+#: Papers that are yobo documents: a submission hands them over only when they exist.
+#: Every other code (利用票, 認定調査票・意見書, 契約書類 …) is paper only: the user says
+#: whether it went (``--paper`` / ``--without``).
+YOBO_DOCUMENTS = ("basic-info", "checklist", "plan", "evaluation", "meeting-record", "progress-notes")
+
 
 def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
-    """The current yobo document behind each document code of a submission set."""
+    """The current yobo document behind each document code of a submission set: the
+    last recorded version (model.record_order), the plan's own evaluation and meeting."""
     case = ctx.case
     refs: dict[str, str] = {}
     if case.latest_basic_info:
@@ -484,25 +503,91 @@ def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
     return refs
 
 
-def submission_items(ctx: Context, occasion: str, plan: Plan | None) -> list[dict]:
-    """The documents of an occasion, from the profile (seed 002 資料5 for suzuka-kameyama)."""
-    sets = ctx.profile.get("submissions") or {}
-    items = (sets.get(occasion) or {}).get("documents")
-    if items is None:
+def submission_set(ctx: Context, occasion: str) -> dict:
+    """The profile's documents for an occasion (seed 002 資料5 for suzuka-kameyama)."""
+    found = (ctx.profile.get("submissions") or {}).get(occasion)
+    if not found or found.get("documents") is None:
         raise InputError(f"プロファイル {ctx.config.profile} に「{OCCASIONS[occasion]}」の提出書類がありません",
                          field="--occasion")
+    return found
+
+
+def _sends_originals(ctx: Context, chosen: dict) -> bool:
+    """Whether this case hands 原本 to the 包括 at all: a 指定 居宅 keeps its own originals
+    (seed 003 居宅指定「居宅管理」) unless the occasion makes the 包括 the 実施主体
+    (``as_itaku``: seed 004 実施事項④, the switch to ケアマネジメント)."""
+    custody = ctx.profile.get("custody") or {}
+    return not (ctx.case.mode == "shitei" and custody.get("shitei_keeps_originals", True)
+                and not chosen.get("as_itaku"))
+
+
+def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: tuple[str, ...] = (),
+                     without: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
+    """(documents handed over, notes on what was left out) for an occasion.
+
+    Only what exists goes: a yobo document not written yet is left out (an
+    absent 評価表 is not handed over), and so is an original the 居宅 no longer
+    holds (it is at the 包括 already, or back with its writer).  Paper-only
+    documents are handed over only when the user says so (``papers``); a
+    required one neither in ``papers`` nor in ``without`` is refused with the
+    list, so no 「紙」 row is ever recorded by default.
+    """
+    chosen = submission_set(ctx, occasion)
     refs = _document_refs(ctx, plan)
-    level_changed = len({c.level for c in ctx.case.certifications[-2:]}) > 1
-    chosen = []
-    for item in items:
+    holdings = replay(ctx.case)
+    originals = _sends_originals(ctx, chosen)
+    certs = ctx.case.certifications
+    level_changed = len({c.level for c in certs[-2:]}) > 1
+    listed = {item["doc"] for item in chosen["documents"]}
+    kept = sorted(set(papers) & set(YOBO_DOCUMENTS))
+    if kept:
+        names = "、".join(DOCUMENTS[d] for d in kept)
+        raise InputError(f"{names} は yobo の文書です（あれば自動で渡します。--paper は紙の書類だけ）", field="--paper")
+    unknown = sorted(set(papers) - listed)
+    if unknown:
+        names = "、".join(DOCUMENTS.get(d, d) for d in unknown)
+        raise InputError(f"{names} は「{OCCASIONS[occasion]}」の提出書類ではありません", field="--paper")
+    items, left_out, unanswered = [], [], []
+    for item in chosen["documents"]:
+        code = item["doc"]
+        name = DOCUMENTS.get(code, code)
         if item.get("condition") == "level-changed" and not level_changed:
             continue
-        chosen.append({"doc": item["doc"], "ref": refs.get(item["doc"], ""), "original": bool(item.get("original"))})
-    return chosen
+        original = bool(item.get("original")) and originals
+        if code in YOBO_DOCUMENTS:
+            ref = refs.get(code)
+            if ref is None:
+                left_out.append(f"{name}はまだないため渡しません")
+                continue
+            held = holdings.get((code, ref))
+            # a corrected 原案 is a new paper: it goes again though the 包括 has the one it replaces
+            resent = occasion == "draft" and code == "plan"
+            if original and held is not None and held.original != "kyotaku" and not resent:
+                where = HOLDERS.get(held.original or "", "—")
+                left_out.append(f"{name}の原本は{where}にあるため渡しません")
+                continue
+            items.append({"doc": code, "ref": ref, "original": original, "paper": False})
+        elif code in papers:
+            items.append({"doc": code, "ref": "", "original": original, "paper": True})
+        elif code not in without and not item.get("optional"):
+            unanswered.append(code)
+    if unanswered:
+        names = "、".join(f"{DOCUMENTS.get(c, c)}（{c}）" for c in unanswered)
+        raise InputError(f"紙の書類 {names} を渡したかどうかを、--paper CODE（渡した）か --without CODE"
+                         "（渡していない）で指定してください", field="--paper")
+    return items, left_out
 
 
-def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Change:
-    """A packet to the 包括 (送付状), recording each 原本/写し hand-over."""
+def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: tuple[str, ...] = (),
+                      without: tuple[str, ...] = ()) -> Change:
+    """A packet to the 包括 (送付状), recording each 原本/写し hand-over that happened.
+
+    The documents are the profile's for the occasion (:func:`submission_items`).
+    An original goes to the 包括 and the 居宅 keeps a copy (profile
+    ``sender_keeps_copy``); at the end of an entrusted case every original the 居宅
+    still holds goes back (``all_originals``: seed 002 資料1-10, seed 003 台帳管理)
+    and its copies are destroyed where the profile says so (seed 002 資料5 注2).
+    """
     require_active(ctx)
     require_party(ctx, "kyotaku", "包括への提出")
     case = ctx.case
@@ -510,7 +595,7 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Chang
         raise InputError("担当地域包括支援センターが決まっていません（case.yaml の hokatsu）")
     day = step_date(ctx, day)
     plan = case.current_plan
-    if occasion in ("draft", "new-contract", "evaluation", "plan-change") and plan is None:
+    if occasion in ("draft", "new-contract", "evaluation", "plan-change", "meeting", "route-change") and plan is None:
         raise OrderError("計画がまだありません。先に yobo plan draft で原案を作ってください")
     if occasion == "draft" and plan.consent is not None:
         raise OrderError(f"計画 {plan.id} は同意済みです。原案確認の提出はできません")
@@ -524,13 +609,24 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Chang
         raise OrderError("区分変更後の認定が記録されていません")
     if occasion == "termination" and plan is not None and plan.service_start and plan.evaluation is None:
         raise OrderError(f"終了時の提出の前に計画 {plan.id} の評価が必要です（yobo evaluate）")
-    items = submission_items(ctx, occasion, plan)
-    keep_copy = ctx.profile.get("custody", {}).get("sender_keeps_copy", True)
+    chosen = submission_set(ctx, occasion)
+    if occasion == "meeting":
+        if not plan.meetings:
+            raise OrderError(f"計画 {plan.id} の担当者会議がまだです（yobo meeting record）")
+        if chosen.get("unless") == "hokatsu-attended" and plan.meetings[-1].hokatsu_attended:
+            raise OrderError(f"{plan.meetings[-1].date} の担当者会議には包括が出席したため、要点は提出しません"
+                             f"（プロファイル {ctx.config.profile}: {chosen.get('source', '')}）")
+    items, left_out = submission_items(ctx, occasion, plan, papers=papers, without=without)
+    custody = ctx.profile.get("custody") or {}
+    destroy = bool(chosen.get("destroy_copies"))
+    keep_copy = custody.get("sender_keeps_copy", True) and not destroy
     handovers = []
     for item in items:
-        h = {"doc": item["doc"]}
+        h: dict = {"doc": item["doc"]}
         if item["ref"]:
             h["ref"] = item["ref"]
+        if item["paper"]:
+            h["paper"] = True
         if item["original"]:
             h["original_to"] = "hokatsu"
             if keep_copy:
@@ -538,7 +634,25 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Chang
         else:
             h["copies_to"] = ["hokatsu"]
         handovers.append(h)
+    if chosen.get("all_originals") and _sends_originals(ctx, chosen):
+        # every original the 居宅 still holds goes back, even one the occasion's list names as a copy
+        sent = {(h["doc"], h.get("ref") or ""): h for h in handovers}
+        for key, holding in sorted(replay(case).items()):
+            if key in sent and (sent[key].get("original_to") or holding.original != "kyotaku"):
+                continue
+            if key in sent:
+                handovers.remove(sent[key])
+            if holding.original == "kyotaku":
+                handovers.append(_clean({"doc": holding.doc, "ref": holding.ref, "original_to": "hokatsu",
+                                         "copies_to": ["kyotaku"] if keep_copy else None}))
+            elif destroy and "kyotaku" in holding.copies:
+                handovers.append(_clean({"doc": holding.doc, "ref": holding.ref,
+                                         "copies_destroyed_by": ["kyotaku"]}))
+    if not handovers:
+        raise InputError(f"「{OCCASIONS[occasion]}」で渡す書類がありません（{'、'.join(left_out) or 'なし'}）",
+                         field="--occasion")
     data = _clean({
+        "seq": case.next_seq(),
         "date": day.isoformat(),
         "occasion": occasion,
         "plan": plan.id if plan is not None and occasion != "renewal" else None,
@@ -548,11 +662,25 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None) -> Chang
     })
     data["handovers"] = handovers
     rel = _unique(existing_paths(case), f"{ctx.folder}/submissions", f"{day.isoformat()}-{occasion}")
-    return Change(f"submit-{occasion}", case.id, _new_doc(rel, "submission", data))
+    return Change(f"submit-{occasion}", case.id, _new_doc(rel, "submission", data), warnings=tuple(left_out))
+
+
+def step_handovers(ctx: Context, step: str, refs: dict[str, str]) -> list[dict]:
+    """The hand-overs the profile's table gives for ``step`` (``custody.steps``), about the
+    documents in ``refs`` (code → path); a row about a document not written yet is skipped."""
+    out = []
+    for item in (ctx.profile.get("custody") or {}).get("steps", {}).get(step) or ():
+        ref = refs.get(item["doc"])
+        if ref is None:
+            continue
+        out.append(_clean({"doc": item["doc"], "ref": ref, "original_to": item.get("original"),
+                           "copies_to": list(item.get("copies") or ())}))
+    return out
 
 
 def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
-    """包括の原案確認: opinion and 確認者 (seed 002 資料1-3); the 原案 goes back to the 居宅."""
+    """包括の原案確認: opinion and 確認者 (seed 002 資料1-3); the 原案 goes where the
+    profile says (back to the 居宅: seed 000 手順6, seed 002 資料1-3)."""
     require_active(ctx)
     require_party(ctx, "hokatsu", "原案の確認")
     plan = current_plan(ctx, plan_id)
@@ -571,16 +699,16 @@ def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | 
     day = step_date(ctx, day)
     if day < sent[-1].date:
         raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")
-    data = _clean({"target": "plan", "date": day.isoformat(), "reviewer": ctx.actor.name, "center": ctx.case.hokatsu,
-                   "opinion": opinion.strip(), "plan_digest": plan.digest})
-    data["handovers"] = [{"doc": "plan", "ref": plan.path, "original_to": "kyotaku"}]
+    data = _clean({"seq": ctx.case.next_seq(), "target": "plan", "date": day.isoformat(), "reviewer": ctx.actor.name,
+                   "center": ctx.case.hokatsu, "opinion": opinion.strip(), "plan_digest": plan.digest})
+    data["handovers"] = step_handovers(ctx, "review-plan", {"plan": plan.path})
     rel = _unique(existing_paths(ctx.case), f"{plan.dir}/reviews", f"{day.isoformat()}.hokatsu")
     return Change("review-plan", ctx.case.id, _new_doc(rel, "review", data))
 
 
 def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
     """包括's confirmation of the 評価表 (確認日・確認者・意見), and where the 原本 goes:
-    back to the 居宅 (seed 000 step 16) or kept by the 包括 (seed 001/002) — profile."""
+    back to the 居宅 (seed 000 step 16, seed 003 F表) or kept by the 包括 (seed 001/002) — profile."""
     require_active(ctx)
     require_party(ctx, "hokatsu", "評価表の確認")
     plan = current_plan(ctx, plan_id)
@@ -596,16 +724,9 @@ def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: 
     day = step_date(ctx, day)
     if day < sent[-1].date:
         raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")
-    returns = ctx.profile.get("custody", {}).get("evaluation_after_review", {"original": "hokatsu", "copy_to": "kyotaku"})
-    handover = {"doc": "evaluation", "ref": plan.evaluation.path}
-    if returns.get("original") == "kyotaku":
-        handover["original_to"] = "kyotaku"
-        handover["copies_to"] = ["hokatsu"]
-    else:
-        handover["copies_to"] = [returns.get("copy_to", "kyotaku")]
-    data = _clean({"target": "evaluation", "date": day.isoformat(), "reviewer": ctx.actor.name,
-                   "center": ctx.case.hokatsu, "opinion": opinion.strip()})
-    data["handovers"] = [handover]
+    data = _clean({"seq": ctx.case.next_seq(), "target": "evaluation", "date": day.isoformat(),
+                   "reviewer": ctx.actor.name, "center": ctx.case.hokatsu, "opinion": opinion.strip()})
+    data["handovers"] = step_handovers(ctx, "review-evaluation", {"evaluation": plan.evaluation.path})
     rel = f"{plan.dir}/evaluation-review.hokatsu.yaml"
     return Change("review-evaluation", ctx.case.id, _new_doc(rel, "review", data))
 
@@ -640,7 +761,8 @@ def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], pla
             raise InputError(f"{key} '{points[key]}' は時刻ではありません（例: 14:00）", field="--file")
     if points.get("start_time") and points.get("end_time") and points["end_time"] < points["start_time"]:
         raise InputError(f"終了時刻 {points['end_time']} が開始時刻 {points['start_time']} より前です", field="--file")
-    data = _clean({"date": day.isoformat(), "start_time": points.get("start_time"), "end_time": points.get("end_time"),
+    data = _clean({"seq": ctx.case.next_seq(), "date": day.isoformat(), "start_time": points.get("start_time"),
+                   "end_time": points.get("end_time"),
                    "place": place, "attendees": attendees, "hokatsu_attended": hokatsu_attended or None,
                    **{k: points[k] for k in MEETING_POINTS[2:] if k in points}, "recorded_by": ctx.actor.name,
                    "plan_digest": plan.digest})
@@ -669,9 +791,11 @@ def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
     last = max([m.date for m in plan.meetings] + [r.date for r in plan.reviews])
     if day < last:
         raise InputError(f"同意日 {day} が会議・確認の日 {last} より前です", field="--date")
-    data = {"date": day.isoformat(), "signer": signer.strip(), "recorded_by": ctx.actor.name, "plan_digest": plan.digest,
-            # 交付: copies to the user and the providers (seed 001/002 step 9)
-            "handovers": [{"doc": "plan", "ref": plan.path, "copies_to": ["user", "providers"]}]}
+    data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "signer": signer.strip(),
+            "recorded_by": ctx.actor.name, "plan_digest": plan.digest,
+            # 交付: copies to the user and the providers, as the profile's table says (seed 001 line 13,
+            # seed 002 資料1-5, seed 000 手順9)
+            "handovers": step_handovers(ctx, "consent", {"plan": plan.path})}
     if not data["signer"]:
         raise InputError("署名者を入力してください", field="--signer")
     return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data))
@@ -728,13 +852,9 @@ def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
     day = step_date(ctx, day)
     if not text.strip():
         raise InputError("内容を入力してください", field="--text")
-    party = ctx.actor.party
-    taken = existing_paths(ctx.case)
-    n = 1
-    while f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml" in taken:
-        n += 1
-    rel = f"{ctx.folder}/notes/{day.isoformat()}-{party}-{n}.yaml"
-    data = {"date": day.isoformat(), "kind": kind, "text": text.strip(), "staff": ctx.actor.name, "party": party}
+    rel = _party_path(ctx, "notes", day)
+    data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "kind": kind, "text": text.strip(),
+            "staff": ctx.actor.name, "party": ctx.actor.party}
     return Change("note", ctx.case.id, _new_doc(rel, "note", data))
 
 
@@ -808,8 +928,13 @@ def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -
 
 
 
-def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: bytes, day: date | None) -> Change:
-    """A scan of a paper's 原本 or 写し, kept under the case's ``files/`` with a custody record.
+def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: bytes, day: date | None,
+                holder: str | None = None) -> Change:
+    """A scan of a paper's 原本 or 写し, kept under the case's ``files/`` with a custody record
+    saying who holds that paper: ``holder`` (default: the acting office) holds the original
+    (``kind`` original) or a copy (``kind`` copy) — e.g. contracts the 包括 keeps (seed 000
+    手順3), the 居宅's copies of the 調査票・意見書 from the town (seed 000 手順4), a
+    個別サービス計画 whose 原本 is the provider's (seed 000 手順11).
 
     The stored name is made from the document code, date and kind, never from
     the uploaded file name (it may carry the person's name).
@@ -818,6 +943,7 @@ def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: by
     day = step_date(ctx, day)
     if not content:
         raise InputError(f"{filename} は空のファイルです", field="FILE")
+    holder = holder or ctx.actor.party
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not suffix[1:].isalnum() or len(suffix) > 6:
         suffix = ""
@@ -830,18 +956,61 @@ def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: by
               for p in taken | set(ctx.case.unreadable) | _scan_paths(ctx.case)):
         n += 1
     scan_rel = f"{folder}/{day.isoformat()}-{kind}-{n}{suffix}"
-    party = ctx.actor.party
-    m = 1
-    while f"{ctx.folder}/custody/{day.isoformat()}-{party}-{m}.yaml" in taken:
-        m += 1
-    record_rel = f"{ctx.folder}/custody/{day.isoformat()}-{party}-{m}.yaml"
-    scan = {"doc": doc, "kind": kind, "file": scan_rel}
+    record_rel = _party_path(ctx, "custody", day)
+    scan = {"doc": doc, "kind": kind, "holder": holder, "file": scan_rel}
+    handover: dict = {"doc": doc}
     if ref:
-        scan["ref"] = ref
-    data = {"date": day.isoformat(), "staff": ctx.actor.name, "party": party, "scan": scan}
+        scan["ref"] = handover["ref"] = ref
+    if kind == "original":
+        handover["original_to"] = holder
+    else:
+        handover["copies_to"] = [holder]
+    data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "staff": ctx.actor.name, "party": ctx.actor.party,
+            "event": "scan", "handovers": [handover], "scan": scan}
     files: dict[str, str | bytes] = {scan_rel: content}
     files.update(_new_doc(record_rel, "custody", data))
     return Change("attach", ctx.case.id, files)
+
+
+def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) -> Change:
+    """契約: the 重要事項説明書, 利用契約書, 個人情報使用同意書 and 計画作成依頼（変更）届出書
+    signed, and who keeps which original and copy — the profile's ``custody.contract``
+    table for the party the user signed with (seed 000 手順3: the 包括 keeps the
+    originals, the 居宅 copies; seed 003 同時契約: each of 居宅 and 包括 its own).
+
+    ``signed_with`` defaults to the case's mode: the 包括 for 委託, the 居宅 for 指定,
+    both where the profile makes 同時契約 the rule.  Either office may record it.
+    """
+    require_active(ctx)
+    day = step_date(ctx, day)
+    if signed_with is None:
+        simultaneous = ctx.case.mode == "shitei" and ctx.profile.get("simultaneous_contract")
+        signed_with = "both" if simultaneous else ("hokatsu" if ctx.case.mode == "itaku" else "kyotaku")
+    if signed_with not in CONTRACT_PARTIES:
+        raise InputError(f"'{signed_with}' は契約の相手ではありません（{'、'.join(CONTRACT_PARTIES)}）",
+                         field="--signed-with")
+    tables = (ctx.profile.get("custody") or {}).get("contract") or {}
+    if signed_with == "both":
+        rows = tables.get("simultaneous") or [
+            {**row, "of": party} for party in ("kyotaku", "hokatsu") for row in tables.get(party) or ()]
+    else:
+        rows = [{**row, "of": signed_with} for row in tables.get(signed_with) or ()]
+    if not rows:
+        raise InputError(f"プロファイル {ctx.config.profile} に{CONTRACT_PARTIES[signed_with]}との契約書類の扱いが"
+                         "ありません", field="--signed-with")
+    if ctx.case.mode == "itaku" and signed_with == "kyotaku":
+        raise InputError("委託のケースでは利用者は包括と契約します（--signed-with hokatsu）", field="--signed-with")
+    rel = _party_path(ctx, "custody", day)
+    handovers = []
+    for row in rows:
+        if row["doc"] not in CONTRACT_DOCUMENTS:
+            continue
+        handovers.append(_clean({"doc": row["doc"], "ref": f"{rel}#{row.get('of') or signed_with}",
+                                 "original_to": row.get("original"), "copies_to": list(row.get("copies") or ())}))
+    signers = ["kyotaku", "hokatsu"] if signed_with == "both" else [signed_with]
+    data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "staff": ctx.actor.name, "party": ctx.actor.party,
+            "event": "contract", "signed_with": signers, "handovers": handovers}
+    return Change("contract", ctx.case.id, _new_doc(rel, "custody", data))
 
 
 def _scan_paths(case: Case) -> set[str]:
