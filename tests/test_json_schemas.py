@@ -130,6 +130,7 @@ def book(tmp_path_factory):
            "--height-cm", "150", "--weight-kg", "40")
     record("plan-draft", "plan", "draft", case, "--start", "2026-12-01", "--end", "2027-03-31", "--date", "2026-11-20")
     record("submit-hokatsu", "submit", "hokatsu", case, "--occasion", "draft", "--date", "2026-11-21")
+    record("contract-record", "contract", "record", case, "--date", "2026-11-21")
 
     # ケアプランデータ連携: a sample plan written out, then read into an empty casebook
     folder = root.parent / "careplan-data"
@@ -156,7 +157,7 @@ RUNS = {
     "info-show": [("info", "show", "3QK7WA")],
     "plan-show": [("plan", "show", "5MZ2RT"), ("plan", "show", "3QK7WA")],
     "render": [("render", "5MZ2RT", "plan", "-o", "{tmp}/plan.md"), ("render", "A7PE3K", "--all", "-o", "{tmp}/all")],
-    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "import-careplan-data": [],
+    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "contract-record": [], "import-careplan-data": [],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],
 }
@@ -184,6 +185,8 @@ def test_json_output_matches_its_schema(name, book, tmp_path):
             document("plan", data["data"])
         if name == "submit-hokatsu":
             document("submission", {"handovers": data["handovers"]}, part="handovers")
+        if name == "contract-record":
+            document("custody", {"handovers": data["handovers"]}, part="handovers")
     if name == "monitor-due":
         items = results[0]
         assert items and all(d["status_label"] == DUE_STATUSES[d["status"]] for d in items)
