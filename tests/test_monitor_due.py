@@ -105,7 +105,7 @@ def test_monthly_report_markdown_and_html(cli, sample, tmp_path):
 
 def test_the_index_matches_the_files_after_every_kind_of_change(cli, sample, tmp_path):
     assert listed(cli, sample) == reference(sample)  # cold: builds the index
-    assert (sample / ".yobo" / "due-index.pickle").exists()
+    assert (sample / ".yobo" / "due-index.msgpack").exists()
     assert listed(cli, sample) == reference(sample)  # warm
     # a yobo step (commit)
     assert cli("monitor", "record", "A7PE3K", "--method", "visit", "-C", str(sample), "--today", TODAY,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .citations import label_source
 from .model import Casebook, Config
-from .rules.due import Due, case_obligations, monthly_cycle, monthly_deadlines
+from .rules.due import Due, case_obligations, monthly_cycle, monthly_deadlines, unreadable_in_casebook
 from .vocab import DUE_STATUSES, label
 
 
@@ -29,6 +29,7 @@ def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list
     items = []
     for case in casebook.cases:
         items.extend(case_obligations(case, profile, casebook.config))
+    items.extend(unreadable_in_casebook(casebook))
     items.extend(monthly_cycle(casebook, profile, today=today))
     return items
 

@@ -152,12 +152,21 @@ class ChangedPaths:
             raise GitError("git が見つかりません。git をインストールしてください") from None
 
     def result(self) -> list[str] | None:
-        out, _ = self.proc.communicate()
-        if self.proc.returncode != 0:
-            return None
-        prefix = _git(self.root, "rev-parse", "--show-prefix").stdout.strip()
-        return [entry[3:].removeprefix(prefix) for entry in out.decode("utf-8", "surrogateescape").split("\0")
-                if len(entry) > 3 and entry[3:].startswith(prefix)]
+        entries = self.entries()
+        return None if entries is None else [path for _, path in entries]
+
+    def entries(self) -> list[tuple[str, str]] | None:
+        """(two-letter porcelain status, path) of each change; ``??`` untracked, ``!!`` ignored."""
+        if not hasattr(self, "_entries"):
+            out, _ = self.proc.communicate()
+            if self.proc.returncode != 0:
+                self._entries = None
+            else:
+                prefix = _git(self.root, "rev-parse", "--show-prefix").stdout.strip()
+                self._entries = [(entry[:2], entry[3:].removeprefix(prefix))
+                                 for entry in out.decode("utf-8", "surrogateescape").split("\0")
+                                 if len(entry) > 3 and entry[3:].startswith(prefix)]
+        return self._entries
 
 
 def changed_paths(root: Path, *, ignored: bool) -> list[str] | None:
@@ -205,3 +214,25 @@ def ignore_sources(root: Path) -> tuple:
         except OSError:
             out.append((str(path), None, None))
     return tuple(out)
+
+
+def ls_tree(root: Path, rev: str, *paths: str, recursive: bool = False) -> list[tuple[str, str, str, str]] | None:
+    """(mode, type, object id, path) of the entries at ``paths`` in commit ``rev`` (a
+    folder given with a trailing slash lists what it holds); None if git fails."""
+    args = ["ls-tree", "-z"] + (["-r"] if recursive else []) + [rev, "--", *paths]
+    proc = _git(root, *args, check=False)
+    if proc.returncode != 0:
+        return None
+    out = []
+    for line in proc.stdout.split("\0"):
+        if line:
+            meta, path = line.split("\t", 1)
+            mode, kind, oid = meta.split()
+            out.append((mode, kind, oid, path))
+    return out
+
+
+def git_path(root: Path, name: str) -> Path | None:
+    """Where ``name`` lives inside the repository's git folder (never in the work tree)."""
+    proc = _git(root, "rev-parse", "--git-path", name, check=False)
+    return root / proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None

@@ -1,62 +1,125 @@
-"""The derived index under ``.yobo/``: each case's unmet deadlines, re-read only
-when the case changed.
+"""The derived index under ``.yobo/``: each case's unmet deadlines and its summary,
+re-read only when the case changed.
 
-Never stale: git says what changed.  The index remembers HEAD and the tree id
-of every case folder at HEAD; a case is re-read when its tree id differs (a
-commit, a ``git pull``), when ``git status`` lists any path in it (an
-uncommitted, untracked or even git-ignored edit), or when it was dirty the last
-time.  The whole index is dropped when yobo, the profile or yobo.yaml change.
-Outside git there is no index: every case is read each time.  Deleting
-``.yobo/`` is always safe.
+It cannot run code: the file is data only (msgpack — never pickle or marshal).
 
-Measured on 10,000 cases (2 cores): git status ≈ 0.5 s, run beside loading the
-8 MB index (≈ 0.05–0.1 s), against ≈ 20 s to parse every file.
+It cannot be forged: the file carries an HMAC-SHA256 of its content under a random
+key that this clone keeps inside its git folder (``git rev-parse --git-path
+yobo-index-key``: never in the work tree, so never committed or pushed).  An index
+written anywhere else — committed with ``git add -f`` by a colleague, copied from
+another clone, crafted by hand — never verifies and is rebuilt.  A ``.yobo/`` that
+git tracks is neither read nor written (a one-line warning says how to untrack it).
+
+It cannot lie: besides the checksum, the index is keyed by its format, yobo's
+version, the source of the code that computes what it caches (the rules, the
+loader, the model, the profiles and schemas: :func:`code_fingerprint`), the
+profile and yobo.yaml.  Each case's entry remembers the git tree id of the case
+folder it was built from — but only when every document read was byte for byte
+the committed one (git's blob ids, computed here from the bytes actually parsed);
+otherwise it remembers nothing and is read again next time.  An entry is reused
+only when that tree is the case's tree at HEAD and ``git status`` shows nothing
+changed in the folder, so a file edited or committed while yobo reads never leaves
+a stale entry behind.  Anything doubtful — a bad checksum, a truncated file, wrong
+types, another key — means the index is not used: the cases are read from their
+files.  Deleting ``.yobo/`` is always safe.  Outside git there is no index.
+
+Measured with ``python -m yobo.devtools.bench``-style casebooks: at 1,000 cases the
+index (≈ 1.9 MB) loads, verifies and type-checks in ≈ 25 ms and is written in
+≈ 5 ms; git status (≈ 0.5 s at 10,000 cases) runs meanwhile on the other core.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
+import hmac
 import json
 import os
-import pickle
-import sys
+import secrets
+import stat
 import tempfile
+import warnings
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import msgpack
+
 from . import __version__, gitstore
 from .casebook import CACHE_DIR, CASES_DIR, iter_case_dirs
-from .loader import load_case
-from .model import Certification, Config, shown_certification
-from .rules.due import Due, case_obligations, running_modes
+from .errors import Problem, Source
+from .loader import document_kind, load_case
+from .model import Casebook, Certification, Config, shown_certification
+from .resources import data_dir
+from .rules.due import Due, case_obligations, running_modes, unreadable_documents
 
-INDEX_FILE = "due-index.pickle"
-FORMAT = 4  # raised whenever the rules change what they cache
+INDEX_FILE = "due-index.msgpack"
+#: The per-clone key of the checksum, inside the git folder.
+KEY_FILE = "yobo-index-key"
+FORMAT = 5  # raised whenever the layout of the file changes
+MAGIC = b"yobo due index 5\n"
+#: A case whose case.yaml cannot be read (its summary's status).
+UNREADABLE = "unreadable"
+#: The index is refused beyond this size rather than read into memory (10,000 cases ≈ 20 MB).
+MAX_BYTES = 1 << 30
+
+TRACKED_WARNING = (".yobo/ が git に登録されています。中身は使わずに無視します"
+                   "（git rm -r --cached .yobo で外してください）")
+
+
+class CommittedIndexWarning(UserWarning):
+    """``.yobo/`` is tracked by git: its files are ignored (the CLI prints the message)."""
+
+
+# -- what the index depends on ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the source of everything the cached entries are computed by: every
+    module of the core (rules, loader, model, calendar, yamlio…; the CLI and the
+    developer tools excluded), the profiles and the schemas (whose titles make the
+    messages of unreadable documents).
+
+    Hashed at run time rather than pinned: an edited rule can never be served from an
+    index built by the old one, whoever edits it and however yobo is installed, and
+    no one has to remember to bump a number.  It costs ≈ 2 ms (≈ 60 small files).
+    """
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()
+                   and not {"cli", "devtools", "_data", "__pycache__"} & set(p.relative_to(package).parts))
+    try:
+        files += sorted(data_dir("schemas").glob("*.schema.json"))
+    except FileNotFoundError:  # a broken installation: the loader will say so
+        pass
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(path.parent.parent)).encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _key(config: Config, profile: dict) -> str:
-    """What the cached obligations depend on besides the case files."""
-    material = json.dumps([FORMAT, __version__, profile, config.office_kind, config.profile,
-                           config.designated_on.isoformat() if config.designated_on else None],
+    """What the cached entries depend on besides the case files."""
+    material = json.dumps([FORMAT, __version__, code_fingerprint(), profile, dataclasses.asdict(config)],
                           ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _pack(items: list[Due]) -> tuple:
-    # Strings interned: the same codes, titles, staff and sources recur across thousands
-    # of cases, and pickle stores a shared string once (12 MB → 8 MB at 10,000 cases,
-    # and quicker to load).
-    i = sys.intern
-    return tuple((i(d.case), i(d.code), i(d.title), d.due.toordinal(), d.opens.toordinal(), i(d.staff), i(d.party),
-                  i(d.source), i(d.kind), i(d.excused), i(d.name)) for d in items)
+# -- entries -----------------------------------------------------------------------------------------
+
+
+def _pack(items: list[Due]) -> list:
+    return [[d.case, d.code, d.title, d.due.toordinal(), d.opens.toordinal(), d.staff, d.party, d.source, d.kind,
+             d.excused, d.name] for d in items]
 
 
 @contextmanager
 def _no_gc():
-    """The cyclic garbage collector paused while ~100,000 small tuples are made: it
+    """The cyclic garbage collector paused while ~100,000 small objects are made: it
     would otherwise walk them all again and again (0.21 s instead of 0.07 s to load
     the index of 10,000 cases).  Afterwards they are frozen (moved out of the
     collector's sight), or the first collection after would walk them all once more
@@ -81,8 +144,10 @@ def unpack(rows) -> list[Due]:
 
 class CaseSummary(NamedTuple):
     """What ``yobo case list`` shows of a case and ``case new`` checks (certification
-    periods kept whole: which one is current depends on the day asked).  Plain tuples
-    inside, so the index loads fast; :meth:`certifications` gives the model's values."""
+    periods kept whole: which one is current depends on the day asked).  Plain values
+    inside, so the index loads fast; :meth:`shown_certification` gives the model's.
+    A case whose case.yaml cannot be read has the status ``unreadable`` and only its
+    id, folder and problems."""
 
     id: str
     status: str
@@ -95,6 +160,7 @@ class CaseSummary(NamedTuple):
     dir: str
     certs: tuple  # (level, start ordinal, end ordinal or None, status)
     insured_no: str
+    problems: tuple = ()  # "path:line: [code] message" of each document that could not be read
 
     def shown_certification(self, day: date) -> Certification | None:
         """As :meth:`yobo.model.Case.shown_certification`, from the summary."""
@@ -103,22 +169,73 @@ class CaseSummary(NamedTuple):
              for level, start, end, status in self.certs], day)
 
 
-def summarize(case) -> CaseSummary:
+def summarize(case, problems=()) -> CaseSummary:
     certs = tuple((c.level, c.start.toordinal(), c.end.toordinal() if c.end else None, c.status)
                   for c in case.certifications)
     return CaseSummary(case.id, case.status, case.person.name, case.person.kana, case.route, case.mode, case.manager,
-                       case.hokatsu, case.dir, certs, case.person.insured_no)
+                       case.hokatsu, case.dir, certs, case.person.insured_no, tuple(str(p) for p in problems))
 
 
-def _read_case(root: Path, case_dir: str, config: Config, profile: dict) -> tuple[tuple, str | None, tuple | None]:
+def _unreadable_summary(case_id: str, case_dir: str, problems) -> CaseSummary:
+    return CaseSummary(case_id, UNREADABLE, "", "", "", "", "", None, case_dir, (), "",
+                       tuple(str(p) for p in problems))
+
+
+def _plain(value):
+    """Tuples as lists, as they come back from the file (so a fresh entry equals a stored one)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read_case(root: Path, case_dir: str, config: Config, profile: dict, record: dict) -> list:
+    """``[tree, deadline rows, running mode, summary]`` of one case read from its files
+    (the tree is filled in by :func:`_verify`); ``record`` receives the bytes read."""
     case_id = case_dir.rsplit("/", 1)[-1]
-    case, _problems, _ = load_case(root, case_id, case_dir)
-    if case is None:  # unreadable: yobo validate reports it; it has no deadlines we can trust
-        return (), None, None
-    from .model import Casebook
-
+    try:
+        case, problems, _ = load_case(root, case_id, case_dir, record=record)
+    except OSError as exc:  # a file removed or made unreadable while it was being read
+        case, problems = None, [Problem(Source(case_dir), "file-unreadable", f"読み込めません（{exc.strerror or exc}）")]
+    if case is None:
+        problems = problems or [Problem(Source(f"{case_dir}/case.yaml", 1), "document-invalid", "内容を読み取れません")]
+        rows = unreadable_documents(case_id, problems, party=config.office_kind)
+        return [None, _pack(rows), None, _plain(_unreadable_summary(case_id, case_dir, problems))]
     modes = running_modes(Casebook("", config, (case,)))
-    return _pack(case_obligations(case, profile, config)), next(iter(modes), None), summarize(case)
+    rows = case_obligations(case, profile, config) + unreadable_documents(
+        case.id, problems, staff=case.manager, name=case.person.name, party=config.office_kind)
+    return [None, _pack(rows), next(iter(modes), None), _plain(summarize(case, sorted(problems)))]
+
+
+def _blob_id(raw: bytes, sha256: bool) -> str:
+    """git's object id of a file with these bytes (``git hash-object``)."""
+    header = b"blob %d\0" % len(raw)
+    return (hashlib.sha256 if sha256 else hashlib.sha1)(header + raw).hexdigest()
+
+
+def _verify(root: Path, head: str, reread: dict[str, dict[str, bytes]], trees: dict[str, str]) -> dict[str, str | None]:
+    """For each case read: its tree id at ``head`` if the documents read were exactly
+    the committed ones (same paths, same bytes), else None — an entry that must not be
+    reused, because what was parsed is not what git holds (an edit, a new or removed
+    file, perhaps made while yobo was reading)."""
+    if not reread:
+        return {}
+    paths = [CASES_DIR + "/"] if len(reread) > 200 else [d + "/" for d in reread if d in trees]
+    listing = gitstore.ls_tree(root, head, *paths, recursive=True) if paths else []
+    if listing is None:
+        return dict.fromkeys(reread)
+    committed: dict[str, dict[str, str]] = {}
+    for mode, kind, oid, path in listing:
+        case_dir = _case_dir_of(path)
+        if case_dir not in reread or document_kind(path[len(case_dir) + 1:]) is None:
+            continue
+        # the loader follows a symbolic link where git stores the link itself: never equal
+        committed.setdefault(case_dir, {})[path] = oid if mode in ("100644", "100755") else f"{mode}:{oid}"
+    sha256 = len(head) == 64
+    out = {}
+    for case_dir, record in reread.items():
+        parsed = {rel: _blob_id(raw, sha256) for rel, raw in record.items()}
+        out[case_dir] = trees.get(case_dir) if parsed and parsed == committed.get(case_dir) else None
+    return out
 
 
 def _case_dir_of(path: str) -> str | None:
@@ -137,30 +254,50 @@ def _expand(root: Path, path: str) -> set[str]:
     return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
 
 
+def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool]:
+    """``{cases/XX/ID: tree id}`` of every case folder in commit ``head``, and whether
+    that commit holds a ``.yobo`` (two git calls; the second question costs nothing)."""
+    top = gitstore.ls_tree(root, head, CASES_DIR + "/", CACHE_DIR) or []
+    tracked = any(path == CACHE_DIR for _, _, _, path in top)
+    shards = [path for _, kind, _, path in top if kind == "tree" and path.startswith(CASES_DIR + "/")]
+    listing = gitstore.ls_tree(root, head, *(s + "/" for s in shards)) if shards else []
+    return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked
+
+
+def _in_cache_dir(path: str) -> bool:
+    return path == CACHE_DIR or path.startswith(CACHE_DIR + "/")
+
+
+# -- refreshing ----------------------------------------------------------------------------------------
+
+
 _NOTHING = object()
 
 
-def refresh(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
-    """``{case folder: (deadline rows, running mode, summary)}`` for every case, read
-    from the index where the case has not changed and from its files where it has."""
+def refresh(root: Path, config: Config, profile: dict) -> dict[str, list]:
+    """``{case folder: [tree, deadline rows, running mode, summary]}`` for every case,
+    read from the index where the case has not changed and from its files where it has."""
     return _refresh(root, config, profile, None)[0]
 
 
-def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict[str, tuple], object]:
+def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict[str, list], object]:
     """:func:`refresh`, and ``speculate(cases)`` worked out from the last index while
     ``git status`` runs in its own process: returned when the cases turned out
     unchanged (the usual warm run), else ``_NOTHING``."""
-    key = _key(config, profile)
     head = gitstore.head(root) if (root / CASES_DIR).is_dir() else None
-    if head is None:
+    # Only a casebook that is its own repository keeps an index: reading one in place
+    # inside another project (the bundled sample) leaves that project's tree alone.
+    if head is None or not (root / ".git").exists():
         return _read_all(root, config, profile), _NOTHING
+    key = _key(config, profile)
     index_path = root / CACHE_DIR / INDEX_FILE
-    sources = gitstore.ignore_sources(root)
+    sources = _plain(gitstore.ignore_sources(root))
     # git status runs while the index is read (two cores); if the index turns out to
     # disagree about ignored files, status is asked again below.
     guess = _peek_ignored(index_path)
-    pending = gitstore.ChangedPaths(root, ignored=bool(guess))
-    old = _read_index(index_path, key)
+    pending = gitstore.ChangedPaths(root, ignored=guess)
+    secret = _secret(root)
+    old = _read_index(index_path, key, secret) if secret else None
     early = _NOTHING
     if speculate is not None and old and old["head"] == head:
         # the work a warm run ends with, done now on this core while git works on the other
@@ -169,60 +306,65 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
         ignored = old["ignored"]
     else:
         ignored = gitstore.ignored_under(root, CASES_DIR)
-    changed = pending.result()
-    if changed is not None and ignored and not guess:
-        changed = gitstore.changed_paths(root, ignored=True)
-    if changed is None:
+    entries = pending.entries()
+    if entries is not None and ignored and not guess:
+        entries = gitstore.ChangedPaths(root, ignored=True).entries()
+    if entries is None:
         return _read_all(root, config, profile), _NOTHING
-    if not ignored and any(p.rsplit("/", 1)[-1] == ".gitignore" for p in changed):
+    if not ignored and any(p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries):
         # an ignore rule changed: files under cases/ may now be ignored, so ask again
         ignored = gitstore.ignored_under(root, CASES_DIR)
         if ignored:
-            changed = gitstore.changed_paths(root, ignored=True) or []
+            entries = gitstore.ChangedPaths(root, ignored=True).entries() or []
+    # A staged .yobo shows in status; a committed one in HEAD's listing, asked for
+    # whenever HEAD moved (an index is never written while .yobo is tracked, so one
+    # made at this very HEAD proves it was not).
+    tracked = any(_in_cache_dir(p) and code not in ("??", "!!") for code, p in entries)
+    if old and old["head"] == head:
+        trees = old["trees"]
+    else:
+        trees, committed = _head_trees(root, head)
+        tracked = tracked or committed
+    if tracked:
+        warnings.warn(CommittedIndexWarning(TRACKED_WARNING), stacklevel=2)
+        old, early = None, _NOTHING
     dirty: set[str] = set()
-    for path in changed:
+    for _, path in entries:
         if path == CASES_DIR or path.startswith(CASES_DIR + "/"):
             dirty |= _expand(root, path)
-    trees = old["trees"] if old and old["head"] == head else gitstore.case_trees(root, CASES_DIR)
     old_cases = old["cases"] if old else {}
-    old_trees = old["trees"] if old else {}
-    old_dirty = old["dirty"] if old else set()
-    cases, updated = {}, old is None or old["head"] != head
+    cases: dict[str, list] = {}
+    reread: dict[str, dict[str, bytes]] = {}
     for case_dir in set(trees) | dirty:
-        fresh = (case_dir in old_cases and case_dir not in dirty and case_dir not in old_dirty
-                 and old_trees.get(case_dir) == trees.get(case_dir))
-        if fresh:
-            cases[case_dir] = old_cases[case_dir]
+        entry = old_cases.get(case_dir)
+        if entry is not None and entry[0] is not None and case_dir not in dirty and entry[0] == trees.get(case_dir):
+            cases[case_dir] = entry
             continue
         if (root / case_dir / "case.yaml").is_file():
-            cases[case_dir] = _read_case(root, case_dir, config, profile)
-        # a dirty case is read again every time; the index is rewritten only if that changed anything
-        updated = updated or cases.get(case_dir) != old_cases.get(case_dir)
-    # Only a casebook that is its own repository keeps an index: reading one in place
-    # inside another project (the bundled sample) leaves that project's tree alone.
-    own = (root / ".git").exists()
-    if own and (updated or dirty != old_dirty or set(cases) != set(old_cases) or not old
-                or old["ignore_sources"] != sources or old["ignored"] != ignored):
-        _write_index(index_path, {"key": key, "head": head, "trees": trees, "dirty": dirty, "cases": cases,
-                                  "ignored": ignored, "ignore_sources": sources})
-        marker = index_path.with_suffix(".ignored")
-        if ignored:
-            marker.touch()
-        elif marker.exists():
-            marker.unlink()
+            record: dict[str, bytes] = {}
+            cases[case_dir] = _read_case(root, case_dir, config, profile, record)
+            reread[case_dir] = record
+    for case_dir, tree in _verify(root, head, reread, trees).items():
+        cases[case_dir][0] = tree
+    # a dirty case is read again every time; the index is rewritten only if that changed anything
+    updated = (old is None or old["head"] != head or set(cases) != set(old_cases)
+               or any(cases[d] != old_cases.get(d) for d in reread))
+    if not tracked and (updated or old["ignore_sources"] != sources or old["ignored"] != ignored):
+        _write_index(index_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "cases": cases,
+                                  "ignored": ignored, "ignore_sources": sources}, secret)
+        _mark_ignored(index_path, ignored)
     # every case as the last index had it (re-read dirty ones included): the early work stands
-    unchanged = old is not None and not updated and set(cases) == set(old_cases)
-    return cases, early if unchanged else _NOTHING
+    return cases, early if not updated else _NOTHING
 
 
 def load_obligations(root: Path, config: Config, profile: dict, build=None):
     """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
     running plan, via the index; with ``build``, ``build(rows, modes)`` instead — begun
     from the last index while git status runs, and redone only if a case changed."""
-    def collect(cases: dict) -> tuple[list[tuple], set[str]]:
-        rows: list[tuple] = []
+    def collect(cases: dict) -> tuple[list, set[str]]:
+        rows: list = []
         modes: set[str] = set()
-        for case_rows, mode, _ in cases.values():
+        for _, case_rows, mode, _ in cases.values():
             rows.extend(case_rows)
             if mode:
                 modes.add(mode)
@@ -233,16 +375,19 @@ def load_obligations(root: Path, config: Config, profile: dict, build=None):
     return early if early is not _NOTHING else finish(*collect(cases))
 
 
-def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[tuple], int]:
-    """One summary per readable case (see ``summarize``) in id order, and how many case
-    folders could not be read, via the index."""
-    entries = refresh(root, config, profile).values()
-    summaries = sorted((s for _, _, s in entries if s), key=lambda s: s[0])
-    return summaries, sum(1 for _, _, s in entries if s is None)
+def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[CaseSummary], int]:
+    """One summary per case folder (see ``summarize``; an unreadable case has the status
+    ``unreadable``) in id order, and how many of them could not be read, via the index."""
+    summaries = sorted((CaseSummary(*entry[3]) for entry in refresh(root, config, profile).values()),
+                       key=lambda s: s.id)
+    return summaries, sum(1 for s in summaries if s.status == UNREADABLE)
 
 
-def _read_all(root: Path, config: Config, profile: dict) -> dict[str, tuple]:
-    return {case_dir: _read_case(root, case_dir, config, profile) for _, case_dir in iter_case_dirs(root)}
+def _read_all(root: Path, config: Config, profile: dict) -> dict[str, list]:
+    return {case_dir: _read_case(root, case_dir, config, profile, {}) for _, case_dir in iter_case_dirs(root)}
+
+
+# -- the file ----------------------------------------------------------------------------------------
 
 
 def _peek_ignored(path: Path) -> bool:
@@ -253,24 +398,152 @@ def _peek_ignored(path: Path) -> bool:
         return False
 
 
-def _read_index(path: Path, key: str) -> dict | None:
+def _mark_ignored(path: Path, ignored: bool) -> None:
+    marker = path.with_suffix(".ignored")
     try:
-        with path.open("rb") as handle, _no_gc():
-            data = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        return None
-    if not isinstance(data, dict) or data.get("key") != key:
-        return None
-    return data
+        if ignored:
+            marker.touch()
+        elif marker.exists():
+            marker.unlink()
+    except OSError:
+        pass
 
 
-def _write_index(path: Path, data: dict) -> None:
+def _open_regular(path: Path, flags: int = os.O_RDONLY) -> int | None:
+    """A descriptor of ``path`` if it is a regular file (no symbolic link, FIFO or device
+    that could point yobo elsewhere or make it wait), else None."""
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def _secret(root: Path) -> bytes | None:
+    """This clone's key for the checksum, made on first use (32 random bytes, 0600)."""
+    git_dir = root / ".git"
+    path = git_dir / KEY_FILE if git_dir.is_dir() else gitstore.git_path(root, KEY_FILE)
+    if path is None:
+        return None
+    fd = _open_regular(path)
+    if fd is not None:
+        with os.fdopen(fd, "rb") as handle:
+            key = handle.read(64)
+        if len(key) == 32:
+            return key
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{KEY_FILE}-", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # never replaces a key another yobo made a moment ago
+        except FileExistsError:
+            current = _open_regular(path)
+            if current is None:
+                os.replace(tmp, path)  # a key that is no file: replaced
+            else:
+                os.close(current)
+                with path.open("rb") as handle:
+                    if len(handle.read(64)) != 32:
+                        os.replace(tmp, path)  # a damaged key: replaced (the index is rebuilt)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        with path.open("rb") as handle:
+            key = handle.read(64)
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _mac(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, MAGIC + body, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def _read_index(path: Path, key: str, secret: bytes) -> dict | None:
+    """The last index if it is this clone's, for this key, and well formed; else None."""
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    end = raw.find(b"\n", len(MAGIC))
+    if len(raw) > MAX_BYTES or not raw.startswith(MAGIC) or end < 0:
+        return None
+    body = raw[end + 1:]
+    # checked before anything is decoded: nothing written elsewhere is ever parsed
+    if not hmac.compare_digest(raw[len(MAGIC):end], _mac(secret, body)):
+        return None
+    try:
+        with _no_gc():
+            data = msgpack.unpackb(body, raw=False, strict_map_key=True)
+    except Exception:  # msgpack raises several unrelated classes for damaged input
+        return None
+    return data if _well_formed(data, key) else None
+
+
+_ORDINALS = range(1, date.max.toordinal() + 1)
+
+
+def _well_formed(data, key: str) -> bool:
+    """Every value of the right type (a signed file can still come from a yobo bug)."""
+    try:
+        if not (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
+                and type(data.get("head")) is str and type(data.get("ignored")) is bool
+                and type(data.get("ignore_sources")) is list and type(data.get("trees")) is dict
+                and type(data.get("cases")) is dict):
+            return False
+        if not all(type(k) is str and type(v) is str for k, v in data["trees"].items()):
+            return False
+        s, i, n = str, int, type(None)
+        for case_dir, entry in data["cases"].items():
+            if type(entry) is not list or len(entry) != 4 or type(entry[1]) is not list:
+                return False
+            tree, rows, mode, summary = entry
+            if type(tree) not in (s, n) or type(mode) not in (s, n) or type(summary) is not list:
+                return False
+            for r in rows:
+                if type(r) is not list or len(r) != 11:
+                    return False
+                c, code, title, due, opens, staff, party, source, kind, excused, name = r
+                if not (type(c) is s and type(code) is s and type(title) is s and type(due) is i
+                        and type(opens) is i and type(staff) is s and type(party) is s and type(source) is s
+                        and type(kind) is s and type(excused) is s and type(name) is s
+                        and due in _ORDINALS and opens in _ORDINALS):
+                    return False
+            if len(summary) != 12:
+                return False
+            cid, status, pname, kana, route, cmode, manager, hokatsu, sdir, certs, insured, problems = summary
+            if not (all(type(x) is s for x in (cid, status, pname, kana, route, cmode, manager, sdir, insured))
+                    and type(hokatsu) in (s, n) and type(certs) is list and type(problems) is list
+                    and all(type(p) is s for p in problems) and sdir == case_dir):
+                return False
+            for cert in certs:
+                if not (type(cert) is list and len(cert) == 4 and type(cert[0]) is s and type(cert[3]) is s
+                        and type(cert[1]) is i and cert[1] in _ORDINALS
+                        and (cert[2] is None or (type(cert[2]) is i and cert[2] in _ORDINALS))):
+                    return False
+        return True
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def _write_index(path: Path, data: dict, secret: bytes) -> None:
     """Best effort: a read-only casebook simply runs without an index."""
     try:
+        if path.parent.is_symlink():  # never write where a link points
+            return
         path.parent.mkdir(exist_ok=True)
+        body = msgpack.packb(data, use_bin_type=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(MAGIC + _mac(secret, body) + b"\n" + body)
         os.replace(tmp, path)
     except OSError:
         pass

@@ -22,19 +22,27 @@ from .model import (Case, Casebook, Certification, Checklist, Config, Consent, C
                     MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest, doc_day,
                     in_order, plan_digest)
 from .schemas import check_document
+from .vocab import CASE_STATUSES, MODES, ROUTES
 from .yamlio import load_fast, locate_line
 
 
-def read_text(root: Path, rel: str) -> str:
-    """A casebook file's text; a file that is not UTF-8 is a data problem at its path."""
+def read_text(root: Path, rel: str, record: dict[str, bytes] | None = None) -> str:
+    """A casebook file's text; a file that is not UTF-8 is a data problem at its path.
+
+    ``record`` (rel → bytes) keeps exactly the bytes that were read: the index keys
+    what it caches by them, so an edit made while yobo reads is never mistaken for
+    the committed file."""
+    raw = (root / rel).read_bytes()
+    if record is not None:
+        record[rel] = raw
     try:
-        return (root / rel).read_text(encoding="utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DocumentError([Problem(Source(rel, 0), "file-encoding", "UTF-8 で保存されていません")]) from None
 
 
-def parse_document(root: Path, rel: str) -> tuple[Any, str]:
-    text = read_text(root, rel)
+def parse_document(root: Path, rel: str, record: dict[str, bytes] | None = None) -> tuple[Any, str]:
+    text = read_text(root, rel, record)
     return load_fast(text, rel), text
 
 
@@ -83,6 +91,10 @@ def build_certification(rel: str, data: dict) -> Certification:
 
 def build_case(case_dir: str, data: dict, certifications: tuple[Certification, ...],
                unreadable: tuple[str, ...] = ()) -> Case:
+    # A misspelt status, route or mode would quietly drop the case from every list:
+    # refused here so the schema names the line (the fast path skips the schema).
+    if data["status"] not in CASE_STATUSES or data["route"] not in ROUTES or data["mode"] not in MODES:
+        raise ValueError("status, route or mode")
     p = data["person"]
     closed = data.get("closed") or {}
     return Case(
@@ -102,10 +114,10 @@ def build_case(case_dir: str, data: dict, certifications: tuple[Certification, .
     )
 
 
-def load_document(root: Path, rel: str, kind: str, build, *, validate: bool):
+def load_document(root: Path, rel: str, kind: str, build, *, validate: bool, record: dict | None = None):
     """(model value or None, problems) for one file."""
     try:
-        data, text = parse_document(root, rel)
+        data, text = parse_document(root, rel, record)
     except DocumentError as exc:
         return None, list(exc.problems)
     problems = check_document(kind, data, path=rel, text=text) if validate else []
@@ -188,6 +200,15 @@ def _build_simple(kind: str, rel: str, data: dict):
     raise ValueError(kind)
 
 
+def document_kind(inner: str) -> str | None:
+    """The kind of the document at ``inner`` (a path inside a case folder) if the loader
+    reads it, else None: scans under any ``files/`` folder and other files are not read."""
+    if not inner.endswith(".yaml") or "files" in inner.split("/")[:-1]:
+        return None
+    kind = layout.classify(inner)
+    return kind[0] if kind is not None else None
+
+
 def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
     """(inner path, kind) of every document in a case folder, in path order."""
     base = root / case_dir
@@ -196,17 +217,17 @@ def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
         dirs[:] = sorted(d for d in dirs if d != "files")  # scans are not documents
         inner_dir = os.path.relpath(folder, base).replace(os.sep, "/")
         for name in sorted(files):
-            if not name.endswith(".yaml"):
-                continue
             inner = name if inner_dir == "." else f"{inner_dir}/{name}"
-            kind = layout.classify(inner)
+            kind = document_kind(inner)
             if kind is not None:
-                found.append((inner, kind[0]))
+                found.append((inner, kind))
     return found
 
 
-def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False) -> tuple[Case | None, list[Problem], int]:
-    """(case or None, problems, number of documents read) for one case folder."""
+def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False,
+              record: dict[str, bytes] | None = None) -> tuple[Case | None, list[Problem], int]:
+    """(case or None, problems, number of documents read) for one case folder; ``record``
+    receives the bytes of every document read (see :func:`read_text`)."""
     problems: list[Problem] = []
     unreadable: list[str] = []
     parts: dict[str, list] = {k: [] for k in ("certification", "basic-info", "checklist", "monitoring", "note",
@@ -218,17 +239,18 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
     for inner, kind in files:
         rel = f"{case_dir}/{inner}"
         if kind == "case":
-            case_data, found = load_document(root, rel, kind, _require_mapping, validate=validate)
+            case_data, found = load_document(root, rel, kind, _require_mapping, validate=validate, record=record)
             problems += found
             continue
         if kind == "plan":
-            value, found = load_document(root, rel, kind, lambda d, r=rel: _build_plan(r, d), validate=validate)
+            value, found = load_document(root, rel, kind, lambda d, r=rel: _build_plan(r, d), validate=validate,
+                                         record=record)
         elif inner.startswith("plans/"):
             value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_plan_parts(k, r, d),
-                                         validate=validate)
+                                         validate=validate, record=record)
         else:
             value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_simple(k, r, d),
-                                         validate=validate)
+                                         validate=validate, record=record)
         problems += found
         if value is None:
             unreadable.append(rel)
@@ -251,8 +273,8 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
     try:
         case = build_case(case_dir, case_data, certs, tuple(unreadable))
     except (KeyError, TypeError, ValueError, AttributeError):
-        return None, problems + (check_document("case", case_data, path=rel, text=read_text(root, rel))
-                                 if not validate else []), read
+        text = record[rel].decode("utf-8") if record and rel in record else read_text(root, rel)
+        return None, problems + (check_document("case", case_data, path=rel, text=text) if not validate else []), read
     case = replace(
         case,
         # records in the order they were recorded (model.record_order): "[-1]" is the latest

@@ -71,6 +71,33 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 FastLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice (PyYAML would silently keep the last one)."""
+
+    def __init__(self, key: str, first_line: int, second_line: int, mark):
+        super().__init__(None, None, f"duplicate key {key!r}", mark)
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+def _construct_mapping_once(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """PyYAML's mapping constructor refusing duplicate keys, as ruamel does: a key
+    written twice is an error naming both lines, never "the last one wins"."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            ident = (key_node.tag, key_node.value)
+            first = seen.setdefault(ident, key_node)
+            if first is not key_node:
+                raise DuplicateKeyError(key_node.value, first.start_mark.line + 1, key_node.start_mark.line + 1,
+                                        key_node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+FastLoader.construct_mapping = _construct_mapping_once  # type: ignore[method-assign]
+
+
 _CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -104,10 +131,28 @@ def _round_trip() -> YAML:
 
 
 def _yaml_problem(path: str, exc: Exception) -> Problem:
+    duplicate = _duplicate_key(exc)
+    if duplicate is not None:
+        key, first, second = duplicate
+        return Problem(Source(path, second), "duplicate-key",
+                       f"項目「{key}」が {first} 行目と {second} 行目に二度書かれています（一つにしてください）")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 0
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return Problem(Source(path, line), "yaml-syntax", f"YAML として読めません（{what}）")
+
+
+def _duplicate_key(exc: Exception) -> tuple[str, int, int] | None:
+    """(key, first line, second line) when ``exc`` is either parser's duplicate-key error."""
+    if isinstance(exc, DuplicateKeyError):
+        return exc.key, exc.first_line, exc.second_line
+    from ruamel.yaml.constructor import DuplicateKeyError as RuamelDuplicateKeyError
+
+    if isinstance(exc, RuamelDuplicateKeyError) and exc.context_mark and exc.problem_mark:
+        found = re.match(r'found duplicate key "(.*)" with value', exc.problem or "")
+        key = found.group(1) if found else "?"
+        return key, exc.context_mark.line + 1, exc.problem_mark.line + 1
+    return None
 
 
 def load_fast(text: str, path: str) -> Any:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from ..calendar import add_months, day_in_month, month_end, month_index, month_start, shift_deadline
+from ..casebook import CASES_DIR
 from ..model import Case, Casebook, Config, Plan
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
@@ -336,6 +337,51 @@ def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:
     for rule in CASE_RULES:
         out.extend(rule(case, profile))
     out.extend(migration(case, profile, config))
+    return out
+
+
+#: Code of the item an unreadable document becomes; it has no day of its own and is
+#: overdue from the start, so it heads the list until the file is fixed.
+UNREADABLE = "unreadable-document"
+UNREADABLE_DUE = date.min
+
+
+def unreadable_documents(case_id: str, problems, *, staff: str = "", name: str = "",
+                         party: str = "kyotaku") -> list[Due]:
+    """Code ``unreadable-document``: 読めない文書 — one overdue item for each document of
+    the case that could not be read (YAML syntax, a key written twice, a misspelt
+    status, a missing required field…), its ``source`` naming ``file:line`` and the
+    problem's code.
+
+    Source: no seed rule but the due list's own promise (issue 10, 「何も黙って消えない」):
+    a record yobo cannot read may hide any deadline above (seed 002 資料1-7, 資料1-10:
+    records must be kept and usable), so the person never silently drops off the list.
+    """
+    by_file: dict[str, list] = {}
+    for problem in sorted(problems):
+        by_file.setdefault(problem.source.path, []).append(problem)
+    out = []
+    for found in by_file.values():
+        more = f"（ほか {len(found) - 1} 件）" if len(found) > 1 else ""
+        out.append(Due(case_id, UNREADABLE, "読めない文書", UNREADABLE_DUE, UNREADABLE_DUE, staff, party,
+                       f"{found[0]}{more}", TASK, "", name))
+    return out
+
+
+def unreadable_in_casebook(casebook: Casebook) -> list[Due]:
+    """``unreadable_documents`` of every case of a casebook read without the index
+    (its problems are those of the documents that failed to load)."""
+    loaded = {c.dir: c for c in casebook.cases}
+    by_case: dict[str, list] = {}
+    for problem in casebook.problems:
+        parts = problem.source.path.split("/")
+        if len(parts) >= 4 and parts[0] == CASES_DIR:
+            by_case.setdefault("/".join(parts[:3]), []).append(problem)
+    out = []
+    for case_dir, found in sorted(by_case.items()):
+        case = loaded.get(case_dir)
+        out.extend(unreadable_documents(case_dir.rsplit("/", 1)[-1], found, staff=case.manager if case else "",
+                                        name=case.person.name if case else "", party=casebook.config.office_kind))
     return out
 
 
