@@ -18,6 +18,7 @@ from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from ..yamlio import load_fast
+from .due_cmds import index_warnings
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, plan_status, print_json,
                      resolve_actor, resolve_today)
 
@@ -102,7 +103,8 @@ def case_new(
     from ..index import load_summaries
     from ..profiles import load_profile
 
-    summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
+    with index_warnings():
+        summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
     active = {s.insured_no: s.id for s in summaries if s.status == "active"}
     change = plan_new_case(req, config=config, today=day, existing_ids=set(case_ids(root)),
                            existing_insured=active, rng=random.SystemRandom())
@@ -116,13 +118,37 @@ def case_new(
 
 def _case_json(summary, today) -> dict:
     """A case as ``case list`` and ``case show`` print it, from its index summary
-    (``yobo.index.summarize``)."""
+    (``yobo.index.summarize``); ``problems`` lists its documents that could not be read
+    (``path:line: [code] message``), and a case whose case.yaml cannot be read has the
+    status ``unreadable`` and nothing else."""
     cert = summary.shown_certification(today)
-    return {"id": summary.id, "status": summary.status, "name": summary.name, "kana": summary.kana,
-            "level": cert.level if cert else None, "route": summary.route, "mode": summary.mode,
-            "manager": summary.manager, "hokatsu": summary.hokatsu,
+    return {"id": summary.id, "status": summary.status, "name": summary.name or None, "kana": summary.kana or None,
+            "level": cert.level if cert else None, "route": summary.route or None, "mode": summary.mode or None,
+            "manager": summary.manager or None, "hokatsu": summary.hokatsu,
             "cert_from": cert.start.isoformat() if cert else None,
-            "cert_to": cert.end.isoformat() if cert and cert.end else None, "path": summary.dir}
+            "cert_to": cert.end.isoformat() if cert and cert.end else None, "path": summary.dir,
+            "problems": list(summary.problems)}
+
+
+def _status_cell(row: dict) -> str:
+    """The 状態 column: a case that cannot be (wholly) read says so and where."""
+    from ..index import UNREADABLE
+
+    if row["status"] == UNREADABLE:
+        return f"読めません（{_where(row)}）"
+    state = label(CASE_STATUSES, row["status"])
+    return f"{state}・読めない文書（{_where(row)}）" if row["problems"] else state
+
+
+def _where(row: dict) -> str:
+    """``file:line [code]`` of the first problem, the file inside the case folder (the ID
+    is in the row), and how many more."""
+    problems = row["problems"]
+    place, _, rest = (problems[0] if problems else "").partition(": ")
+    place = place.removeprefix(row["path"] + "/")
+    code = rest[1:].split("]", 1)[0] if rest.startswith("[") else ""  # no brackets: rich reads them as markup
+    more = f" ほか {len(problems) - 1} 件" if len(problems) > 1 else ""
+    return f"{place} {code}{more}".strip()
 
 
 def case_list(
@@ -140,15 +166,19 @@ def case_list(
         raise InputError("--json・--csv・--xlsx はどれか一つにしてください", field="--csv")
     if output is not None and not csv_:
         raise InputError("-o は --csv と一緒に使います（--xlsx にはファイル名を指定します）", field="--output")
-    from ..index import load_summaries
+    from ..index import UNREADABLE, load_summaries
     from ..profiles import load_profile
 
     root = find_casebook(casebook)
     day = resolve_today(today)
     config = load_config(root, validate=False)
-    summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
+    with index_warnings():
+        summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
     rows = [_case_json(s, day) for s in summaries]
-    rows = [r for r in rows if (all_ or r["status"] == "active") and (staff is None or r["manager"] == staff)]
+    # A case that cannot be read is always listed: whose it is and whether it is still
+    # open are exactly what cannot be known.
+    rows = [r for r in rows if r["status"] == UNREADABLE or ((all_ or r["status"] == "active")
+                                                              and (staff is None or r["manager"] == staff))]
     if unreadable:
         typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
     if json_:
@@ -172,8 +202,9 @@ def case_list(
     for title in ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態"):
         table.add_column(title)
     for r in rows:
-        table.add_row(r["id"], r["name"], label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
-                      label(MODES, r["mode"]), r["manager"], r["cert_to"] or "—", label(CASE_STATUSES, r["status"]))
+        table.add_row(r["id"], r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
+                      label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—", _status_cell(r),
+                      style="bold red" if r["status"] == UNREADABLE or r["problems"] else None)
     console().print(table)
     typer.echo(f"{len(rows)} 件")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,7 @@ from ..duelist import Query, due_json, due_with_index, select, status_label
 from ..errors import InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
+from ..rules.due import UNREADABLE
 from ..vocab import DUE_STATUSES, OFFICE_KINDS
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
 
@@ -31,6 +34,24 @@ def _statuses(values: list[str] | None) -> frozenset[str]:
                 raise InputError(f"'{part}' は使えません（{choices}）", field="--status")
             chosen.add(part)
     return frozenset(chosen)
+
+
+@contextmanager
+def index_warnings():
+    """What the derived index warns about (a ``.yobo/`` committed to git) as one line on
+    stderr, once, instead of Python's two-line warning."""
+    from ..index import CommittedIndexWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CommittedIndexWarning)
+        yield
+    said = set()
+    for warning in caught:
+        if not issubclass(warning.category, CommittedIndexWarning):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        elif str(warning.message) not in said:
+            said.add(str(warning.message))
+            typer.echo(f"yobo: 注意: {warning.message}", err=True)
 
 
 def write_output(text: str | bytes, output: Path | None, *, field: str = "--output") -> None:
@@ -113,7 +134,8 @@ def monitor_due(
         chosen = select(found, query, today=day)
         return chosen, [due_json(d, day) for d in chosen] if json_ else None
 
-    items, rows = due_with_index(root, config, profile, today=day, within=within, finish=prepare)
+    with index_warnings():
+        items, rows = due_with_index(root, config, profile, today=day, within=within, finish=prepare)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
         print_json(rows)
@@ -163,7 +185,12 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
             last_group = group
             style = "bold red" if group == "overdue" else None
             detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "")
-            table.add_row(label, item.due.isoformat(), item.case, item.name, detail, style=style)
+            due = item.due.isoformat()
+            if item.code == UNREADABLE:  # no day of its own: where the file is broken instead
+                from rich.markup import escape  # the source holds "[code]", which rich would swallow
+
+                due, detail = "—", escape(f"{item.title}: {item.source}")
+            table.add_row(label, due, item.case, item.name, detail, style=style)
         out.print(table)
         if len(shown) < len(rows):
             out.print(f"ほか {len(rows) - len(shown)} 件（--limit 0 ですべて、--csv や --json で一覧）")
@@ -191,7 +218,9 @@ def report_monthly(
     config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     last = month_end(month_index(first))
-    items = [d for d in select(due_with_index(root, config, profile, today=day), Query(within=None), today=day)
+    with index_warnings():
+        found = due_with_index(root, config, profile, today=day)
+    items = [d for d in select(found, Query(within=None), today=day)
              if first <= d.due <= last or d.status(day) == "overdue"]
     groups: dict[str, list] = {}
     for d in items:
