@@ -96,3 +96,43 @@ def test_fast_dump_reads_back_identically_with_both_parsers():
     assert "opened: 2026-11-22\n" in text  # dates stay plain, as yobo's round trip writes them
     assert load_fast(text, "x.yaml") == data
     assert to_plain(load_round_trip(text, "x.yaml")) == data
+
+
+DUPLICATED = """\
+person:
+  name: 佐藤
+  kana: サトウ
+  name: 鈴木
+status: active
+"""
+
+
+@pytest.mark.parametrize("load", [load_fast, load_round_trip], ids=["fast", "round-trip"])
+def test_a_key_written_twice_is_an_error_naming_both_lines(load):
+    """PyYAML would keep the last value without a word; both parsers refuse alike."""
+    with pytest.raises(DocumentError) as caught:
+        load(DUPLICATED, "cases/AB/ABCDEF/case.yaml")
+    (problem,) = caught.value.problems
+    assert problem.code == "duplicate-key"
+    assert str(problem.source) == "cases/AB/ABCDEF/case.yaml:4"
+    assert "「name」" in problem.message and "2 行目と 4 行目" in problem.message
+
+
+def test_same_text_different_types_and_merges_are_not_duplicates():
+    assert load_fast("1: a\n'1': b\n", "x.yaml") == dict(load_round_trip("1: a\n'1': b\n", "x.yaml")) == {1: "a", "1": "b"}
+    merged = "base: &b {x: 1}\nitem:\n  <<: *b\n  x: 2\n"
+    assert load_fast(merged, "x.yaml")["item"] == {"x": 2}
+
+
+def test_validate_reports_a_duplicate_key_with_its_code(cli, tmp_path):
+    root = tmp_path / "sample"
+    assert cli("init", str(root), "--sample", "--as", "田中美咲").code == 0
+    case_yaml = root / "cases/H6/H6JT8B/case.yaml"
+    lines = case_yaml.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines, 1) if line.startswith("manager:"))
+    case_yaml.write_text("\n".join(lines) + "\nmanager: 誰か\n", encoding="utf-8")
+    run = cli("validate", "-C", str(root))
+    assert run.code == 1
+    line = next(x for x in run.stdout.splitlines() if "[duplicate-key]" in x)
+    assert line.startswith(f"cases/H6/H6JT8B/case.yaml:{len(lines) + 1}: [duplicate-key]")
+    assert f"{first} 行目と {len(lines) + 1} 行目" in line
