@@ -77,7 +77,7 @@ def forged_index(root, rows_title="偽の期限", key=b""):
                                           "task", "", ""]], None,
                                    [case_id, "active", "偽名", "ギメイ", "cm-a", "itaku", "誰か", None, case_dir, [],
                                     "0000000000", []]]
-    body = msgpack.packb(data, use_bin_type=True)
+    body = msgpack.packb(index._encode(data), use_bin_type=True)
     mac = (hashlib.sha256(index.MAGIC + body).hexdigest() if not key else
            index._mac(key, body).decode()).encode()
     return index.MAGIC + mac + b"\n" + body
@@ -205,7 +205,15 @@ def fuzz_book(cli, tmp_path):
     truth = listed(cli, root)
     assert truth == reference(root)
     good = root.joinpath(*INDEX).read_bytes()
-    return cli, root, good, earlier, truth
+    return FuzzBook(cli, root, good, earlier, truth)
+
+
+class FuzzBook(tuple):
+    def __new__(cls, *parts):
+        return super().__new__(cls, parts)
+
+    def __repr__(self):  # hypothesis prints the fixture with a failing example: keep it short
+        return f"FuzzBook({self[1]})"
 
 
 #: Where a signed index could hold a wrong type (a mapping's first key stands for 0), and
@@ -213,9 +221,10 @@ def fuzz_book(cli, tmp_path):
 _TYPED = {
     ("head",): (str,), ("trees",): (dict,), ("cases",): (dict,), ("ignored",): (bool,), ("format",): (int,),
     ("trees", 0): (str,), ("cases", 0): (list,), ("cases", 0, 0): (str, type(None)), ("cases", 0, 1): (list,),
-    ("cases", 0, 1, 0): (list,), ("cases", 0, 1, 0, 2): (str,), ("cases", 0, 1, 0, 3): (int,),
+    ("cases", 0, 1, 0): (list,), ("cases", 0, 1, 0, 2): (int,), ("cases", 0, 1, 0, 3): (int,),
     ("cases", 0, 1, 0, 4): (int,), ("cases", 0, 2): (str, type(None)), ("cases", 0, 3): (list,),
     ("cases", 0, 3, 7): (str, type(None)), ("cases", 0, 3, 9): (list,), ("cases", 0, 3, 11): (list,),
+    ("strings",): (list,), ("strings", 0): (str,),
 }
 _ANY = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=5), st.booleans(), st.binary(max_size=4),
                  st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
@@ -237,8 +246,11 @@ _damage = st.one_of(
     st.tuples(st.just("replay"), st.none()),
     # well-formed msgpack signed with this clone's key (as a yobo bug could write it): wrong types
     st.tuples(st.just("retype"), _retyped()),
+    # numbers of the right type out of range: days that are no dates, strings that do not exist
     st.tuples(st.just("retype"), st.tuples(st.sampled_from([("cases", 0, 1, 0, 3), ("cases", 0, 1, 0, 4)]),
-                                           st.one_of(st.integers(max_value=0), st.integers(min_value=3652060)))),
+                                           st.one_of(st.integers(-2**63, 0), st.integers(3652060, 2**63 - 1)))),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("cases", 0, 1, 0, 0), ("cases", 0, 1, 0, 7)]),
+                                           st.one_of(st.integers(-2**63, -1), st.integers(10**6, 2**63 - 1)))),
     # the right layout, content changed, checksum recomputed without the key
     st.tuples(st.just("unkeyed"), st.text(min_size=1, max_size=10)),
 )
