@@ -159,6 +159,10 @@ def test_a_case_with_an_unreadable_file_does_not_hide_the_others(cli, casebook):
     (casebook / "cases" / bad[:2] / bad / "case.yaml").write_text("id: [\n", encoding="utf-8")
     run = cli("case", "list", "-C", str(casebook), "--json")
     assert run.code == 0
-    assert [c["id"] for c in json.loads(run.stdout)] == [good]
+    # the others are listed as ever; the broken one is listed too, saying where it broke (issue 10)
+    rows = {c["id"]: c for c in json.loads(run.stdout)}
+    assert set(rows) == {good, bad} and rows[good]["status"] == "active"
+    assert rows[bad]["status"] == "unreadable"
+    assert rows[bad]["problems"][0].startswith(f"cases/{bad[:2]}/{bad}/case.yaml:2: [yaml-syntax]")
     assert "yobo validate" in run.stderr
     assert_one_line_error(cli("case", "show", bad, "-C", str(casebook)), "読めません")
