@@ -481,3 +481,24 @@ def test_a_broken_document_of_a_readable_case_is_overdue_too(cli, sample):
     row = next(r for r in rows if r["id"] == "C2VW9F")
     assert row["status"] == "active" and row["problems"][0].startswith("cases/C2/C2VW9F/monitoring/2026-09.yaml:2")
     assert listed(cli, sample) == reference(sample)
+
+
+def test_the_pickle_of_older_versions_is_never_read_and_is_removed(cli, sample, tmp_path):
+    marker = tmp_path / "pwned"
+    (sample / ".yobo").mkdir(exist_ok=True)
+    legacy = sample / ".yobo" / "due-index.pickle"
+    legacy.write_bytes(pickle.dumps(Evil(marker)))
+    assert listed(cli, sample) == reference(sample)
+    assert not marker.exists() and not legacy.exists()
+
+
+def test_an_oversized_index_is_not_read_into_memory(cli, sample, monkeypatch):
+    """A committed file of zeros compresses to nothing in git: its size is checked first."""
+    assert listed(cli, sample) == reference(sample)
+    path = sample.joinpath(*INDEX)
+    config = load_config(sample)
+    key, secret = index._key(config, load_profile(config.profile, config.overrides)), index._secret(sample)
+    assert index._read_index(path, key, secret) is not None
+    monkeypatch.setattr(index, "MAX_BYTES", path.stat().st_size - 1)
+    assert index._read_index(path, key, secret) is None
+    assert listed(cli, sample) == reference(sample)

@@ -66,8 +66,11 @@ FORMAT = 5  # raised whenever the layout of the file changes
 MAGIC = b"yobo due index 5\n"
 #: A case whose case.yaml cannot be read (its summary's status).
 UNREADABLE = "unreadable"
-#: The index is refused beyond this size rather than read into memory (10,000 cases ≈ 20 MB).
-MAX_BYTES = 1 << 30
+#: The index is refused beyond this size rather than read into memory (10,000 cases ≈ 6 MB):
+#: a committed file of zeros compresses to nothing in git but would fill the memory.
+MAX_BYTES = 256 << 20
+#: What yobo before this format kept (a pickle): never read, removed when the index is written.
+LEGACY_FILES = ("due-index.pickle",)
 
 TRACKED_WARNING = (".yobo/ が git に登録されています。中身は使わずに無視します"
                    "（git rm -r --cached .yobo を実行してコミットすると外れます）")
@@ -416,14 +419,16 @@ def _mark_ignored(path: Path, ignored: bool) -> None:
         pass
 
 
-def _open_regular(path: Path, flags: int = os.O_RDONLY) -> int | None:
-    """A descriptor of ``path`` if it is a regular file (no symbolic link, FIFO or device
-    that could point yobo elsewhere or make it wait), else None."""
+def _open_regular(path: Path, limit: int | None = None) -> int | None:
+    """A descriptor of ``path`` for reading if it is a regular file of at most ``limit``
+    bytes (no symbolic link, FIFO or device that could point yobo elsewhere or make it
+    wait), else None."""
     try:
-        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > (MAX_BYTES if limit is None else limit):
         os.close(fd)
         return None
     return fd
@@ -435,7 +440,7 @@ def _secret(root: Path) -> bytes | None:
     path = git_dir / KEY_FILE if git_dir.is_dir() else gitstore.git_path(root, KEY_FILE)
     if path is None:
         return None
-    fd = _open_regular(path)
+    fd = _open_regular(path, 64)
     if fd is not None:
         with os.fdopen(fd, "rb") as handle:
             key = handle.read(64)
@@ -448,7 +453,7 @@ def _secret(root: Path) -> bytes | None:
         try:
             os.link(tmp, path)  # never replaces a key another yobo made a moment ago
         except FileExistsError:
-            current = _open_regular(path)
+            current = _open_regular(path, 64)
             if current is None:
                 os.replace(tmp, path)  # a key that is no file: replaced
             else:
@@ -477,7 +482,7 @@ def _read_index(path: Path, key: str, secret: bytes) -> dict | None:
         return None
     try:
         with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read(MAX_BYTES + 1)  # the size was checked: this reads the whole file
     except OSError:
         return None
     end = raw.find(b"\n", len(MAGIC))
@@ -576,5 +581,9 @@ def _write_index(path: Path, data: dict, secret: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(MAGIC + _mac(secret, body) + b"\n" + body)
         os.replace(tmp, path)
+        for name in LEGACY_FILES:
+            legacy = path.with_name(name)
+            if legacy.exists() or legacy.is_symlink():
+                legacy.unlink()
     except OSError:
         pass
