@@ -502,3 +502,54 @@ def test_an_oversized_index_is_not_read_into_memory(cli, sample, monkeypatch):
     monkeypatch.setattr(index, "MAX_BYTES", path.stat().st_size - 1)
     assert index._read_index(path, key, secret) is None
     assert listed(cli, sample) == reference(sample)
+
+
+# -- files git ignores ----------------------------------------------------------------------------
+
+
+def _commit_all(root, message="rules"):
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-m", message)
+
+
+def _add_november_record(root):
+    month = root / "cases/5M/5MZ2RT/monitoring/2026-11.yaml"
+    month.write_text((root / "cases/5M/5MZ2RT/monitoring/2026-10.yaml").read_text(encoding="utf-8")
+                     .replace("2026-10", "2026-11"), encoding="utf-8")
+    return month
+
+
+@pytest.mark.parametrize("rules", [
+    {".gitignore": ".yobo/\n2026-11.yaml\n"},  # a committed rule at the top, long before the file
+    {"cases/5M/5MZ2RT/monitoring/.gitignore": "*\n!.gitignore\n"},  # a rule inside a case folder
+], ids=["top", "inside-a-case"])
+def test_a_file_created_under_a_committed_ignore_rule_is_seen(cli, sample, rules):
+    for rel, text in rules.items():
+        (sample / rel).write_text(text, encoding="utf-8")
+    _commit_all(sample)
+    assert listed(cli, sample) == reference(sample)  # the index is built: no ignored file exists yet
+    assert listed(cli, sample) == reference(sample)
+    month = _add_november_record(sample)
+    assert git(sample, "status", "--porcelain") == ""  # git itself does not see it
+    after = listed(cli, sample)
+    assert ("5MZ2RT", "monitoring-record", "2026-11-30") not in {(x[0], x[1], x[3]) for x in after}
+    assert after == reference(sample)
+    month.unlink()
+    assert listed(cli, sample) == reference(sample)
+
+
+def test_rules_that_cannot_hide_a_document_keep_the_fast_status(sample):
+    """A user's global excludes (editor backups, OS files) do not make every run ask git
+    for ignored files; a rule that could hide a document does."""
+    harmless = ["*.swp", "*~", ".DS_Store", "Thumbs.db", "/build/", "docs/*.md", "*.yaml.bak", "!*.yaml", "# *.yaml",
+                ".yobo/", "/.yobo/"]
+    reaching = ["*.yaml", "*.YAML", "notes/", "2026*", "cases/", "/cases/5M", "2026-11.yaml", "**/x", ".gitignore",
+                "*.sw[op]", "c*s/"]
+    assert [p for p in harmless if index._reaches_cases(p)] == []
+    assert [p for p in reaching if not index._reaches_cases(p)] == []
+    exclude = sample / ".git" / "info" / "exclude"
+    exclude.write_text("\n".join(harmless) + "\n", encoding="utf-8")
+    sources = index._plain(index.gitstore.ignore_sources(sample))
+    assert not index._ignore_rules_reach(sample, sources, [])
+    exclude.write_text("*.yaml\n", encoding="utf-8")
+    assert index._ignore_rules_reach(sample, sources, [])

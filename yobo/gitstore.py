@@ -236,3 +236,9 @@ def git_path(root: Path, name: str) -> Path | None:
     """Where ``name`` lives inside the repository's git folder (never in the work tree)."""
     proc = _git(root, "rev-parse", "--git-path", name, check=False)
     return root / proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def tracked_files(root: Path, *pathspecs: str) -> list[str]:
+    """Paths in git's index matching ``pathspecs`` (``:(glob)`` magic allowed)."""
+    proc = _git(root, "ls-files", "-z", "--", *pathspecs, check=False)
+    return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []

@@ -19,7 +19,9 @@ the committed one (git's blob ids, computed here from the bytes actually parsed)
 otherwise it remembers nothing and is read again next time.  An entry is reused
 only when that tree is the case's tree at HEAD and ``git status`` shows nothing
 changed in the folder, so a file edited or committed while yobo reads never leaves
-a stale entry behind.  Anything doubtful — a bad checksum, a truncated file, wrong
+a stale entry behind.  When an ignore rule could hide a document from git status
+(:func:`_reaches_cases`), status is asked for ignored files too, so a file created
+under such a rule is seen.  Anything doubtful — a bad checksum, a truncated file, wrong
 types, another key — means the index is not used: the cases are read from their
 files.  Deleting ``.yobo/`` is always safe.  Outside git there is no index.
 
@@ -31,6 +33,7 @@ index (≈ 1.9 MB) loads, verifies and type-checks in ≈ 25 ms and is written i
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import gc
 import hashlib
 import hmac
@@ -274,6 +277,52 @@ def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool]:
     return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked
 
 
+def _ignore_rules_reach(root: Path, sources: list, entries: list[tuple[str, str]]) -> bool:
+    """Whether any ignore rule could hide a document under ``cases/``: a pattern of the
+    top ``.gitignore``, ``info/exclude`` or the user's excludes file that may match a
+    document, a folder on the way to one or a ``.gitignore`` (see :func:`_reaches_cases`),
+    or any ``.gitignore`` inside ``cases/``.  Asking git which files are ignored instead
+    costs ≈ 1 s at 10,000 cases; reading the rules costs nothing."""
+    for path in [root / ".gitignore", *(Path(source[0]) for source in sources)]:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if any(_reaches_cases(line) for line in text.splitlines()):
+            return True
+    if any(p.startswith(CASES_DIR + "/") and p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries):
+        return True
+    return bool(gitstore.tracked_files(root, f":(glob){CASES_DIR}/**/.gitignore"))
+
+
+def _reaches_cases(line: str) -> bool:
+    """Whether one gitignore pattern, read at the top of the casebook, could ignore a
+    document under ``cases/`` or a folder or ``.gitignore`` on the way to it.
+    Conservative: True whenever unsure.  Documents are ``*.yaml`` files in folders whose
+    names (shards, case ids, kinds, plan ids) hold only letters, digits, ``-`` and ``_``;
+    so ``*.swp``, ``*~``, ``.DS_Store`` or ``/build/`` cannot reach one, while ``*.yaml``,
+    ``notes/``, ``2026*`` or ``cases/…`` can."""
+    pattern = line.rstrip()
+    if not pattern or pattern.startswith(("#", "!")):  # a negation never hides a file
+        return False
+    if "\\" in pattern:
+        return True
+    body = pattern.rstrip("/")
+    if not body:
+        return False
+    if "/" in body:  # anchored at the top: only a first step that may be "cases" reaches in
+        first = body.lstrip("/").split("/", 1)[0]
+        return first == "**" or fnmatch.fnmatchcase(CASES_DIR, first)
+    if fnmatch.fnmatchcase(".gitignore", body):
+        return True
+    tail = body.rsplit("*", 1)[-1].lower()
+    if any(c in tail for c in "?["):
+        return True
+    if tail.endswith(".yaml") or ".yaml".endswith(tail):
+        return True
+    return all(c.isascii() and (c.isalnum() or c in "-_") for c in tail)
+
+
 def _in_cache_dir(path: str) -> bool:
     return path == CACHE_DIR or path.startswith(CACHE_DIR + "/")
 
@@ -312,20 +361,19 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
     if speculate is not None and old and old["head"] == head:
         # the work a warm run ends with, done now on this core while git works on the other
         early = speculate(old["cases"])
-    if old and old["ignore_sources"] == sources:
-        ignored = old["ignored"]
-    else:
-        ignored = gitstore.ignored_under(root, CASES_DIR)
     entries = pending.entries()
-    if entries is not None and ignored and not guess:
-        entries = gitstore.ChangedPaths(root, ignored=True).entries()
     if entries is None:
         return _read_all(root, config, profile), _NOTHING
-    if not ignored and any(p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries):
-        # an ignore rule changed: files under cases/ may now be ignored, so ask again
-        ignored = gitstore.ignored_under(root, CASES_DIR)
-        if ignored:
-            entries = gitstore.ChangedPaths(root, ignored=True).entries() or []
+    # Whether an ignore rule could hide a document from git status: then status must
+    # list ignored files too (slower), or a file created under such a rule in a case
+    # folder would never be seen.  Worked out again whenever a rule may have changed.
+    if (old and old["head"] == head and old["ignore_sources"] == sources
+            and not any(p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries)):
+        ignored = old["ignored"]
+    else:
+        ignored = _ignore_rules_reach(root, sources, entries)
+    if ignored and not guess:
+        entries = gitstore.ChangedPaths(root, ignored=True).entries() or []
     # A staged .yobo shows in status; a committed one in HEAD's listing, asked for
     # whenever HEAD moved (an index is never written while .yobo is tracked, so one
     # made at this very HEAD proves it was not).
