@@ -225,7 +225,8 @@ def report_monthly(
     groups: dict[str, list] = {}
     for d in items:
         groups.setdefault(d.staff or f"{config.office_name}（事業所）", []).append({
-            "status": status_label(d, day), "status_code": d.status(day), "due": d.due.isoformat(), "case": d.case,
+            "status": status_label(d, day), "status_code": d.status(day), "case": d.case,
+            "due": "—" if d.code == UNREADABLE else d.due.isoformat(),  # no day of its own
             "name": d.name, "title": d.title, "source": label_source(d.source), "excused": d.excused})
     from ..render import render_template
 
