@@ -480,6 +480,9 @@ def test_a_broken_document_of_a_readable_case_is_overdue_too(cli, sample):
     rows = json.loads(cli("case", "list", "-C", str(sample), "--today", TODAY, "--json").stdout)
     row = next(r for r in rows if r["id"] == "C2VW9F")
     assert row["status"] == "active" and row["problems"][0].startswith("cases/C2/C2VW9F/monitoring/2026-09.yaml:2")
+    shown = json.loads(cli("case", "show", "C2VW9F", "-C", str(sample), "--today", TODAY, "--json").stdout)
+    assert shown["problems"] == row["problems"]
+    assert "読めない文書:" in cli("case", "show", "C2VW9F", "-C", str(sample), "--today", TODAY).stdout
     report = cli("report", "monthly", "--month", "2026-11", "-C", str(sample), "--today", TODAY)
     assert "| 期限切れ | — | C2VW9F | 松本 キヨ | 読めない文書 | cases/C2/C2VW9F/monitoring/2026-09.yaml:2:" in report.stdout
     assert listed(cli, sample) == reference(sample)

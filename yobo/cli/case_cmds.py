@@ -226,7 +226,7 @@ def case_show(
     from ..index import summarize
 
     c = found
-    data = _case_json(summarize(c), day)
+    data = _case_json(summarize(c, sorted(problems)), day)
     data["person"] = {"insured_no": c.person.insured_no, "name": c.person.name, "kana": c.person.kana,
                       "birth": c.person.birth.isoformat(), "sex": c.person.sex}
     data["opened"] = c.opened.isoformat()
@@ -271,6 +271,12 @@ def case_show(
     lines.append(f"フォルダ {c.dir}")
     for line in lines:
         out.print(line)
+    if data["problems"]:
+        from rich.markup import escape  # "[code]" would be read as markup
+
+        out.print("[bold red]読めない文書:[/]")
+        for problem in data["problems"]:
+            out.print(f"  {escape(problem)}", style="red")
 
 
 def register(app: typer.Typer) -> None:
