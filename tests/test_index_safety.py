@@ -285,7 +285,7 @@ def _damaged(root, good, earlier, how):
     return _sign(root, data)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(how=_damage)
 def test_a_damaged_index_never_crashes_and_never_answers_wrong(fuzz_book, how):
     cli, root, good, earlier, truth = fuzz_book
