@@ -454,6 +454,9 @@ def test_a_case_that_cannot_be_read_is_overdue_listed_and_fails(cli, sample, kin
         assert item["title"] == "読めない文書" and item["status"] == "overdue" and item["code"] == "unreadable-document"
         assert item["source"].startswith("cases/H6/H6JT8B/case.yaml:") and f"[{code}]" in item["source"]
         assert int(item["source"].split(":")[1]) >= 1
+        # nobody knows whose case it is now: it is on every staff member's list
+        mine = json.loads(cli("monitor", "due", "-C", str(sample), "--today", TODAY, "--json", "--staff", "田中美咲").stdout)
+        assert any(d["case"] == "H6JT8B" and d["code"] == "unreadable-document" for d in mine)
         # the list that scripts watch fails, even with nothing else overdue
         assert cli("monitor", "due", "-C", str(sample), "--today", "2026-11-01", "--fail-on", "overdue",
                    "--case", "H6J").code == 1
