@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import git
+from test_json_schemas import validate
 from yobo import index
 from yobo.duelist import due_from_casebook
 from yobo.loader import load_casebook, load_config
@@ -275,13 +276,22 @@ def _damaged(root, good, earlier, how):
         return forged_index(root, rows_title=arg)
     path, value = arg
     data = msgpack.unpackb(good[good.index(b"\n", len(index.MAGIC)) + 1:], raw=False)
-    def step(node, part):  # a mapping's first key stands for 0
-        return next(iter(node)) if isinstance(node, dict) and isinstance(part, int) else part
+    def place(node, rest):
+        """The container and key at ``rest`` below ``node``; 0 in a mapping stands for the
+        first of its keys under which the rest of the path exists (e.g. a case with rows)."""
+        part, *more = rest
+        keys = list(node) if isinstance(node, dict) and isinstance(part, int) else [part]
+        for key in keys:
+            if not more:
+                return node, key
+            try:
+                return place(node[key], more)
+            except (KeyError, IndexError, TypeError):
+                continue
+        raise KeyError(rest)
 
-    node = data
-    for part in path[:-1]:
-        node = node[step(node, part)]
-    node[step(node, path[-1])] = value
+    container, key = place(data, path)
+    container[key] = value
     return _sign(root, data)
 
 
@@ -465,6 +475,8 @@ def test_a_case_that_cannot_be_read_is_overdue_listed_and_fails(cli, sample, kin
         rows = json.loads(cli("case", "list", "-C", str(sample), "--today", TODAY, "--json").stdout)
         row = next(r for r in rows if r["id"] == "H6JT8B")
         assert row["status"] == "unreadable" and row["problems"][0].startswith("cases/H6/H6JT8B/case.yaml:")
+        validate("monitor-due", json.loads(run.stdout))
+        validate("case-list", rows)
         shown = cli("case", "list", "-C", str(sample), "--today", TODAY)
         line = next(x for x in shown.stdout.splitlines() if x.startswith("H6JT8B"))
         assert "読めません" in line and "case.yaml:" in line and code in line
@@ -485,6 +497,8 @@ def test_a_broken_document_of_a_readable_case_is_overdue_too(cli, sample):
     assert row["status"] == "active" and row["problems"][0].startswith("cases/C2/C2VW9F/monitoring/2026-09.yaml:2")
     shown = json.loads(cli("case", "show", "C2VW9F", "-C", str(sample), "--today", TODAY, "--json").stdout)
     assert shown["problems"] == row["problems"]
+    validate("case-show", shown)
+    validate("case-list", rows)
     assert "読めない文書:" in cli("case", "show", "C2VW9F", "-C", str(sample), "--today", TODAY).stdout
     report = cli("report", "monthly", "--month", "2026-11", "-C", str(sample), "--today", TODAY)
     assert "| 期限切れ | — | C2VW9F | 松本 キヨ | 読めない文書 | cases/C2/C2VW9F/monitoring/2026-09.yaml:2:" in report.stdout
