@@ -575,3 +575,26 @@ def test_rules_that_cannot_hide_a_document_keep_the_fast_status(sample):
     assert not index._ignore_rules_reach(sample, sources, [])
     exclude.write_text("*.yaml\n", encoding="utf-8")
     assert index._ignore_rules_reach(sample, sources, [])
+
+
+def test_an_unreadable_document_in_the_spreadsheet_and_the_calendar(cli, sample, tmp_path):
+    """A 読めない文書 has no day of its own: the CSV leaves its dates blank (never
+    0001-01-01) and the calendar shows it on the export's day, one event per file."""
+    import csv
+    import io
+
+    from icalendar import Calendar
+
+    case_yaml = sample / "cases/H6/H6JT8B/case.yaml"
+    case_yaml.write_text(case_yaml.read_text(encoding="utf-8").replace("status: active", "status: actve"),
+                         encoding="utf-8")
+    run = cli("monitor", "due", "-C", str(sample), "--today", TODAY, "--csv", "--case", "H6J")
+    rows = list(csv.DictReader(io.StringIO(run.stdout.lstrip("\ufeff"))))
+    assert len(rows) == 1 and rows[0]["内容"] == "読めない文書"
+    assert rows[0]["期限"] == "" and "0001" not in run.stdout
+    out = tmp_path / "due.ics"
+    assert cli("monitor", "due", "-C", str(sample), "--today", TODAY, "--ics", "-o", str(out), "--case", "H6J").code == 0
+    events = [e for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert len(events) == 1
+    assert events[0].decoded("dtstart") == date.fromisoformat(TODAY)
+    assert "cases_H6_H6JT8B_case.yaml" in str(events[0]["uid"])

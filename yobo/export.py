@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, NamedTuple
 
 from .citations import label_source
-from .rules.due import Due
+from .rules.due import UNREADABLE, UNREADABLE_DUE, Due
 from .vocab import CASE_STATUSES, DUE_STATUSES, LEVELS, MODES, ROUTES, label
 
 
@@ -48,7 +48,9 @@ def due_rows(items: Iterable[Due], today: date) -> list[tuple]:
     rows = []
     for d in items:
         status = d.status(today)
-        rows.append((label(DUE_STATUSES, status), status, d.due, d.opens, d.case, d.name, d.staff, d.title, d.code,
+        # a 読めない文書 has no day of its own (it is overdue from the start): no date is printed
+        due, opens = (None, None) if d.due == UNREADABLE_DUE else (d.due, d.opens)
+        rows.append((label(DUE_STATUSES, status), status, due, opens, d.case, d.name, d.staff, d.title, d.code,
                      label_source(d.source), d.excused))
     return rows
 
@@ -193,7 +195,10 @@ class PreviousCalendar(NamedTuple):
 def obligation_uid(d: Due, domain: str) -> str:
     """The UID of one obligation: case, rule code and period — never the title or the day,
     so a moved deadline updates its event instead of leaving the old one beside it."""
-    period = d.opens.isoformat() if PERIODS.get(d.code) == "opens" else f"{d.due:%Y-%m}"
+    if d.code == UNREADABLE:  # one event per unreadable file (its path carries no personal data)
+        period = d.source.split(":", 1)[0].replace("/", "_")
+    else:
+        period = d.opens.isoformat() if PERIODS.get(d.code) == "opens" else f"{d.due:%Y-%m}"
     return f"{d.case or 'office'}-{d.code}-{period}@{domain}"
 
 
@@ -280,13 +285,16 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         lines += [f"出典: {label_source(d.source)}", f"コード: {d.code}"]
         description = "\n".join(lines)
         alarm_text = f"{d.title}（{d.case}）" if d.case else d.title
-        digest = _digest((summary, description, d.due.isoformat(), d.code, remind, alarm_text))
+        digest = _digest((summary, description, (today if d.due == UNREADABLE_DUE else d.due).isoformat(), d.code,
+                          remind, alarm_text))
         event = Event()
         event.add("uid", uid)
         event.add("summary", summary)
         event.add("description", description)
-        event.add("dtstart", d.due)
-        event.add("dtend", d.due + timedelta(days=1))
+        # a 読めない文書 (no day of its own) stands on the export's day, where it will be seen
+        day = today if d.due == UNREADABLE_DUE else d.due
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
         event.add("categories", [d.code])
         event.add("transp", "TRANSPARENT")
         event.add("status", "CONFIRMED")
