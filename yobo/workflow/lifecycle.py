@@ -890,8 +890,9 @@ def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
             # 交付: copies to the user and the providers, as the profile's table says (seed 001 line 13,
             # seed 002 資料1-5, seed 000 手順9)
             "handovers": step_handovers(ctx, "consent", {"plan": plan.path})}
-    if plan_medical_services(plan.data):
-        # and to the doctor whose opinion the plan follows (seed 002 資料1-3 「意見を求めた主治医に交付する」)
+    if plan_medical_services(plan.data) and (ctx.profile.get("doctor") or {}).get("plan_copy"):
+        # and, where the profile's seed asks, to the doctor whose opinion the plan follows
+        # (seed 002 資料1-3 「意見を求めた主治医に交付する」)
         for handover in data["handovers"]:
             if handover["doc"] == "plan" and "doctor" not in handover.setdefault("copies_to", []):
                 handover["copies_to"].append("doctor")
