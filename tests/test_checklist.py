@@ -10,7 +10,9 @@ import re
 
 import pytest
 
-from yobo.checklist import ITEMS, parse_answers, program_scores, score
+from fractions import Fraction
+
+from yobo.checklist import ITEMS, bmi, parse_answers, program_scores, score, unknown_reasons
 from yobo.errors import InputError
 
 #: item → (answer that scores, domain), national-rules.md §1.1
@@ -68,6 +70,37 @@ def test_item_12_scores_below_bmi_18_5_only():
     assert result(height_cm=150, weight_kg=40).domains["nutrition"] == 1
 
 
+#: Real height/weight pairs whose BMI is exactly 18.5 (weight = 18.5 × height(m)²);
+#: 「18.5 未満」 (national-rules.md §1.2) so none of them scores item 12.
+EXACTLY_18_5 = [(160, 47.36), (150, 41.625), (170, 53.465), (180, 59.94), (200, 74), (155, 44.44625)]
+
+
+@pytest.mark.parametrize("height, weight", EXACTLY_18_5)
+def test_bmi_exactly_18_5_from_recorded_values_does_not_score(height, weight):
+    r = result(height_cm=height, weight_kg=weight)
+    assert r.items[11] == 0 and r.bmi == 18.5 and r.domains["nutrition"] == 0
+    assert bmi(height, weight) == Fraction(37, 2)
+
+
+def test_bmi_is_exact_where_floating_point_is_not():
+    # in binary floating point 47.36 / 1.6² is 18.499999999999996: it would score
+    assert 47.36 / (1.6 * 1.6) < 18.5
+    assert result(height_cm=160, weight_kg=47.36).items[11] == 0
+    assert result(height_cm=160, weight_kg=47.35).items[11] == 1  # 18.496… shown 18.5, still under
+    assert result(height_cm=160, weight_kg=47.35).bmi == 18.5
+    assert result(height_cm="160.0", weight_kg="47.36").items[11] == 0  # decimals as written
+
+
+def test_program_scores_without_height_and_weight_say_why():
+    r = score(parse_answers(with_scoring(11)), height_cm=None, weight_kg=None)
+    assert program_scores(r)["nutrition"] == "?/2"
+    assert unknown_reasons(r) == {"nutrition": "身長・体重なし"}
+    chars = list(HEALTHY)
+    chars[10] = "-"
+    assert unknown_reasons(score(parse_answers("".join(chars)), height_cm=None, weight_kg=None)) == {
+        "nutrition": "未回答あり"}
+
+
 def test_missing_height_or_weight_leaves_item_12_unknown():
     r = score(parse_answers(HEALTHY), height_cm=None, weight_kg=55)
     assert r.items[11] is None and r.domains["nutrition"] is None and r.total_1_20 is None and r.bmi is None
@@ -107,15 +140,61 @@ def test_criterion_5_is_item_16_only():
     assert result(16).criteria == (5,)
 
 
-def test_judgement_is_null_while_an_answer_is_missing_but_met_criteria_are_listed():
+def test_judgement_is_true_when_known_answers_already_meet_a_criterion():
+    # item 1 unknown, item 18 scores: ⑥ is met whatever item 1 is
     chars = list(with_scoring(18))
     chars[0] = "-"
     r = score(parse_answers("".join(chars)), **NORMAL_BMI)
-    assert r.jigyo_taishosha is None and r.criteria == (6,) and r.domains["life"] is None
+    assert r.jigyo_taishosha is True and r.criteria == (6,) and r.domains["life"] is None
+    # the issue's example: items 1–8, 16, 19 all scoring give ① (10 of 1–20) without item 12
+    r = score(parse_answers(with_scoring(1, 2, 3, 4, 5, 6, 7, 8, 16, 19)), height_cm=None, weight_kg=None)
+    assert r.jigyo_taishosha is True and 1 in r.criteria and r.items[11] is None
+
+
+def test_judgement_is_null_only_while_an_unknown_answer_could_still_meet_one():
     chars = list(HEALTHY)
-    chars[17] = "-"
+    chars[17] = "-"  # item 18 alone would meet ⑥
     assert score(parse_answers("".join(chars)), **NORMAL_BMI).jigyo_taishosha is None
-    assert score(parse_answers(HEALTHY), height_cm=None, weight_kg=None).jigyo_taishosha is None
+    # no height/weight and item 11 not scoring: ③ cannot be met, nothing else can either
+    assert score(parse_answers(HEALTHY), height_cm=None, weight_kg=None).jigyo_taishosha is False
+    # item 11 scores: ③ now hangs on the BMI
+    assert score(parse_answers(with_scoring(11)), height_cm=None, weight_kg=None).jigyo_taishosha is None
+    # item 17 unknown: it feeds only ① (9 short of 10), never ⑤ (No.16 only)
+    chars = list(HEALTHY)
+    chars[16] = "-"
+    assert score(parse_answers("".join(chars)), **NORMAL_BMI).jigyo_taishosha is False
+
+
+#: Bases for the exhaustive check: nothing, one short of ②, one short of ①, ② met.
+BASES = [(), (6, 7), (1, 2, 3, 4, 5, 13, 16, 19, 20), (6, 7, 8), (21,), (13,), (11,)]
+
+
+def _brute_force(answers: str, position: int, body: dict) -> bool | None:
+    """The judgement by trying every completion of the one missing answer: met by all →
+    True, by none → False, else None (the definition in issue 13)."""
+    outcomes = set()
+    if position == 12:
+        for weight in (40, 55):  # BMI 15.6 (scores) and 21.5 (does not), 160 cm
+            outcomes.add(score(parse_answers(answers), height_cm=160, weight_kg=weight).jigyo_taishosha)
+    else:
+        for char in "yn":
+            filled = answers[:position - 1] + char + answers[position:]
+            outcomes.add(score(parse_answers(filled), **body).jigyo_taishosha)
+    assert None not in outcomes
+    return outcomes.pop() if len(outcomes) == 1 else None
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("position", range(1, 26))
+def test_three_valued_judgement_over_every_single_missing_answer(base, position):
+    answers = with_scoring(*base)
+    body = dict(LOW_BMI) if 11 in base else dict(NORMAL_BMI)
+    if position == 12:
+        r = score(parse_answers(answers), height_cm=None, weight_kg=None)
+    else:
+        answers = answers[:position - 1] + "-" + answers[position:]
+        r = score(parse_answers(answers), **body)
+    assert r.jigyo_taishosha == _brute_force(answers, position, body)
 
 
 def test_program_scores_for_the_plan_form():

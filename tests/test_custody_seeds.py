@@ -160,6 +160,9 @@ def test_seed_000_funagata(cli, tmp_path):
 
     # 手順8・9 — line 125・153 サービス提供事業者「ケアプラン（写し）を保管する」; the user's copy is the national
     # rule (seed 001 line 13)
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.expect(P1, "kyotaku", "providers", "user")
     f.check()
@@ -269,6 +272,9 @@ def test_seed_001_kota(cli, tmp_path):
     f.expect(M1, "kyotaku", "hokatsu")
     f.check()
     # line 13「利用者及びサービス担当者等に介護予防ケアプラン(写)を渡す」
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.expect(P1, "kyotaku", "providers", "user")
     f.check()
@@ -335,14 +341,18 @@ def test_seed_002_suzuka_kameyama(cli, tmp_path):
     M1 = "plans/P1/meetings/2026-11-22.yaml"
     f.expect(M1, "kyotaku")
     # 資料1-5 line 613「サービス事業所・利用者へケアプラン(写)を提出する」
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
-    f.expect(P1, "kyotaku", "providers", "user")
+    # 資料1-3 line 609「当該意見を踏まえて作成したケアプランについては、意見を求めた主治医に交付する」
+    f.expect(P1, "kyotaku", "doctor", "providers", "user")
     f.check()
     # 資料1-5 line 613「包括へケアプラン原本(利用者署名あり)・利用票・利用票別表を提出する。(写しを居宅が保管する。)」;
     # 資料5 新規契約時「利用者基本情報」「基本チェックリスト」「計画書【原本】」「サービス利用票・別表」
     f.run("submit", "hokatsu", f.case, "--occasion", "new-contract", "--paper", "usage-ticket", "--date",
           "2026-11-26", day="2026-11-26")
-    f.expect(P1, "hokatsu", "kyotaku", "providers", "user")
+    f.expect(P1, "hokatsu", "doctor", "kyotaku", "providers", "user")
     f.expect("usage-ticket", "kyotaku", "hokatsu")
     f.check()
     # 資料5 評価時「介護予防支援経過記録」「サービス担当者会議の記録」「評価表【原本】」「基本チェックリスト」
@@ -387,7 +397,7 @@ def test_seed_002_suzuka_kameyama(cli, tmp_path):
         f.expect(key, "hokatsu", *[c for c in f.state[key][1] if c not in ("kyotaku", "hokatsu")])
     f.expect("usage-ticket", "hokatsu")
     f.expect("notes", "hokatsu")
-    f.expect(P1, "hokatsu", "providers", "user")
+    f.expect(P1, "hokatsu", "doctor", "providers", "user")
     f.expect(EV, "hokatsu")
     f.expect("survey-and-opinion", "town", "hokatsu")
     f.check()
@@ -427,6 +437,9 @@ def test_seed_003_toshima_itaku(cli, tmp_path):
     f.run("submit", "hokatsu", f.case, "--occasion", "meeting", "--date", "2026-11-23", day="2026-11-23")
     f.expect(M1, "kyotaku", "hokatsu")
     f.check()
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.expect(P1, "kyotaku", "providers", "user")
     # line 38「サービス担当者会議後の確定プラン(写)を包括に提出」; line 39 利用票「初回と変更時は必須」
@@ -469,6 +482,9 @@ def test_seed_003_toshima_shitei(cli, tmp_path):
     f.expect(P1, "kyotaku")
     f.run("meeting", "record", f.case, "--attendee", "佐藤 一郎:本人", "--date", "2026-11-22", day="2026-11-22")
     f.expect("plans/P1/meetings/2026-11-22.yaml", "kyotaku")
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.expect(P1, "kyotaku", "providers", "user")
     f.check()
@@ -504,6 +520,9 @@ def test_seed_004_mito_shitei(cli, tmp_path):
     f.run("plan", "draft", f.case, "--start", "2026-12-01", "--end", "2027-05-31", "--date", "2026-11-20",
           day="2026-11-20")
     f.run("meeting", "record", f.case, "--attendee", "佐藤 一郎:本人", "--date", "2026-11-22", day="2026-11-22")
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.run("note", "add", f.case, "--text", "通所リハの利用がなく総合事業のみとなる", "--kind", "switch",
           "--date", "2027-02-03", day="2027-02-03")
@@ -534,6 +553,9 @@ def test_a_shitei_case_keeps_its_plan_original(cli, tmp_path, profile):
     f.run("plan", "draft", f.case, "--start", "2026-12-01", "--end", "2027-05-31", "--date", "2026-11-20",
           day="2026-11-20")
     f.run("meeting", "record", f.case, "--attendee", "佐藤 一郎:本人", "--date", "2026-11-22", day="2026-11-22")
+    # the plan places 通所リハ, a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
+          "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
     f.run("submit", "hokatsu", f.case, "--occasion", "new-contract", "--without", "usage-ticket", "--date",
           "2026-11-26", day="2026-11-26")

@@ -71,33 +71,35 @@ def test_month_arithmetic_clamps(start, months, expected):
     assert add_months(D(start), months) == D(expected)
 
 
-# -- the monthly cycle (office) ---------------------------------------------------------------------
+# -- the monthly cycle (per case, stays until done) -----------------------------------------------
 
 
-def monthly(profile, today):
-    book = Casebook("", CONFIG, (make_case(start="2026-01-01", end="2026-12-31"),))
-    return {d.code: d.due.isoformat() for d in monthly_cycle(book, load_profile(profile), today=D(today))}
+def monthly(profile, month):
+    """Due day of each monthly item for the results of ``month`` (a plan running all 2026–27)."""
+    case = make_case(start="2026-01-01", end="2027-12-31",
+                     certs=(Certification("c.yaml", "shien1", "certified", D("2025-10-01"), D("2028-09-30")),))
+    return {d.code: d.due.isoformat() for d in monthly_cycle(case, load_profile(profile))
+            if d.month == month}
 
 
 def test_funagata_monthly_deadlines_in_golden_week_2026():
     # seed 000 steps 12–14: 実績 5th, 委託料 8th, 給付管理 10th, moved to the previous business day
-    assert monthly("funagata", "2026-04-20") == {"provider-results": "2026-05-01", "commission-claim": "2026-05-08",
-                                                 "benefit-management": "2026-05-08"}
+    assert monthly("funagata", "2026-04") == {"provider-results": "2026-05-01", "commission-claim": "2026-05-08",
+                                              "benefit-management": "2026-05-08"}
+    # the May results: 2026-06-05 is a Friday and stays
+    assert monthly("funagata", "2026-05")["provider-results"] == "2026-06-05"
 
 
-def test_a_passed_deadline_gives_way_to_next_months():
-    # on 2026-05-02 the April 実績 (due 5/1) has passed: the May one is next, due 2026-06-05 (Fri)
-    assert monthly("funagata", "2026-05-02")["provider-results"] == "2026-06-05"
-
-
-def test_suzuka_kameyama_results_by_the_4th_without_shift():
-    # seed 002 資料1-9 / domain.md §5: 利用票・別表（実績）to the 包括 by the 4th
-    assert monthly("suzuka-kameyama", "2026-04-20") == {"usage-results": "2026-05-04",
-                                                        "benefit-management": "2026-05-10"}
+def test_suzuka_kameyama_results_by_the_4th_moved_off_the_holiday():
+    # seed 002 資料1-9 / domain.md §5: 利用票・別表（実績）to the 包括 by the 4th; the seed says
+    # nothing on holidays, so the profile's default moves 2026-05-04 (みどりの日) and the
+    # 10th (a Sunday) to Friday 2026-05-01 and 2026-05-08
+    assert monthly("suzuka-kameyama", "2026-04") == {"usage-results": "2026-05-01",
+                                                     "benefit-management": "2026-05-08"}
 
 
 def test_toshima_results_by_the_5th():
-    assert monthly("toshima", "2026-11-01")["usage-results"] == "2026-11-05"
+    assert monthly("toshima", "2026-10")["usage-results"] == "2026-11-05"
 
 
 # -- monitoring and visits --------------------------------------------------------------------------
@@ -174,7 +176,8 @@ def test_funagata_evaluation_submission_by_the_14th_and_return_within_10_days():
     # seed 000 step 16: 評価表 to the 包括 by the 14th of the evaluation month, returned within 10 days
     case = make_case(start="2026-01-05", end="2026-06-30", monitoring=[visit("2026-01-10")])
     items = dues(case, "funagata")
-    assert ("evaluation", "2026-06-30") in items and ("evaluation-submit", "2026-06-14") in items
+    # one evaluation item: the submission by the 14th (a Sunday in June 2026 → Friday the 12th)
+    assert ("evaluation-submit", "2026-06-12") in items and ("evaluation", "2026-06-30") not in items
     assert ("provider-evaluation", "2026-06-05") in items
     evaluated = replace(case, plans=(replace(case.plans[0], evaluation=Evaluation("e.yaml", D("2026-06-10"), "change", "yobo", {})),),
                         submissions=(Submission("s.yaml", D("2026-06-12"), "evaluation", "P1", None, ()),))
@@ -245,8 +248,8 @@ def test_migration_of_entrusted_cases_within_30_days_mito():
 def test_retention_five_years_from_closure_suzuka_kameyama():
     # seed 002 資料1-10: 完結日より5年間保存; national 2 years
     closed = make_case(status="closed", closed_on=D("2026-05-31"))
-    assert dues(closed, "suzuka-kameyama") == [("retention-end", "2031-05-31")]
-    assert dues(closed, "national") == [("retention-end", "2028-05-31")]
+    assert codes(closed, "retention", "suzuka-kameyama") == [("retention-end", "2031-05-31")]
+    assert codes(closed, "retention", "national") == [("retention-end", "2028-05-31")]
 
 
 # -- a property of the visit schedule ---------------------------------------------------------------

@@ -157,6 +157,8 @@ RUNS = {
     "info-show": [("info", "show", "3QK7WA")],
     "plan-show": [("plan", "show", "5MZ2RT"), ("plan", "show", "3QK7WA")],
     "render": [("render", "5MZ2RT", "plan", "-o", "{tmp}/plan.md"), ("render", "A7PE3K", "--all", "-o", "{tmp}/all")],
+    "equipment-check": [("equipment", "check", "5MZ2RT", "--item", "車いす"),
+                        ("equipment", "check", "3QK7WA", "--item", "special-bed")],
     "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "contract-record": [], "import-careplan-data": [],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],

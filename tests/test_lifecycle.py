@@ -180,6 +180,11 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
     book.step("submit", "hokatsu", case, "--occasion", "draft", "--date", "2026-11-24", today="2026-11-24")
     book.step("review", "plan", case, "--date", "2026-11-25", who=HOKATSU_STAFF, today="2026-11-25")
     book.refused("plan", "start", case, "--date", "2026-12-01", today="2026-12-01", needle="同意")
+    # 通所リハビリテーション is a 医療系サービス: the 主治医's instruction first (seed 002 I-1(3))
+    book.refused("plan", "agree", case, "--signer", "佐藤 一郎", "--date", "2026-11-26", today="2026-11-26",
+                 needle="yobo doctor confirm")
+    book.step("doctor", "confirm", case, "--service", "介護予防通所リハビリテーション", "--method", "電話",
+              "--doctor", "〇〇 医師", "--date", "2026-11-25", today="2026-11-26")
     book.step("plan", "agree", case, "--signer", "佐藤 一郎", "--date", "2026-11-26", today="2026-11-26")
     book.refused("plan", "edit", case, "--file", str(edited), today="2026-11-27", needle="同意済み")
     book.step("submit", "hokatsu", case, "--occasion", "new-contract", "--paper", "usage-ticket", "--date", "2026-11-27",
@@ -200,8 +205,9 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
               today="2027-01-28")
     book.step("note", "add", case, "--date", "2027-01-28", "--text", "包括として同行訪問を予定", who=HOKATSU_STAFF,
               today="2027-01-28")
+    # the 主治医 confirmation wrote its 経過記録 entry too (seed 002 I-1(3))
     assert sorted(p.name for p in (book.root / folder / "notes").iterdir()) == [
-        "2027-01-28-hokatsu-1.yaml", "2027-01-28-kyotaku-1.yaml"]
+        "2026-11-25-kyotaku-1.yaml", "2027-01-28-hokatsu-1.yaml", "2027-01-28-kyotaku-1.yaml"]
 
     book.refused("submit", "hokatsu", case, "--occasion", "evaluation", today="2027-05-20", needle="evaluate")
     book.step("evaluate", case, "--date", "2027-05-20", "--decision", "change", "--next-route", "yobo",
@@ -256,6 +262,8 @@ def test_shitei_case_skips_the_hokatsu_confirmation(yobo_bin, tmp_path, files):
     book.refused("review", "plan", case, who=HOKATSU_STAFF, today="2026-11-21", needle="行いません")
     book.refused("plan", "agree", case, "--signer", "佐藤 一郎", today="2026-11-21", needle="担当者会議")
     book.step("meeting", "record", case, "--attendee", "佐藤 一郎:本人", today="2026-11-21")
+    book.step("doctor", "confirm", case, "--service", "通所リハビリテーション", "--method", "意見書",
+              "--doctor", "〇〇 医師", today="2026-11-21")
     book.step("plan", "agree", case, "--signer", "佐藤 一郎", today="2026-11-22")
     book.step("plan", "start", case, "--date", "2026-12-01", today="2026-12-01")
     book.step("monitor", "record", case, "--method", "visit", today="2026-12-10")

@@ -79,20 +79,30 @@ def test_two_amendments_of_one_field_revert_in_order(sample, cli):
     assert cli("validate", "-C", str(sample)).code == 0
 
 
-def test_period_extension_must_extend_inside_the_certification(sample, cli):
+def test_period_extension_must_extend_inside_the_plan_and_the_certification(sample, cli):
+    # seed 002 III-1 (5): 短期目標の期間を延長する — a service's period, never the plan's
     field = "goals[0].services[0].to"
     before = snapshot(sample)
     assert_one_line_error(amend(cli, sample, field=field, new="2027-02-28", kind="period-extension"), "--new", "より後")
     assert_one_line_error(amend(cli, sample, field=field, new="2028-04-30", kind="period-extension"), "認定有効期間")
+    assert_one_line_error(amend(cli, sample, field=field, new="2027-04-30", kind="period-extension"), "評価月")
     assert_one_line_error(amend(cli, sample, field="goals[0].goal", new="x", kind="period-extension"), "--field")
+    assert_one_line_error(amend(cli, sample, field="period.end", new="2027-06-30", kind="period-extension"),
+                          "--field", "計画期間（評価月）")
     assert snapshot(sample) == before
-    ok = amend(cli, sample, field="period.end", new="2027-06-30", kind="period-extension")
+    # a service period ending before the plan does may be lengthened up to the plan's end
+    text = (sample / PLAN).read_text(encoding="utf-8").replace("to: 2027-03-31", "to: 2026-12-31")
+    (sample / PLAN).write_text(text, encoding="utf-8")
+    git(sample, "-c", "user.name=test", "-c", "user.email=t@example.invalid", "commit", "-qam", "test: shorter period")
+    ok = amend(cli, sample, field=field, new="2027-03-31", kind="period-extension")
     assert ok.code == 0, ok.stderr
 
 
 @pytest.mark.parametrize("args,needles", [
     (dict(field="goals[9].goal"), ["--field", "goals[9].goal"]),
-    (dict(field="goals[0]"), ["--field", "文字の項目ではありません"]),
+    (dict(field="goals[0]"), ["--field", "goals[…].services[…].insured_service"]),
+    (dict(field="goals[0].goal"), ["--field", "対象外"]),
+    (dict(field="person.name"), ["--field", "対象外"]),
     (dict(field="goals..x"), ["--field", "読めません"]),
     (dict(field="id"), ["--field", "対象ではありません"]),
     (dict(new=OLD), ["--new", "すでに"]),

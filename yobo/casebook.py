@@ -111,6 +111,12 @@ CASE_DOCUMENTS = [
     (re.compile(r"^submissions/[^/]+\.yaml$"), "submission", "kyotaku"),
     (re.compile(r"^custody/[^/]+-kyotaku-[0-9]+\.yaml$"), "custody", "kyotaku"),
     (re.compile(r"^custody/[^/]+-hokatsu-[0-9]+\.yaml$"), "custody", "hokatsu"),
+    (re.compile(r"^doctor/[^/]+-kyotaku-[0-9]+\.yaml$"), "doctor-instruction", "kyotaku"),
+    (re.compile(r"^doctor/[^/]+-hokatsu-[0-9]+\.yaml$"), "doctor-instruction", "hokatsu"),
+    (re.compile(r"^equipment/[^/]+-kyotaku-[0-9]+\.yaml$"), "equipment-exception", "kyotaku"),
+    (re.compile(r"^equipment/[^/]+-hokatsu-[0-9]+\.yaml$"), "equipment-exception", "hokatsu"),
+    (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--kyotaku(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "kyotaku"),
+    (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--hokatsu(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "hokatsu"),
 ]
 
 
@@ -122,10 +128,19 @@ def classify(inner: str) -> tuple[str, str] | None:
     return None
 
 
+#: A casebook-wide done mark (``yobo monitor done`` without ``--case``): one file a mark,
+#: named by month, obligation and the marking office, so two offices never add the same path.
+OFFICE_DONE_DIR = "done"
+OFFICE_DONE_PATH = re.compile(
+    r"^done/(?P<month>[0-9]{4}-[0-9]{2})/(?P<code>[a-z][a-z0-9-]*)--(?P<party>kyotaku|hokatsu)(-[0-9A-Za-z]+)?\.yaml$")
+
+
 def classify_casebook_path(rel: str) -> str | None:
     """The schema kind of a casebook-relative path, or None."""
     if rel == CONFIG_FILE:
         return "casebook"
+    if OFFICE_DONE_PATH.match(rel):
+        return "done-mark"
     parts = rel.split("/", 3)
     if len(parts) == 4 and parts[0] == CASES_DIR:
         found = classify(parts[3])

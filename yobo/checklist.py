@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from .errors import InputError
 
@@ -85,7 +87,13 @@ CRITERIA: dict[int, tuple[str, tuple[int, ...], int]] = {
     7: ("No.21～25 のうち2項目以上（うつ病の可能性）", (21, 22, 23, 24, 25), 2),
 }
 
-BMI_THRESHOLD = 18.5
+#: Item 12 scores when BMI is *below* this (「18.5 未満」, national-rules.md §1.2), compared
+#: exactly: a Fraction, so 160 cm and 47.36 kg (BMI exactly 18.5) does not score.
+BMI_THRESHOLD = Fraction(37, 2)
+
+#: Why a program score is unknown, as the plan form prints it beside 「?/2」.
+NO_HEIGHT_WEIGHT = "身長・体重なし"
+UNANSWERED = "未回答あり"
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class ChecklistResult:
     """Scores of one checklist.  A value is None where an answer it needs is missing."""
 
     items: tuple[int | None, ...]  # 25 item scores (0/1/None)
-    bmi: float | None
+    bmi: float | None  # shown to one decimal (half up); item 12 uses the exact value
     domains: dict[str, int | None]
     total_1_20: int | None
     criteria: tuple[int, ...]
@@ -133,20 +141,50 @@ def format_answers(answers: tuple[bool | None, ...]) -> str:
     return "".join("-" if a is None else ("y" if a else "n") for a in answers)
 
 
-def bmi(height_cm: float, weight_kg: float) -> float:
-    """Body mass index: weight ÷ height(m)²; implausible values are refused."""
-    if not 100 <= height_cm <= 230:
+def _exact(value: float | int | str | Decimal) -> Fraction:
+    """The recorded number exactly as written: 47.36 is 4736/100, not the nearest binary float."""
+    return Fraction(Decimal(str(value)))
+
+
+def bmi(height_cm: float, weight_kg: float) -> Fraction:
+    """Body mass index, exactly: weight ÷ height(m)² = weight × 10000 ÷ height(cm)², as a
+    ratio of integers built from the recorded decimals (no floating point, so a BMI of
+    exactly 18.5 stays 18.5).  Implausible values are refused."""
+    height, weight = _exact(height_cm), _exact(weight_kg)
+    if not 100 <= height <= 230:
         raise InputError(f"身長 {height_cm} cm は範囲外です（100〜230）", field="--height-cm")
-    if not 20 <= weight_kg <= 200:
+    if not 20 <= weight <= 200:
         raise InputError(f"体重 {weight_kg} kg は範囲外です（20〜200）", field="--weight-kg")
-    metres = height_cm / 100
-    return weight_kg / (metres * metres)
+    return weight * 10000 / (height * height)
+
+
+def bmi_shown(value: Fraction) -> Decimal:
+    """A BMI to one decimal, rounded half up as written by hand on the form."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def judge(items: tuple[int | None, ...]) -> tuple[tuple[int, ...], bool | None]:
+    """The criteria met and the 事業対象者 judgement, three-valued (様式第二,
+    national-rules.md §1.3): ``True`` when the known answers already meet a
+    criterion; ``False`` when no criterion could be met whatever the unknown
+    answers turn out to be; ``None`` only otherwise."""
+    met, possible = [], False
+    for number, (_, numbers, threshold) in CRITERIA.items():
+        known = sum(items[n - 1] or 0 for n in numbers)
+        unknown = sum(1 for n in numbers if items[n - 1] is None)
+        if known >= threshold:
+            met.append(number)
+        elif known + unknown >= threshold:
+            possible = True
+    if met:
+        return tuple(met), True
+    return (), (None if possible else False)
 
 
 def score(answers: tuple[bool | None, ...], *, height_cm: float | None, weight_kg: float | None) -> ChecklistResult:
-    """Score every item and judge 事業対象者 (any criterion met, on a complete checklist).
+    """Score every item and judge 事業対象者 (any criterion met; see :func:`judge`).
 
-    Item 12 compares the unrounded BMI with 18.5, so exactly 18.5 does not score
+    Item 12 compares the exact BMI with 18.5, so exactly 18.5 does not score
     (「18.5 未満」) even where a rounded display would look the same; a missing
     height or weight leaves item 12 unknown rather than silently 0.
     """
@@ -164,16 +202,10 @@ def score(answers: tuple[bool | None, ...], *, height_cm: float | None, weight_k
         scores = [items[n - 1] for n in numbers]
         return None if None in scores else sum(scores)
 
-    def known_total(numbers) -> int:
-        return sum(items[n - 1] or 0 for n in numbers)
-
-    met = [number for number, (_, numbers, threshold) in CRITERIA.items() if known_total(numbers) >= threshold]
-    # The judgement is made on a complete checklist only: with any answer (or the
-    # BMI) missing it is null, even where the criteria already met are listed.
-    judgement = None if None in items else bool(met)
+    met, judgement = judge(tuple(items))
     return ChecklistResult(
         items=tuple(items),
-        bmi=round(value, 1) if value is not None else None,
+        bmi=float(bmi_shown(value)) if value is not None else None,
         domains={code: total(numbers) for code, (_, numbers) in DOMAINS.items()},
         total_1_20=total(range(1, 21)),
         criteria=tuple(met),
@@ -191,6 +223,18 @@ def program_scores(result: ChecklistResult) -> dict[str, str]:
     return out
 
 
+def unknown_reasons(result: ChecklistResult) -> dict[str, str]:
+    """Why each unknown program score is unknown: ``身長・体重なし`` where only the BMI
+    (item 12) is missing, ``未回答あり`` where an answer is.  Printed beside 「?/2」."""
+    out = {}
+    for code in PROGRAMS:
+        numbers = DOMAINS[code][1]
+        missing = [n for n in numbers if result.items[n - 1] is None]
+        if missing:
+            out[code] = NO_HEIGHT_WEIGHT if missing == [12] else UNANSWERED
+    return out
+
+
 def describe(result: ChecklistResult) -> str:
     """A few Japanese lines for the terminal."""
     lines = []
@@ -198,8 +242,9 @@ def describe(result: ChecklistResult) -> str:
         value = result.domains[code]
         lines.append(f"{label}: {'未回答あり' if value is None else value}/{len(numbers)}")
     lines.append(f"No.1～20 の合計: {'未回答あり' if result.total_1_20 is None else result.total_1_20}/20")
-    lines.append(f"BMI: {result.bmi if result.bmi is not None else '未記入'}")
+    lines.append(f"BMI: {result.bmi if result.bmi is not None else '未記入（身長・体重なし）'}")
     met = "、".join("①②③④⑤⑥⑦"[n - 1] for n in result.criteria) or "なし"
-    verdict = {True: "該当", False: "非該当", None: "未回答があるため判定できません"}[result.jigyo_taishosha]
+    verdict = {True: "該当", False: "非該当",
+               None: "未回答の項目しだいで該当するため判定できません"}[result.jigyo_taishosha]
     lines.append(f"事業対象者の基準: {met}（{verdict}）")
     return "\n".join(lines)

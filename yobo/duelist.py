@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .citations import label_source
 from .model import Casebook, Config
-from .rules.due import UNREADABLE, Due, case_obligations, monthly_cycle, monthly_deadlines, unreadable_in_casebook
+from .rules.due import UNREADABLE, Due, case_obligations, drop_marked, for_office, unreadable_in_casebook
 from .vocab import DUE_STATUSES, label
 
 
@@ -26,12 +26,13 @@ class Query:
 
 def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list[Due]:
     """Every deadline of ``casebook`` (no index: the reference the index must equal)."""
+    from .loader import office_done_marks
+
     items = []
     for case in casebook.cases:
         items.extend(case_obligations(case, profile, casebook.config))
     items.extend(unreadable_in_casebook(casebook))
-    items.extend(monthly_cycle(casebook, profile, today=today))
-    return items
+    return for_office(drop_marked(items, office_done_marks(Path(casebook.root))), casebook.config)
 
 
 def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None,
@@ -44,17 +45,20 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
     instead of the items: it is a pure function of them, so the index may work it out
     while git status is still running (see ``index.load_obligations``)."""
     from .index import load_obligations, unpack
+    from .loader import office_done_marks
     from .rules.due import INFO
 
     now = today.toordinal()
     horizon = now + within if within is not None else None
+    # casebook-wide done marks live outside cases/: read here on every run (a folder
+    # listing), so the per-case index never has to key on them
+    marks = office_done_marks(root)
 
     def build(rows: list[tuple], active_modes: set[str]):
         # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
         kept = [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
                                                                                and r[3] > horizon)]
-        items = unpack(kept)
-        items.extend(monthly_deadlines(active_modes, profile, today=today))
+        items = for_office(drop_marked(unpack(kept), marks), config)
         return finish(items) if finish is not None else items
 
     return load_obligations(root, config, profile, build)

@@ -18,9 +18,9 @@ from typing import Any
 
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
-from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, Evaluation, Meeting,
-                    MonitoringRecord, Note, Person, Plan, Review, Staff, Submission, content_digest, doc_day,
-                    in_order, plan_digest)
+from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, DoctorInstruction,
+                    DoneMark, EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Person, Plan, Review,
+                    Staff, Submission, content_digest, doc_day, in_order, plan_digest)
 from .schemas import check_document
 from .vocab import CASE_STATUSES, MODES, ROUTES
 from .yamlio import load_fast, locate_line
@@ -197,6 +197,14 @@ def _build_simple(kind: str, rel: str, data: dict):
                           tuple(data.get("handovers") or ()), _seq(data))
     if kind == "custody":
         return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"), _seq(data))
+    if kind == "doctor-instruction":
+        return DoctorInstruction(rel, _date(data["date"]), str(data["service"]), data["method"], str(data["doctor"]))
+    if kind == "equipment-exception":
+        return EquipmentException(rel, data["item"], _opt_date(data.get("consulted_on")),
+                                  _opt_date(data.get("confirmed_on")), _date(data["cert_from"]),
+                                  basis=data["basis"])
+    if kind == "done-mark":
+        return DoneMark(rel, str(data["code"]), str(data["month"]), _date(data["date"]), data["party"])
     raise ValueError(kind)
 
 
@@ -231,7 +239,8 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
     problems: list[Problem] = []
     unreadable: list[str] = []
     parts: dict[str, list] = {k: [] for k in ("certification", "basic-info", "checklist", "monitoring", "note",
-                                               "submission", "custody")}
+                                               "submission", "custody", "doctor-instruction",
+                                               "equipment-exception", "done-mark")}
     plan_data: dict[str, tuple[str, dict]] = {}
     plan_parts: dict[str, list] = {}
     case_data = None
@@ -285,6 +294,9 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
         notes=in_order(parts["note"]),
         submissions=in_order(parts["submission"]),
         custody=in_order(parts["custody"]),
+        doctor_instructions=tuple(sorted(parts["doctor-instruction"], key=lambda x: (x.date, x.path))),
+        equipment=tuple(sorted(parts["equipment-exception"], key=lambda x: (x.cert_start, x.path))),
+        done_marks=tuple(sorted(parts["done-mark"], key=lambda x: (x.month, x.path))),
     )
     return case, problems, read
 
@@ -357,3 +369,21 @@ def locate_problems(root: Path, problems: list[Problem]) -> list[Problem]:
                 problem = problem.located(locate_line(texts[rel], problem.field))
         located.append(problem)
     return located
+
+
+def office_done_marks(root: Path) -> set[tuple[str, str, str]]:
+    """(code, ``YYYY-MM``, party) of every casebook-wide done mark (``yobo monitor done`` without
+    ``--case``; ``casebook.OFFICE_DONE_PATH``), read from the file names alone: a folder
+    listing, no parsing, so the due list can afford it on every run."""
+    base = root / layout.OFFICE_DONE_DIR
+    if not base.is_dir():
+        return set()
+    marks = set()
+    for month_dir in base.iterdir():
+        if not month_dir.is_dir():
+            continue
+        for entry in month_dir.iterdir():
+            found = layout.OFFICE_DONE_PATH.match(f"{layout.OFFICE_DONE_DIR}/{month_dir.name}/{entry.name}")
+            if found:
+                marks.add((found["code"], found["month"], found["party"]))
+    return marks

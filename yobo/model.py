@@ -270,6 +270,43 @@ class CustodyEvent:
 
 
 @dataclass(frozen=True)
+class DoctorInstruction:
+    """主治医の指示（医療系サービスの利用についての意見）: confirmed with its date and
+    method before a 医療系サービス is placed in a plan (seed 002 I-1(3))."""
+
+    path: str
+    date: date
+    service: str  # the service kind as written in the plan (e.g. 介護予防通所リハビリテーション)
+    method: str  # phone | document | accompanied | opinion (vocab.DOCTOR_METHODS)
+    doctor: str
+
+
+@dataclass(frozen=True)
+class EquipmentException:
+    """福祉用具貸与の例外給付: the 協議 with the 保険者 and its 確認書 for one item in
+    one certification period (seed 002 IV 1(2)(3), 2(1)(2)(4))."""
+
+    path: str
+    item: str  # vocab.EQUIPMENT_ITEMS code
+    consulted_on: date | None
+    confirmed_on: date | None
+    cert_start: date  # the certification period it is valid for (seed 002 IV 2(5))
+    basis: str = "consultation"  # survey (認定調査で確認, no 協議) | consultation (協議・確認書)
+
+
+@dataclass(frozen=True)
+class DoneMark:
+    """An obligation without a record of its own marked done (``yobo monitor done``):
+    the monthly cycle, the 事業所's evaluation, the 届出書 (issue 13)."""
+
+    path: str
+    code: str
+    month: str  # YYYY-MM
+    date: date
+    party: str = "kyotaku"  # who marked it: kyotaku | hokatsu
+
+
+@dataclass(frozen=True)
 class Person:
     insured_no: str
     name: str
@@ -302,6 +339,9 @@ class Case:
     notes: tuple[Note, ...] = ()
     submissions: tuple[Submission, ...] = ()
     custody: tuple[CustodyEvent, ...] = ()
+    doctor_instructions: tuple[DoctorInstruction, ...] = ()
+    equipment: tuple[EquipmentException, ...] = ()
+    done_marks: tuple[DoneMark, ...] = ()
 
     @property
     def file(self) -> str:

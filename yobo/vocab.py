@@ -69,6 +69,9 @@ STEPS = {
     "submit-meeting": "包括へ提出（担当者会議の要点）",
     "submit-route-change": "包括へ提出（区分の切替時）",
     "contract": "契約",
+    "doctor-confirm": "主治医の指示の確認",
+    "equipment-record": "福祉用具の例外給付の記録",
+    "done-mark": "期限を済みにした記録",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.

@@ -154,6 +154,8 @@ dev_cmds.register(app)
 from . import exchange_cmds  # noqa: E402
 
 exchange_cmds.register(app)
+from . import safeguard_cmds  # noqa: E402
+safeguard_cmds.register(app, lifecycle_cmds.monitor_app)
 
 
 def main() -> None:

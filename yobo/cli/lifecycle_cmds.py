@@ -246,12 +246,12 @@ def plan_draft(
     start_day, end_day = parse_date("--start", start), parse_date("--end", end)
     session = Session(casebook, case, today, as_)
     latest = session.case.latest_checklist
-    scores = None
+    scores = unknown = None
     if latest is not None:
         result = kcl.score(kcl.parse_answers(latest.answers), height_cm=latest.height_cm, weight_kg=latest.weight_kg)
-        scores = kcl.program_scores(result)
+        scores, unknown = kcl.program_scores(result), kcl.unknown_reasons(result)
     change = steps.draft_plan(session.context(), start=start_day, end=end_day, day=_date(day), content=content,
-                              program_scores=scores)
+                              program_scores=scores, unknown_scores=unknown)
     plan_id = next(iter(change.files)).split("/")[-2]
     commit = session.commit(change)
     for warning in change.warnings:
@@ -345,9 +345,16 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
     typer.echo(f"計画 {target.id}  {target.start}〜{target.end}  {target.path}")
     for label, value in status.items():
         typer.echo(f"  {label}: {value or '—'}")
+    from .. import checklist as kcl
     from ..model import split_field_path
     from ..schemas import field_label
 
+    checklist = target.data.get("checklist") or {}
+    if checklist.get("scores"):
+        unknown = checklist.get("unknown") or {}
+        shown = "、".join(f"{kcl.DOMAINS[code][0]} {value}" + (f"（{unknown[code]}）" if code in unknown else "")
+                         for code, value in checklist["scores"].items() if code in kcl.DOMAINS)
+        typer.echo(f"  基本チェックリスト（{checklist.get('date')}）: {shown}")
     for change in target.data.get("amendments") or ():
         where = field_label("plan", split_field_path(change["field"]))
         typer.echo(f"  軽微な変更: {change['date']} {MINOR_CHANGE_KINDS.get(change['kind'], change['kind'])}"

@@ -15,7 +15,7 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..calendar import add_months, month_end, month_index
+from ..calendar import add_months, day_in_month, month_end, month_index
 from ..casebook import case_dir, new_case_id
 from ..model import content_digest
 from ..workflow.documents import TITLES, schema_ref
@@ -60,12 +60,32 @@ def generate(root: Path, count: int, *, today: date, seed: int = 1, commit: bool
         case_id = new_case_id(ids, rng)
         ids.add(case_id)
         _case(root, case_id, n, rng, today)
+    _monthly_marks(root, config, today)
     if commit:
         for args in (["init", "-q"], ["config", "core.untrackedCache", "true"], ["add", "-A"],
                      ["-c", "user.name=yobo-gen", "-c", "user.email=gen@yobo.invalid", "commit", "-q", "-m",
                       f"generate: {count} cases"]):
             subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
     return sorted(ids)
+
+
+def _monthly_marks(root: Path, config: dict, today: date) -> None:
+    """The office's monthly duties (実績・委託料請求・給付管理) marked done for every month
+    but the last two (``yobo monitor done`` without ``--case``), by both parties: an
+    office that uses yobo keeps up with them, and the due list should show the recent
+    ones, not a year of backlog nobody would leave."""
+    from ..profiles import load_profile
+
+    number = config["office"]["number"]
+    last = month_index(today) - 2
+    for entry in load_profile(config["profile"])["monthly"]:
+        for month in range(month_index(today) - 13, last + 1):
+            first = date(month // 12, month % 12 + 1, 1)
+            for party, staff in (("kyotaku", STAFF[0]), ("hokatsu", "包括 保健師")):
+                rel = f"done/{first:%Y-%m}/{entry['code']}--{party}-{number}.yaml"
+                _write(root, rel, "done-mark", {"code": entry["code"], "month": f"{first:%Y-%m}",
+                                                "date": day_in_month(month + 1, entry["day"]).isoformat(),
+                                                "staff": staff, "party": party, "office": number})
 
 
 def _case(root: Path, case_id: str, n: int, rng: random.Random, today: date) -> None:
@@ -135,6 +155,10 @@ def _case(root: Path, case_id: str, n: int, rng: random.Random, today: date) -> 
     _write(root, f"{pdir}/meetings/{meeting.isoformat()}.yaml", "meeting", {
         "date": meeting.isoformat(), "attendees": [{"name": f"{family} {given}", "affiliation": "本人"}],
         "conclusion": "原案どおり実施する。", "recorded_by": manager, "plan_digest": digest})
+    # 通所リハビリテーション is a 医療系サービス: the 主治医's instruction before the consent (seed 002 I-1(3))
+    _write(root, f"{folder}/doctor/{created.isoformat()}-kyotaku-1.yaml", "doctor-instruction", {
+        "date": created.isoformat(), "service": "介護予防通所リハビリテーション", "method": "phone",
+        "doctor": "みどり内科 医師", "recorded_by": manager, "party": "kyotaku"})
     _write(root, f"{pdir}/consent.yaml", "consent", {"date": meeting.isoformat(), "signer": f"{family} {given}",
                                                      "recorded_by": manager, "plan_digest": digest})
     _write(root, f"{pdir}/start.yaml", "service-start", {"date": start.isoformat(), "recorded_by": manager})

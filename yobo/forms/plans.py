@@ -100,8 +100,11 @@ def build_plan(source: Source) -> dict:
     checklist = data.get("checklist") or {}
     scores = checklist.get("scores") or {}
     # 「3/5」 as written in the plan; a blank numerator over the item count where none is
+    unknown = checklist.get("unknown") or {}
+    # 「?/2（身長・体重なし）」: an unknown score says why (issue 13)
     programs = [{"code": code, "label": label, "score": scores.get(code),
-                 "shown": scores.get(code) or f"　/{len(kcl.DOMAINS[code][1])}"}
+                 "shown": (f"{scores[code]}（{unknown[code]}）" if scores.get(code) and code in unknown
+                           else scores.get(code) or f"　/{len(kcl.DOMAINS[code][1])}")}
                 for code, label in kcl.PROGRAMS.items()]
     consent = plan.consent
     return {

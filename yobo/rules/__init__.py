@@ -15,6 +15,7 @@ from ..model import Casebook
 from . import case as case_rules
 from . import certification as certification_rules
 from . import lifecycle as lifecycle_rules
+from . import safeguards as safeguard_rules
 
 #: Cross-document consistency rules, run by ``yobo validate``.
 CONSISTENCY_RULES = [
@@ -33,6 +34,9 @@ CONSISTENCY_RULES = [
     lifecycle_rules.check_monitoring_files,
     lifecycle_rules.check_note_party,
     lifecycle_rules.check_weekly_times,
+    safeguard_rules.check_doctor_instruction,
+    safeguard_rules.check_equipment_exception,
+    safeguard_rules.check_minor_changes,
 ]
 
 

@@ -24,6 +24,10 @@ from ..model import Case, Casebook, Config, Plan
 #: while its window is open and then drops off; a ``notice`` (e.g. the end of a
 #: retention period) stays once reached, never overdue.
 TASK, INFO, NOTICE = "task", "info", "notice"
+#: A monthly-cycle task (実績・委託料請求・給付管理): overdue when missed like a task, until
+#: marked done (``yobo monitor done``); its ``opens`` is the last day of the month it is
+#: for, so the month can be read back from it even when the due day moved before it.
+MONTHLY = "monthly"
 
 
 class Due(NamedTuple):
@@ -46,10 +50,16 @@ class Due(NamedTuple):
         if self.excused and today > self.due:
             return "excused"
         if today > self.due:
-            return "overdue" if self.kind == TASK else "due"
-        if today >= self.opens:
+            return "overdue" if self.kind in (TASK, MONTHLY) else "due"
+        # an item is due on its own day even where a holiday shift moved it before its window
+        if today >= self.opens or today == self.due:
             return "due"
         return "upcoming"
+
+    @property
+    def month(self) -> str:
+        """The month a monthly-cycle item is for (``YYYY-MM``), else ""."""
+        return f"{self.opens:%Y-%m}" if self.kind == MONTHLY else ""
 
     def shown(self, today: date) -> bool:
         """An info item no longer matters once its day has passed (yobo cannot see it done)."""
@@ -72,6 +82,32 @@ def _plan_last_month(plan: Plan) -> int:
     if plan.evaluation is not None:
         last = min(last, month_index(plan.evaluation.date))
     return last
+
+
+#: The weekend/holiday rule where a profile names none: a deadline for something handed to
+#: an office moves to the previous business day, as seed 000 steps 12–13 say for its
+#: deadlines (「土日・休日と重なる場合はその前日まで」): the receiving office is closed.
+SHIFT_DEFAULT = "previous-business-day"
+
+
+def shift_rule(profile: dict, code: str) -> tuple[str, str]:
+    """(rule, source) of the weekend/holiday shift for obligation ``code``: the profile's
+    ``shift.obligations[code]``, else its ``shift.default``, else :data:`SHIFT_DEFAULT`."""
+    settings = profile.get("shift") or {}
+    own = (settings.get("obligations") or {}).get(code)
+    if own:
+        return own["rule"], own.get("source", "")
+    default = settings.get("default") or {}
+    return default.get("rule", SHIFT_DEFAULT), default.get("source", "")
+
+
+def _shifted(profile: dict, code: str, day: date) -> date:
+    return shift_deadline(day, shift_rule(profile, code)[0], year_end_closed=bool(profile.get("year_end_closed")))
+
+
+def _marked(case: Case, code: str, month: str | None = None) -> bool:
+    """A ``yobo monitor done`` mark of the case for ``code`` (in ``month`` if given)."""
+    return any(m.code == code and (month is None or m.month == month) for m in case.done_marks)
 
 
 def _make(case: Case, code: str, title: str, due: date, opens: date, source: str, *, staff: str | None = None,
@@ -182,6 +218,12 @@ def evaluation(case: Case, profile: dict) -> list[Due]:
     the profile's day of the evaluation month; the 包括's return within the profile's
     days (shown to the 包括); the providers' 個別評価 by the profile's day.
 
+    One evaluation item a plan: ``evaluation`` at the plan's end, or, where the 包括
+    reviews it and the profile has a submission day, ``evaluation-submit`` alone.  The
+    providers' evaluation stays until marked done (``yobo monitor done --code
+    provider-evaluation --month <評価月> --case ID``).  Days handed to an office move by
+    the profile's ``shift`` rule.
+
     Source: seed 000 (000_74768b37736573e7.txt) step 16 (評価月の概ね5日まで / 評価月の
     14日まで / 評価表提出後10日以内); seed 002 資料1-8.
     """
@@ -191,26 +233,31 @@ def evaluation(case: Case, profile: dict) -> list[Due]:
     settings = profile.get("evaluation", {})
     last = _plan_last_month(plan)
     src = "seed 000 手順16; seed 002 資料1-8"
+    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+    submits = bool(reviewed and settings.get("submit_day"))
     out = []
     if plan.evaluation is None:
-        out.append(_make(case, "evaluation", f"計画 {plan.id} の評価表（期間 {plan.start}〜{plan.end}）", plan.end,
-                         month_start(month_index(plan.end)), src))
-        if settings.get("provider_report_day"):
-            due = day_in_month(last, settings["provider_report_day"])
-            out.append(_make(case, "provider-evaluation", "サービス事業所の個別評価（評価月）", due, month_start(last),
-                             "seed 000 手順16（評価月の概ね5日まで）", party="provider", kind=INFO))
-    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+        # one evaluation item a plan: where the 評価表 goes to the 包括 by a day of the
+        # evaluation month, that day is its deadline (``evaluation-submit``)
+        if not submits:
+            out.append(_make(case, "evaluation", f"計画 {plan.id} の評価表（期間 {plan.start}〜{plan.end}）", plan.end,
+                             month_start(month_index(plan.end)), src))
+        month = f"{month_start(last):%Y-%m}"
+        if settings.get("provider_report_day") and not _marked(case, "provider-evaluation", month):
+            due = _shifted(profile, "provider-evaluation", day_in_month(last, settings["provider_report_day"]))
+            out.append(_make(case, "provider-evaluation", f"サービス事業所の個別評価（評価月 {month_start(last):%Y年%m月}）",
+                             due, month_start(last), "seed 000 手順16（評価月の概ね5日まで）", party="provider"))
     if not reviewed:
         return out
     submitted = [s for s in case.submissions if s.occasion == "evaluation" and s.plan == plan.id]
-    if not submitted and settings.get("submit_day"):
-        due = day_in_month(last, settings["submit_day"])
-        out.append(_make(case, "evaluation-submit", f"評価表を包括へ提出（計画 {plan.id}）", due, month_start(last),
+    if not submitted and submits:
+        due = _shifted(profile, "evaluation-submit", day_in_month(last, settings["submit_day"]))
+        out.append(_make(case, "evaluation-submit", f"評価表の作成と包括への提出（計画 {plan.id}）", due, month_start(last),
                          "seed 000 手順16（評価月の14日まで）"))
     if submitted and plan.evaluation_review is None and settings.get("return_days"):
         sent = submitted[-1].date
-        out.append(_make(case, "evaluation-return", f"評価表の確認と返却（計画 {plan.id}、{sent} 提出）",
-                         sent + timedelta(days=settings["return_days"]), sent,
+        due = _shifted(profile, "evaluation-return", sent + timedelta(days=settings["return_days"]))
+        out.append(_make(case, "evaluation-return", f"評価表の確認と返却（計画 {plan.id}、{sent} 提出）", due, sent,
                          "seed 000 手順16（評価表提出後10日以内）", staff=case.hokatsu or "", party="hokatsu"))
     return out
 
@@ -327,8 +374,166 @@ def retention(case: Case, profile: dict) -> list[Due]:
                   "seed 002 資料1-10（完結日より5年間保存）", kind=NOTICE)]
 
 
+# -- new cases, the 届出書, the monthly cycle, 福祉用具 -------------------------------------------------
+
+
+def new_case(case: Case, profile: dict) -> list[Due]:
+    """Codes ``assessment`` and ``first-plan``: a case opened without a plan gets its
+    assessment (利用者基本情報 and 基本チェックリスト) and its first plan's 原案 within the
+    profile's days from the day it was opened.
+
+    Source: seed 000 steps 4–5 and seed 002 I-1(3) give the order (アセスメント → 原案)
+    but no number of days: the days are yobo's defaults (profile ``new_case``, marked so).
+    """
+    if case.status != "active" or case.plans:
+        return []
+    settings = profile.get("new_case") or {}
+    src = settings.get("source", "")
+    out = []
+    days = settings.get("assessment_days")
+    if days and not (case.basic_infos and case.checklists):
+        out.append(_make(case, "assessment", "アセスメント（利用者基本情報・基本チェックリスト）",
+                         case.opened + timedelta(days=days), case.opened, src))
+    days = settings.get("first_plan_days")
+    if days:
+        out.append(_make(case, "first-plan", "最初の計画の原案", case.opened + timedelta(days=days), case.opened, src))
+    return out
+
+
+def notification(case: Case, profile: dict) -> list[Due]:
+    """Code ``notification-filing``: the 介護予防サービス計画作成依頼（変更）届出書 reaches the
+    保険者 on or before the first plan's service start (the plan's first day), filed by
+    the 包括 for an entrusted case and by the 居宅 for its own (指定) one.  Shown until
+    marked done (``yobo monitor done --code notification-filing --case ID``) or until the
+    service start is recorded (filed or not, the day has then passed).
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) I-1(2)④ and 資料1-2 (「届出書はサービス利用
+    開始日以前に広域へ届ける」); seed 000 step 3.
+    """
+    settings = profile.get("notification") or {}
+    if not settings.get("before_service_start") or case.status != "active" or not case.plans:
+        return []
+    first = min(case.plans, key=lambda p: p.number)
+    if first.service_start is not None or _marked(case, "notification-filing"):
+        return []
+    party = "hokatsu" if case.mode == "itaku" else "kyotaku"
+    due = _shifted(profile, "notification-filing", first.start)
+    return [_make(case, "notification-filing", "計画作成依頼届出書を保険者へ（サービス開始日以前）", due, first.created_on,
+                  settings.get("source", ""), staff=(case.hokatsu or "") if party == "hokatsu" else None,
+                  party=party)]
+
+
+def _service_months(case: Case) -> list[int]:
+    """The months in which a plan of the case ran: service start to its evaluation month
+    (or the month the case closed)."""
+    months: set[int] = set()
+    for plan in case.plans:
+        if plan.service_start is None:
+            continue
+        last = _plan_last_month(plan)
+        if case.closed_on is not None:
+            last = min(last, month_index(case.closed_on))
+        months.update(range(month_index(plan.service_start), last + 1))
+    return sorted(months)
+
+
+def party_for(entry: dict, mode: str) -> str:
+    """Who acts on a monthly entry for a case of ``mode``: ``who`` is one party, or one
+    per mode (the 給付管理 of a 指定 case is the 居宅's own, seed 003)."""
+    who = entry["who"]
+    return who if isinstance(who, str) else who.get(mode, who.get("itaku", "kyotaku"))
+
+
+def monthly_cycle(case: Case, profile: dict) -> list[Due]:
+    """Code per profile entry (e.g. ``commission-claim``): the monthly cycle — 実績,
+    委託料請求, 給付管理 — for every month a plan of the case ran, due on a day of the
+    following month, moved by the profile's ``shift`` rule.  Each stays (overdue after
+    its day) until marked done with ``yobo monitor done`` for the case or the whole
+    casebook (:func:`drop_marked`); labelled with the party who acts for the case's mode.
+
+    Source: seed 000 (000_74768b37736573e7.txt) steps 12–14 (5日・8日・10日、土日・休日は
+    その前日まで); seed 002 資料1-9 (4日, 10日); seed 003 (5日; 居宅指定の給付管理); domain.md §5.
+    """
+    entries = [e for e in profile.get("monthly") or () if case.mode in (e.get("modes") or ("itaku", "shitei"))]
+    if not entries:
+        return []
+    months = _service_months(case)
+    marks = {(m.code, m.month, m.party) for m in case.done_marks}
+    out = []
+    for entry in entries:
+        party = party_for(entry, case.mode)
+        staff = (case.hokatsu or "") if party == "hokatsu" else case.manager
+        for index in months:
+            first = month_start(index)
+            month = f"{first:%Y-%m}"
+            if any((entry["code"], month, p) in marks for p in ("kyotaku", "hokatsu") if covers(p, party)):
+                continue
+            due = _shifted(profile, entry["code"], day_in_month(index + 1, entry["day"]))
+            out.append(Due(case.id, entry["code"], f"{entry['title']}（{first:%Y年%m月}分）", due, month_end(index),
+                           staff, party, entry["source"], MONTHLY, "", case.person.name))
+    return out
+
+
+def covers(mark_party: str, item_party: str) -> bool:
+    """A mark made by ``mark_party`` settles an item of ``item_party``: its own, or a
+    provider's (the office that receives the 実績 records it)."""
+    return item_party in (mark_party, "provider")
+
+
+def drop_marked(items: list[Due], marks: set[tuple[str, str, str]]) -> list[Due]:
+    """``items`` without the monthly ones a casebook-wide mark (code, ``YYYY-MM``, party)
+    covers (see :func:`covers`)."""
+    if not marks:
+        return items
+    wanted = {(code, month) for code, month, _ in marks}
+    return [d for d in items if not (d.kind == MONTHLY and (d.code, d.month) in wanted
+                                     and any(covers(p, d.party) for c, m, p in marks
+                                             if c == d.code and m == d.month))]
+
+
+def for_office(items: list[Due], config: Config) -> list[Due]:
+    """``items`` without the monthly ones of a 包括 where nobody of the 包括 works in this
+    casebook (a 居宅's own casebook): the 居宅 can neither do them nor see them done.  A
+    shared casebook (a staff member with party hokatsu) keeps them.  Applied after the
+    index (it depends on the staff list, which the index does not key on)."""
+    if config.office_kind == "hokatsu" or any(s.party == "hokatsu" for s in config.staff):
+        return items
+    return [d for d in items if not (d.kind == MONTHLY and d.party == "hokatsu")]
+
+
+def equipment_renewal(case: Case, profile: dict) -> list[Due]:
+    """Code ``equipment-consultation``: a 福祉用具 the current plan rents by exception
+    (車いす, 特殊寝台 … for 要支援) needs, for each certification period, the survey's
+    confirmation or a 協議 with the 保険者 and its 確認書 (``yobo equipment record``),
+    before the service starts in that period.
+
+    Source: seed 002 (002_ac00e42d951987eb.txt) IV 2(1) (協議はサービス利用開始前), 2(4)
+    (認定有効期間ごとに協議), 2(5) (算定は認定有効期間内).
+    """
+    from ..safeguards import EQUIPMENT, LIGHT_LEVELS, plan_equipment
+
+    plan = case.current_plan
+    cert = case.latest_certification
+    if case.status != "active" or plan is None or cert is None or cert.status != "certified":
+        return []
+    if cert.level not in LIGHT_LEVELS:
+        return []
+    out = []
+    for item in plan_equipment(plan.data):
+        done = [e for e in case.equipment if e.item == item and e.cert_start == cert.start
+                and (e.basis == "survey" or (e.consulted_on and e.confirmed_on))]
+        if done:
+            continue
+        due = _shifted(profile, "equipment-consultation", max(cert.start, plan.start))
+        out.append(_make(case, "equipment-consultation",
+                         f"{EQUIPMENT[item].label}の例外給付：認定有効期間（{cert.start}〜）の確認・保険者との協議",
+                         due, cert.start - timedelta(days=30), "seed 002 IV 2(1)(4)(5)"))
+    return out
+
+
 #: The per-case rules, in display order.
-CASE_RULES = [monitoring_records, home_visits, evaluation, next_plan, certification, retention]
+CASE_RULES = [new_case, monitoring_records, home_visits, evaluation, next_plan, certification, retention,
+              notification, equipment_renewal, monthly_cycle]
 
 
 def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:
@@ -388,34 +593,3 @@ def unreadable_in_casebook(casebook: Casebook) -> list[Due]:
 def running_modes(casebook: Casebook) -> set[str]:
     """The modes (委託・指定) of the active cases whose plan has started."""
     return {c.mode for c in casebook.cases if c.status == "active" and _current_started_plan(c) is not None}
-
-
-def monthly_cycle(casebook: Casebook, profile: dict, *, today: date) -> list[Due]:
-    """The monthly cycle of the cases in ``casebook`` (see ``monthly_deadlines``)."""
-    return monthly_deadlines(running_modes(casebook), profile, today=today)
-
-
-def monthly_deadlines(modes: set[str], profile: dict, *, today: date) -> list[Due]:
-    """Code per profile entry (e.g. ``commission-claim``): the monthly cycle — 実績,
-    委託料請求, 給付管理 — due on a day of the following month, moved to the previous
-    business day where the profile says so.  yobo does not record these being
-    done, so each shows while its window is open and never turns overdue.
-
-    Source: seed 000 (000_74768b37736573e7.txt) steps 12–14 (5日・8日・10日、土日・休日は
-    その前日まで); seed 002 資料1-9 (4日, 10日); seed 003 (5日); domain.md §5.
-    """
-    out = []
-    this_month = month_index(today)
-    for entry in profile.get("monthly") or []:
-        wanted = set(entry.get("modes") or ("itaku", "shitei"))
-        if not modes & wanted:
-            continue
-        year_end = bool(profile.get("year_end_closed"))
-        for month in (this_month - 1, this_month):  # the results of last month and of this month
-            due = shift_deadline(day_in_month(month + 1, entry["day"]), entry["shift"], year_end_closed=year_end)
-            if due < today and month == this_month - 1:
-                continue
-            out.append(Due("", entry["code"], f"{entry['title']}（{month_start(month):%Y年%m月}分）", due,
-                           month_start(month + 1), "", entry["who"], entry["source"], INFO))
-            break
-    return out

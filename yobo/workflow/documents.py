@@ -22,6 +22,9 @@ TITLES = {
     "submission": "地域包括支援センターへの提出（送付状）",
     "custody": "原本・写しの受け渡し・スキャンの記録",
     "basic-info": "利用者基本情報",
+    "doctor-instruction": "主治医の指示の確認（医療系サービス）",
+    "equipment-exception": "福祉用具貸与の例外給付（認定調査による確認・保険者との協議）",
+    "done-mark": "期限を済みにした記録",
 }
 
 

@@ -234,7 +234,7 @@ def _health_notes(case: Case) -> str:
 
 
 def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, content: dict,
-               program_scores: dict | None) -> Change:
+               program_scores: dict | None, unknown_scores: dict | None = None) -> Change:
     """介護予防サービス・支援計画書 原案, prefilled from what the casebook knows.
 
     Refused: a period over 12 months (seed 000 step 9), or outside the
@@ -302,6 +302,9 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
     checklist = case.latest_checklist
     if checklist is not None and program_scores:
         data["checklist"] = {"date": checklist.date.isoformat(), "scores": program_scores}
+        # why a score is 「?」 (no height/weight, an unanswered item), printed beside it
+        if unknown_scores:
+            data["checklist"]["unknown"] = dict(unknown_scores)
     if previous is not None and previous.evaluation is not None:
         ev = previous.evaluation.data
         data["previous"] = _clean({
@@ -348,11 +351,18 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     the reason, date, content, consent date and how consent was taken go into the
     経過記録 (III-2(1)).  The plan's digest ignores recorded amendments
     (:func:`yobo.model.plan_digest`), so the consent still matches.
+
+    Guards (seed 002 III-1, III-2(2)①): the consent date and method are required; only
+    the service text of the kind (``safeguards.MINOR_CHANGE_FIELDS``), never the period,
+    the 評価月 or the user; no state change recorded since the plan's consent; 回数変更 in
+    one service kind a day; 担当者変更 and 住所変更 are refused with what to do instead.
     """
     require_active(ctx)
     require_party(ctx, "kyotaku", "軽微な変更")
     if kind not in MINOR_CHANGE_KINDS:
         raise InputError(f"'{kind}' は軽微な変更の種類ではありません（{'、'.join(MINOR_CHANGE_KINDS)}）", field="--kind")
+    if kind in MINOR_CHANGE_ELSEWHERE:
+        raise InputError(MINOR_CHANGE_ELSEWHERE[kind], field="--kind")
     if plan.consent is None:
         raise OrderError(f"計画 {plan.id} はまだ同意を得ていません。同意前の変更は yobo plan edit で行ってください")
     if plan.evaluation is not None:
@@ -360,10 +370,21 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     day = step_date(ctx, day)
     if day < plan.consent.date:
         raise InputError(f"変更日 {day} が同意日 {plan.consent.date} より前です", field="--date")
-    if consent_date is not None and consent_date > ctx.today:
+    # III-2(2)①: the 経過記録 holds the date the user consented and how
+    if consent_date is None:
+        raise InputError("利用者から同意を受けた日（--consent-date）を入力してください（seed 002 III-2(2)①）",
+                         field="--consent-date")
+    if consent_date > ctx.today:
         raise InputError(f"同意日 {consent_date} が今日より後です", field="--consent-date")
+    if consent_date < plan.consent.date:
+        raise InputError(f"変更への同意日 {consent_date} が計画の同意日 {plan.consent.date} より前です",
+                         field="--consent-date")
+    if not consent_method.strip():
+        raise InputError("同意の確認方法（--consent-method、例: 訪問・電話）を入力してください（seed 002 III-2(2)①）",
+                         field="--consent-method")
     if not reason.strip():
         raise InputError("変更の理由を入力してください", field="--reason")
+    _require_unchanged_state(ctx, plan, day)
     try:
         steps = split_field_path(field)
     except ValueError:
@@ -371,6 +392,7 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
                          field="--field") from None
     if steps[0] in ("id", "amendments", "first_created_on", "created_on", "route"):
         raise InputError(f"{field} は軽微な変更の対象ではありません", field="--field")
+    _require_minor_field(kind, field, steps)
     try:
         old = get_path(plan.data, field)
     except (KeyError, IndexError, TypeError):
@@ -384,22 +406,30 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
         raise InputError(f"{field} はすでに「{old}」です", field="--new")
     if kind == "period-extension":
         _check_extension(ctx, plan, field, old, new)
+    if kind == "frequency":
+        _require_one_service_kind(plan, steps, day)
+    if kind == "equivalent-equipment":
+        from ..safeguards import EQUIPMENT, equipment_in
+
+        # 同一種目における機能の変化を伴わない用具の変更 only (seed 002 III-1 (6))
+        before, after = equipment_in(old), equipment_in(new)
+        if before != after:
+            names = "・".join(EQUIPMENT[c].label if c else "例外給付の対象外の用具" for c in (before, after))
+            raise InputError(f"福祉用具の同等品への変更は同じ種目の中だけです（{names}）。種目が変わるときは計画の変更で"
+                             "行ってください（seed 002 III-1 (6)）", field="--new")
 
     document = load_round_trip(plan_text, plan.path)
     set_path(document, field, new)
     amendment = {"date": day.isoformat(), "kind": kind, "field": field, "old": old, "new": new,
                  "reason": reason.strip()}
-    if consent_date is not None:
-        amendment["consent_date"] = consent_date.isoformat()
-    if consent_method.strip():
-        amendment["consent_method"] = consent_method.strip()
+    amendment["consent_date"] = consent_date.isoformat()
+    amendment["consent_method"] = consent_method.strip()
     if "amendments" not in document:
         document["amendments"] = to_round_trip([])
     document["amendments"].append(to_round_trip(amendment))
     files = {plan.path: dump_round_trip(document)}
 
-    consent_text = (f"同意: {consent_date.isoformat()}" if consent_date else "同意: 未") + (
-        f"（{consent_method.strip()}）" if consent_method.strip() else "")
+    consent_text = f"同意: {consent_date.isoformat()}（{consent_method.strip()}）"
     note_text = (f"計画 {plan.id} の軽微な変更（{MINOR_CHANGE_KINDS[kind]}）\n"
                  f"変更箇所: {field_label('plan', steps)}（{field}）\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
     note = add_note(ctx, day=day, text=note_text, kind="minor-change")
@@ -407,13 +437,69 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     return Change("plan-amend", ctx.case.id, files)
 
 
+#: Kinds of seed 002 III-1 that are no edit of the plan's text, and what to do instead.
+MINOR_CHANGE_ELSEWHERE: dict[str, str] = {
+    "staff-change": ("担当者の変更（seed 002 III-1 (9)）は計画の記載の変更ではなく、ケースの担当の変更です。"
+                     "計画書は書き換えず、case.yaml の manager を新しい担当者に直して git でコミットし、"
+                     "yobo note add で経過記録（新しい担当者が利用者と面識があること）を残してください"),
+    "address": ("住所変更（seed 002 III-1 (3)）は計画書の記載ではなく利用者の情報の変更です。"
+                "yobo info edit で利用者基本情報を直し、yobo note add で経過記録を残してください"),
+}
+
+
+def _require_minor_field(kind: str, field: str, steps: list) -> None:
+    """Only the service fields of ``kind`` (``safeguards.MINOR_CHANGE_FIELDS``)."""
+    from ..safeguards import MINOR_CHANGE_FIELDS, minor_field_allowed
+
+    allowed = MINOR_CHANGE_FIELDS[kind]
+    if minor_field_allowed(kind, steps):
+        return
+    wanted = "・".join(f"goals[…].services[…].{name}" for name in allowed)
+    if steps[0] == "period":
+        raise InputError(f"{field} は計画期間（評価月）です。軽微な変更では変えられません。期間を変えるときは計画の変更"
+                         "（yobo plan draft で新しい計画）にしてください（seed 002 III-1）", field="--field")
+    raise InputError(f"{MINOR_CHANGE_KINDS[kind]}で変えられるのは {wanted} だけです（{field} は対象外: seed 002 III-1）",
+                     field="--field")
+
+
+def _require_unchanged_state(ctx: Context, plan: Plan, day: date) -> None:
+    """A 軽微な変更 presumes the user's state unchanged (seed 002 III-1 「利用者の状態に変化が
+    ないことが前提」): a state change recorded since the plan was agreed sends it to a plan change."""
+    changes = [m.date for m in ctx.case.monitoring if m.state_change and plan.consent.date <= m.date <= day]
+    if changes:
+        raise OrderError(f"{max(changes)} に利用者の状態の変化が記録されています。軽微な変更は状態に変化がないことが前提です"
+                         "（seed 002 III-1）。計画の変更（yobo plan draft で新しい計画）で行ってください")
+
+
+def _require_one_service_kind(plan: Plan, steps: list, day: date) -> None:
+    """回数変更 in one service kind only: frequency changes of two service kinds on one day are
+    no 軽微な変更 (seed 002 III-1 (2) 「複数のサービス種別において回数の増減があった場合は、
+    軽微な変更と判断しない」)."""
+    def service_kind(path_steps: list) -> str:
+        try:
+            return str(plan.data["goals"][path_steps[1]]["services"][path_steps[3]].get("kind") or "")
+        except (KeyError, IndexError, TypeError):
+            return ""
+
+    this = service_kind(steps)
+    for earlier in plan.data.get("amendments") or ():
+        if earlier.get("kind") != "frequency" or earlier.get("date") != day.isoformat():
+            continue
+        try:
+            other = service_kind(split_field_path(earlier["field"]))
+        except (KeyError, ValueError):
+            continue
+        if other != this:
+            raise OrderError(f"{day} にはすでに {other or '別のサービス種別'} の回数を変更しています。複数のサービス種別の"
+                             "回数の増減は軽微な変更ではありません（seed 002 III-1 (2)）。計画の変更（yobo plan draft で"
+                             "新しい計画）で行ってください")
+
+
 def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -> None:
-    """目標期間の延長 lengthens a period: a later date, inside the certification."""
+    """目標期間の延長 lengthens a service's (short-term goal's) period: a later date, inside
+    the plan's period (its 評価月 stays) and the certification (seed 002 III-1 (5))."""
     from ..values import parse_date
 
-    if not (field == "period.end" or field.endswith(".to")):
-        raise InputError("目標期間の延長は期間の終わり（period.end または goals[…].services[…].to）を変えます",
-                         field="--field")
     try:
         before = date.fromisoformat(old)
     except ValueError:
@@ -424,6 +510,9 @@ def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -
     cert = ctx.case.certification_on(plan.start)
     if cert is not None and cert.end is not None and after > cert.end:
         raise InputError(f"延長後の日付 {after} が認定有効期間の終了日 {cert.end} を越えます", field="--new")
+    if after > plan.end:
+        raise InputError(f"延長後の日付 {after} が計画期間の終わり {plan.end}（評価月）を越えます。"
+                         "計画の変更で行ってください", field="--new")
 
 
 #: What a 週間計画表 file given to ``yobo plan weekly`` may hold (the rest yobo fills in).
@@ -791,11 +880,22 @@ def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
     last = max([m.date for m in plan.meetings] + [r.date for r in plan.reviews])
     if day < last:
         raise InputError(f"同意日 {day} が会議・確認の日 {last} より前です", field="--date")
+    from ..safeguards import plan_medical_services
+    from .safeguards import require_doctor_instructions
+
+    # a 医療系サービス needs the 主治医's instruction confirmed first (seed 002 I-1(3))
+    require_doctor_instructions(ctx, plan, day)
     data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "signer": signer.strip(),
             "recorded_by": ctx.actor.name, "plan_digest": plan.digest,
             # 交付: copies to the user and the providers, as the profile's table says (seed 001 line 13,
             # seed 002 資料1-5, seed 000 手順9)
             "handovers": step_handovers(ctx, "consent", {"plan": plan.path})}
+    if plan_medical_services(plan.data) and (ctx.profile.get("doctor") or {}).get("plan_copy"):
+        # and, where the profile's seed asks, to the doctor whose opinion the plan follows
+        # (seed 002 資料1-3 「意見を求めた主治医に交付する」)
+        for handover in data["handovers"]:
+            if handover["doc"] == "plan" and "doctor" not in handover.setdefault("copies_to", []):
+                handover["copies_to"].append("doctor")
     if not data["signer"]:
         raise InputError("署名者を入力してください", field="--signer")
     return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data))
@@ -815,8 +915,13 @@ def start_plan(ctx: Context, *, day: date | None) -> Change:
         raise InputError(f"開始日 {day} が同意日 {plan.consent.date} より前です", field="--date")
     if not plan.start <= day <= plan.end:
         raise InputError(f"開始日 {day} が計画期間 {plan.start}〜{plan.end} の外です", field="--date")
+    from .safeguards import equipment_warnings, require_equipment
+
+    # a 福祉用具 rented by exception: survey confirmation or 協議 and 確認書 first (seed 002 IV 2(1))
+    require_equipment(ctx, plan, day)
     data = {"date": day.isoformat(), "recorded_by": ctx.actor.name}
-    return Change("plan-start", ctx.case.id, _new_doc(f"{plan.dir}/start.yaml", "service-start", data))
+    return Change("plan-start", ctx.case.id, _new_doc(f"{plan.dir}/start.yaml", "service-start", data),
+                  warnings=tuple(equipment_warnings(ctx.case, plan, day)))
 
 
 # -- monitoring, notes -----------------------------------------------------------------------------
