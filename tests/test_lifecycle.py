@@ -204,8 +204,9 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
               today="2027-01-28")
     book.step("note", "add", case, "--date", "2027-01-28", "--text", "包括として同行訪問を予定", who=HOKATSU_STAFF,
               today="2027-01-28")
-    assert sorted(p.name for p in (book.root / folder / "notes").iterdir()) == [
-        "2027-01-28-hokatsu-1.yaml", "2027-01-28-kyotaku-1.yaml"]
+    names = sorted(p.name for p in (book.root / folder / "notes").iterdir())
+    assert [n[:21] for n in names] == ["2027-01-28-hokatsu-1-", "2027-01-28-kyotaku-1-"]  # + each author's token
+    assert names[0][21:] != names[1][21:]
 
     book.refused("submit", "hokatsu", case, "--occasion", "evaluation", today="2027-05-20", needle="evaluate")
     book.step("evaluate", case, "--date", "2027-05-20", "--decision", "change", "--next-route", "yobo",
