@@ -154,6 +154,9 @@ dev_cmds.register(app)
 from . import exchange_cmds  # noqa: E402
 
 exchange_cmds.register(app)
+from . import share_cmds  # noqa: E402
+
+share_cmds.register(app)
 
 
 def main() -> None:

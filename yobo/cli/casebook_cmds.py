@@ -83,8 +83,13 @@ def staff_add(
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
     key = read_public_key(ssh_key) if ssh_key else None
     change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom())
-    # The first staff member of an empty list may register themself.
-    author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
+    # The first staff member of an empty list — or the first of the other office in a
+    # shared repository — registers themself: the commit is theirs, not the other office's.
+    own_party = [s for s in config.staff if s.party == (side or config.office_kind)]
+    if not own_party and (as_ or name) == name:
+        author = resolve_actor(root, None, name)
+    else:
+        author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
     commit = apply_change(root, change, author)
     typer.echo(f"職員を登録しました: {name}（コミット {commit[:7]}）")
 

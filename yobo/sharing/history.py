@@ -17,8 +17,8 @@ from ..errors import GitError
 
 _SEP = "\x1f"
 _START = "\x1e"
-#: commit, parents, author name, author e-mail, signature status, signer, step, case
-_FORMAT = _START + _SEP.join(["%H", "%P", "%an", "%ae", "%G?", "%GS",
+#: commit, parents, author name, author e-mail, committer name, signature status, signer, step, case
+_FORMAT = _START + _SEP.join(["%H", "%P", "%an", "%ae", "%cn", "%G?", "%GS",
                                "%(trailers:key=Yobo-Step,valueonly,separator=%x2C)",
                                "%(trailers:key=Yobo-Case,valueonly,separator=%x2C)"]) + _SEP
 _NO_SIGNATURE = _FORMAT.replace("%G?", "N").replace("%GS", "")
@@ -41,6 +41,7 @@ class Commit:
     parents: tuple[str, ...]
     author: str
     email: str
+    committer: str  # who ran git: on a shared casebook, the person at that office's machine
     signature: str  # git's %G?: G good, U unknown key, B bad, N none, E cannot check, X/Y/R expired/revoked
     signer: str  # %GS: the principal of the allowed-signers line that matched
     step: str | None
@@ -79,15 +80,15 @@ def walk(root: Path, revs: list[str], *, allowed_signers: Path | None) -> list[C
     commits = []
     for record in proc.stdout.split(_START)[1:]:
         fields = record.split(_SEP)
-        h, parents, an, ae, sig, signer, step, case = fields[:8]
+        h, parents, an, ae, cn, sig, signer, step, case = fields[:9]
         touches = []
-        for line in fields[8].splitlines():
+        for line in fields[9].splitlines():
             if not line.startswith(":"):
                 continue
             meta, path = line.split("\t", 1)
             _, _, old, new, status = meta.split()
             touches.append(Touch(path, status[0], old, new))
-        commits.append(Commit(h, tuple(parents.split()), an, ae, sig.strip() or "N", signer.strip(),
+        commits.append(Commit(h, tuple(parents.split()), an, ae, cn, sig.strip() or "N", signer.strip(),
                               step.strip() or None, case.strip() or None, tuple(touches)))
     return commits
 

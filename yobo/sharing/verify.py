@@ -144,6 +144,18 @@ def _require_at(blobs: history.Blobs, rev: str | None) -> bool:
         return False
 
 
+def _parties_at(root: Path, rev: str | None, office_kind: str) -> set[str]:
+    """Parties with a staff file at ``rev`` (the keeping office always has its own staff)."""
+    if rev is None:
+        return {office_kind}
+    found = {office_kind}
+    for rel in history.tree_paths(root, rev, f"{layout.STAFF_DIR}/"):
+        hit = layout.STAFF_FILE.match(rel)
+        if hit:
+            found.add(hit.group(1))
+    return found
+
+
 def _digest_of(text: str | None, rel: str) -> str | None:
     if not text:
         return None
@@ -169,6 +181,8 @@ class _Checker:
             self.by_name.setdefault(s.name, s)
         #: staff ids whose registration was made by the other party (seen in this walk)
         self.forged: set[str] = set()
+        #: parties that already have a registered staff member (set by ``verify``)
+        self.parties: set[str] = set()
         self.findings: list[Finding] = []
 
     def add(self, commit: history.Commit, code: str, message: str, path: str | None = None) -> None:
@@ -209,12 +223,8 @@ class _Checker:
             kinds.append(kind)
             if touch.path.startswith(f"{layout.CASES_DIR}/"):
                 cases.add(touch.path.split("/")[2])
-            if kind == "staff":
-                found = layout.STAFF_FILE.match(touch.path)
-                if party is not None and owner != party and touch.status != "D":
-                    self.forged.add(found.group(2))
-                    self.add(commit, "staff-other-party", f"{_party_label(owner)}の職員の登録を"
-                             f"{_party_label(party)}の職員が行っています", touch.path)
+            if kind == "staff" and touch.status == "A":
+                if self._check_registration(commit, touch, owner, party):
                     continue
             if party is not None and owner is not None and owner != party:
                 self.add(commit, "path-other-party", f"{_party_label(owner)}のファイルを{_party_label(party)}の"
@@ -231,6 +241,34 @@ class _Checker:
             self.require = _require_at(self.blobs, commit.id)
 
     signatures_on = False
+
+    def _check_registration(self, commit, touch, owner, party) -> bool:
+        """A new staff file: made by its own party.  A person may register themself only
+        as the first of their party (the other office joining the casebook), and not
+        from a machine where a staff member of the other party runs git."""
+        staff_id = layout.STAFF_FILE.match(touch.path).group(2)
+        data = None
+        try:
+            data = load_fast(self.blobs.read(touch.new) or "", touch.path)
+        except DocumentError:
+            pass
+        name = data.get("name") if isinstance(data, dict) else None
+        other = self.by_name.get(commit.committer)
+        problem = None
+        if party is not None and owner != party:
+            problem = f"{_party_label(owner)}の職員の登録を{_party_label(party)}の職員が行っています"
+        elif name == commit.author and other is not None and other.party != owner and commit.committer != name:
+            problem = (f"{_party_label(owner)}の職員の登録を、{_party_label(other.party)}の職員 '{commit.committer}' の"
+                       "git で本人名義にして行っています")
+        elif name == commit.author and owner in self.parties:
+            problem = (f"{_party_label(owner)}にはすでに職員がいます。二人目からは{_party_label(owner)}の"
+                       "登録済みの職員が yobo staff add で登録してください（本人による登録は最初の一人だけ）")
+        self.parties.add(owner)
+        if problem:
+            self.forged.add(staff_id)
+            self.add(commit, "staff-other-party", problem, touch.path)
+            return True
+        return False
 
     def _check_step(self, commit, party, kinds, cases) -> None:
         step = commit.step.split(",")[0].strip()
@@ -309,6 +347,7 @@ def verify(root: Path, revs: list[str], tip: str, *, since: str | None, work_dir
             first_parent = commits[0].parents[0] if commits and commits[0].parents else None
             checker = _Checker(root, config, blobs, _require_at(blobs, first_parent))
             checker.signatures_on = signers_path is not None
+            checker.parties = _parties_at(root, first_parent, config.office_kind)
             for commit in commits:
                 checker.check(commit)
         finally:
