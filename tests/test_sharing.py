@@ -224,3 +224,35 @@ def test_remote_init_refuses_a_folder_in_use(tmp_path):
     (tmp_path / "used" / "x").write_text("x", encoding="utf-8")
     run = invoke("remote", "init", str(tmp_path / "used"), env={})
     assert run.code == 2 and "空のフォルダ" in run.stderr
+
+
+def test_staff_files_bad_input_is_one_line_and_nothing_written(tmp_path):
+    root = tmp_path / "cb"
+    env = {"YOBO_STAFF": KYOTAKU, "YOBO_TODAY": "2026-11-22"}
+    assert invoke("init", str(root), "--office-name", "さくら居宅", "--office-kind", "kyotaku", "--profile", "national",
+                  "--staff", KYOTAKU, env=env).code == 0
+    not_a_key = tmp_path / "id_ed25519"
+    not_a_key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    before = git(root, "rev-parse", "HEAD")
+    run = invoke("staff", "add", KYOTAKU2, "--ssh-key", str(not_a_key), "-C", str(root), env=env)
+    assert run.code == 2 and run.stderr.count("\n") == 1 and "--ssh-key" in run.stderr and ".pub" in run.stderr
+    assert git(root, "rev-parse", "HEAD") == before and not (root / "staff").exists()
+    # a staff file whose party is not its folder's: named at file and line, by validate and by every command
+    (root / "staff" / "hokatsu").mkdir(parents=True)
+    (root / "staff" / "hokatsu" / "ABCDEF.yaml").write_text("name: 偽\nparty: kyotaku\n", encoding="utf-8")
+    run = invoke("staff", "list", "-C", str(root), env=env)
+    assert run.code == 2 and "staff/hokatsu/ABCDEF.yaml:2: [staff-party]" in run.stderr
+    run = invoke("validate", "-C", str(root), env=env)
+    assert run.code == 1 and "staff/hokatsu/ABCDEF.yaml:2" in run.stdout + run.stderr
+
+
+def test_legacy_names_are_still_read(tmp_path):
+    """Casebooks from before sharing keep ``notes/<date>-<party>-<n>.yaml`` and ``monitoring/<yyyy-mm>.yaml``."""
+    from yobo.casebook import classify
+
+    assert classify("notes/2026-07-10-kyotaku-1.yaml") == ("note", "kyotaku")
+    assert classify("notes/2026-07-10-hokatsu-2-7K3QAB.yaml") == ("note", "hokatsu")
+    assert classify("monitoring/2026-07.yaml") == ("monitoring", "kyotaku")
+    assert classify("monitoring/2026-07-7K3QAB.yaml") == ("monitoring", "kyotaku")
+    assert classify("custody/2026-07-10-hokatsu-1-7K3QAB.yaml") == ("custody", "hokatsu")
+    assert classify("notes/2026-07-10-kyotaku-1-山田.yaml") is None  # never a name

@@ -386,9 +386,11 @@ def verify_casebook(root: Path, *, since: str | None, all_: bool) -> Report:
             raise InputError(f"--since {since} というコミットはありません", field="--since")
     elif not all_:
         remembered = load_state(cache)
-        if remembered and history.run_git(root, "merge-base", "--is-ancestor", remembered, tip,
-                                          check=False).returncode == 0:
-            base = remembered
+        if remembered:
+            # After ``yobo sync`` rebased this clone's commits the remembered one may be gone
+            # from the branch: start from where the two histories meet instead.
+            common = history.run_git(root, "merge-base", remembered, tip, check=False).stdout.strip()
+            base = common or None
     revs = [f"{base}..{tip}"] if base else [tip]
     report = verify(root, revs, tip, since=base, work_dir=cache)
     if not report.findings:
