@@ -256,3 +256,24 @@ def test_legacy_names_are_still_read(tmp_path):
     assert classify("monitoring/2026-07-7K3QAB.yaml") == ("monitoring", "kyotaku")
     assert classify("custody/2026-07-10-hokatsu-1-7K3QAB.yaml") == ("custody", "hokatsu")
     assert classify("notes/2026-07-10-kyotaku-1-山田.yaml") is None  # never a name
+
+
+def test_remote_init_from_a_casebook_kept_before_sharing(tmp_path):
+    """The sample casebook holds 包括 reviews written in its first commit: its history cannot
+    attribute them, so ``--from`` puts it in before the hook; what comes after is checked."""
+    env = {"YOBO_STAFF": "田中美咲", "YOBO_TODAY": "2026-11-22"}
+    old = tmp_path / "old"
+    assert invoke("init", str(old), "--sample", env=env).code == 0
+    assert invoke("verify", "-C", str(old), env=env).code == 1  # the first commit wrote both parties' files
+    remote = tmp_path / "remote.git"
+    run = invoke("remote", "init", str(remote), "--from", str(old), env=env)
+    assert run.code == 0, run.stderr
+    assert git(remote, "rev-parse", "main") == git(old, "rev-parse", "HEAD")
+    git(old, "remote", "add", "origin", str(remote))
+    git(old, "config", "user.name", "田中美咲")
+    git(old, "config", "user.email", "tanaka@example.jp")
+    review = next((old / "cases").glob("*/*/plans/*/reviews/*.hokatsu.yaml"))
+    review.write_text(review.read_text(encoding="utf-8") + "# 居宅の手直し\n", encoding="utf-8")
+    git(old, "commit", "-qam", "手直し")
+    run = invoke("sync", "-C", str(old), env=env)
+    assert run.code == 1 and "[path-other-party]" in run.stderr

@@ -91,11 +91,13 @@ def sync(
 def remote_init(
     path: Annotated[Path, typer.Argument(help="作成する共有リポジトリのフォルダ（新規または空。共有ドライブやサーバー上）")],
     branch: Annotated[str, typer.Option("--branch", help="共有するブランチ名")] = "main",
+    source: Annotated[Path | None, typer.Option("--from", help="共有を始める前からのケースブック: その履歴を検査なしで最初に入れます")] = None,
 ) -> None:
     """Create a bare shared repository whose pre-receive hook refuses pushes that fail verify."""
     from ..sharing.remote import init_remote
 
-    hook = init_remote(path, [sys.executable, "-m", "yobo"], branch=branch)
+    hook = init_remote(path, [sys.executable, "-m", "yobo"], branch=branch,
+                       source=find_casebook(source) if source is not None else None)
     typer.echo(f"共有リポジトリを作成しました: {path.resolve()}（検査フック {hook.name}）")
     typer.echo(f"各事業所で: git remote add origin {path.resolve()} のあと yobo sync")
 
