@@ -277,3 +277,26 @@ def test_remote_init_from_a_casebook_kept_before_sharing(tmp_path):
     git(old, "commit", "-qam", "手直し")
     run = invoke("sync", "-C", str(old), env=env)
     assert run.code == 1 and "[path-other-party]" in run.stderr
+
+
+def test_sync_retries_when_the_other_office_pushes_in_between(tmp_path, monkeypatch):
+    from yobo.sharing import sync as syncing
+
+    remote, kyotaku, hokatsu = make_shared(tmp_path)
+    hokatsu.step("staff", "add", HOKATSU, "--party", "hokatsu")
+    kyotaku.step("staff", "add", KYOTAKU2)
+    real_fetch = syncing._fetch
+    raced = []
+
+    def fetch_then_lose_the_race(root, name):
+        real_fetch(root, name)
+        if root == kyotaku.root and not raced:
+            raced.append(True)
+            hokatsu.sync()  # the 包括 pushes after our fetch, before our push
+
+    monkeypatch.setattr(syncing, "_fetch", fetch_then_lose_the_race)
+    result = json.loads(kyotaku.yobo("sync", "--json").stdout)
+    assert raced and result["retries"] == 1 and result["sent"] == 1 and result["received"] == 1
+    assert result["received_steps"][0]["author"] == HOKATSU
+    assert git(remote, "rev-parse", "main") == git(kyotaku.root, "rev-parse", "HEAD")
+    assert kyotaku.yobo("verify", "--all").code == 0
