@@ -300,3 +300,25 @@ def test_sync_retries_when_the_other_office_pushes_in_between(tmp_path, monkeypa
     assert result["received_steps"][0]["author"] == HOKATSU
     assert git(remote, "rev-parse", "main") == git(kyotaku.root, "rev-parse", "HEAD")
     assert kyotaku.yobo("verify", "--all").code == 0
+
+
+def test_monitor_due_by_party_and_for_hokatsu_staff(tmp_path):
+    """``--party`` keeps one office's work; a 包括 staff member given to ``--staff`` sees the
+    包括's items (they name the center, not a person) instead of an empty list."""
+    env = {"YOBO_STAFF": "田中美咲", "YOBO_TODAY": "2026-11-22"}
+    root = tmp_path / "sample"
+    assert invoke("init", str(root), "--sample", env=env).code == 0
+
+    def due(*args):
+        run = invoke("monitor", "due", "-C", str(root), "--within", "400", "--json", *args, env=env)
+        assert run.code in (0, 1), run.stderr
+        return json.loads(run.stdout)
+
+    everything = due()
+    hokatsu = due("--party", "hokatsu")
+    assert hokatsu and {d["party"] for d in hokatsu} == {"hokatsu"}
+    assert hokatsu == [d for d in everything if d["party"] == "hokatsu"]
+    assert {d["party"] for d in due("--party", "kyotaku")} == {"kyotaku"}
+    assert due("--staff", "青木 保健師") == hokatsu  # the sample's 包括 staff member
+    bad = invoke("monitor", "due", "-C", str(root), "--party", "provider", env=env)
+    assert bad.code == 2 and "--party" in bad.stderr
