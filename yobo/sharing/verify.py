@@ -71,6 +71,7 @@ STEP_RULES: dict[str, tuple[frozenset[str], str | None]] = {
     "evaluate": (frozenset({"evaluation"}), "kyotaku"),
     "case-close": (frozenset({"case"}), "kyotaku"),
     "attach": (frozenset({"custody"}), None),
+    "contract": (frozenset({"custody"}), None),
 }
 SIDE_KINDS = frozenset({"note", "custody", "scan"})
 
