@@ -78,7 +78,7 @@ def sync(
         raise typer.Exit(1) from None
     except syncing.PushRefused as exc:
         typer.echo("共有リモートが送信を拒否しました:\n" + exc.message + "\n送れなかった記録はこのパソコンに残っています"
-                   "（yobo sync --status と yobo verify で確かめ、git revert などで正してから、もう一度 yobo sync）", err=True)
+                   "（yobo verify で問題のコミットを確かめ、git rebase -i で除くなどして正してから、もう一度 yobo sync）", err=True)
         raise typer.Exit(1) from None
     if json_:
         print_json(result.to_json())
