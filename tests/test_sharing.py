@@ -320,5 +320,9 @@ def test_monitor_due_by_party_and_for_hokatsu_staff(tmp_path):
     assert hokatsu == [d for d in everything if d["party"] == "hokatsu"]
     assert {d["party"] for d in due("--party", "kyotaku")} == {"kyotaku"}
     assert due("--staff", "青木 保健師") == hokatsu  # the sample's 包括 staff member
+    # the 原案 of 3QK7WA sent on 2026-11-18 waits for the 包括 (README's sample table)
+    [waiting] = [d for d in hokatsu if d["code"] == "draft-review"]
+    assert waiting["case"] == "3QK7WA" and waiting["opens"] == "2026-11-18" and "2026-11-18 提出" in waiting["title"]
+    assert "draft-review" not in {d["code"] for d in due("--party", "kyotaku")}
     bad = invoke("monitor", "due", "-C", str(root), "--party", "provider", env=env)
     assert bad.code == 2 and "--party" in bad.stderr
