@@ -206,6 +206,12 @@ def test_a_conflicting_hand_edit_is_undone_and_explained(tmp_path):
     assert not (kyotaku2.root / ".git" / "rebase-merge").exists()
     assert git(kyotaku2.root, "status", "--porcelain") == ""
     assert "注記 B" in (kyotaku2.root / "yobo.yaml").read_text(encoding="utf-8")
+    # work not yet recorded is never carried along: sync says so and changes nothing
+    path = kyotaku2.root / "yobo.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 書きかけ\n", encoding="utf-8")
+    run = kyotaku2.yobo("sync")
+    assert run.code == 2 and "記録されていない変更" in run.stderr and "yobo.yaml" in run.stderr
+    assert git(kyotaku2.root, "rev-parse", "HEAD") == before
 
 
 def test_sync_status_names_the_other_sides_steps(tmp_path):
