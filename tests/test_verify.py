@@ -199,3 +199,13 @@ def test_verify_outside_a_casebook_and_a_bad_since(shared, tmp_path):
     remote, kyotaku, hokatsu, case, folder = shared
     run = kyotaku.yobo("verify", "--since", "no-such-commit")
     assert run.code == 2 and "--since" in run.stderr
+
+
+def test_a_review_plan_trailer_on_the_evaluation_review_file(shared):
+    remote, kyotaku, hokatsu, case, folder = shared
+    rel = f"{folder}/plans/P1/evaluation-review.hokatsu.yaml"
+    source = next((hokatsu.root / folder / "plans/P1/reviews").glob("*.hokatsu.yaml"))
+    (hokatsu.root / rel).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    git(hokatsu.root, "add", rel)
+    git(hokatsu.root, "commit", "-qm", f"review-plan: {case}\n\nYobo-Case: {case}\nYobo-Step: review-plan")
+    assert [f["code"] for f in findings(hokatsu)] == ["step-paths"]  # the 包括's own file, but not this step's

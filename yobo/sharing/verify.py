@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,11 @@ STEP_RULES: dict[str, tuple[frozenset[str], str | None]] = {
     "contract": (frozenset({"custody"}), None),
 }
 SIDE_KINDS = frozenset({"note", "custody", "scan"})
+#: Steps whose kind alone does not say which file: the 包括's two confirmations.
+STEP_FILES = {
+    "review-plan": re.compile(r"/plans/P[0-9]+/reviews/[^/]+\.hokatsu\.yaml$"),
+    "review-evaluation": re.compile(r"/plans/P[0-9]+/evaluation-review\.hokatsu\.yaml$"),
+}
 
 
 @dataclass(frozen=True)
@@ -271,7 +277,7 @@ class _Checker:
             return True
         return False
 
-    def _check_step(self, commit, party, kinds, cases) -> None:
+    def _check_step(self, commit: history.Commit, party: str | None, kinds: list[str], cases: set[str]) -> None:
         step = commit.step.split(",")[0].strip()
         rule = STEP_RULES.get("submit" if step.startswith("submit-") else step)
         if rule is None:
@@ -280,7 +286,10 @@ class _Checker:
         if who is not None and party is not None and party != who:
             self.add(commit, "step-party", f"手順 {step} は{_party_label(who)}の職員が行うものですが、"
                      f"作成者は{_party_label(party)}の職員です")
-        if not kinds or not set(kinds) & wanted or set(kinds) - wanted - SIDE_KINDS:
+        files = STEP_FILES.get(step)
+        wrong_file = files is not None and any(layout.owner_of(t.path, self.config.office_kind)[0] in wanted
+                                               and not files.search(t.path) for t in commit.touches)
+        if wrong_file or not kinds or not set(kinds) & wanted or set(kinds) - wanted - SIDE_KINDS:
             shown = "、".join(sorted(set(kinds))) or "なし"
             self.add(commit, "step-paths", f"手順 {step} の記録ではない変更です（変更した文書の種類: {shown}）")
         if commit.case and cases and cases != {commit.case}:
