@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -114,8 +115,11 @@ def test_staff_add_and_list(cli, casebook):
     assert [s["name"] for s in staff] == [STAFF, OTHER_STAFF, "鈴木三郎"]
     assert staff[2]["email"] == "suzuki@example.jp"
     text = config.read_text(encoding="utf-8")
-    assert "profile: national  # 手で書いた注記" in text  # round trip keeps hand edits
-    assert text.endswith("  - name: 鈴木三郎\n    email: suzuki@example.jp\n")
+    assert "profile: national  # 手で書いた注記" in text  # yobo.yaml is not edited: one file a person
+    assert "鈴木三郎" not in text
+    [added] = (casebook / "staff" / "kyotaku").glob("*.yaml")
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{6}\.yaml", added.name)  # an opaque id, not the name
+    assert "name: 鈴木三郎\nparty: kyotaku\nemail: suzuki@example.jp\n" in added.read_text(encoding="utf-8")
     subject = git(casebook, "log", "-1", "--format=%s|%an").strip()
     assert subject == f"staff-add: casebook|{STAFF}"
     assert_one_line_error(cli("staff", "add", "鈴木三郎", "-C", str(casebook)), "すでに登録")

@@ -4,6 +4,7 @@ the sample casebook (and, for the write commands, on a case registered there).""
 from __future__ import annotations
 
 import json
+import subprocess
 import re
 from pathlib import Path
 
@@ -142,6 +143,10 @@ def book(tmp_path_factory):
     result = run("import", "careplan-data", str(folder), "-C", str(empty), "--as", "山田花子", "--json")
     assert result.exit_code == 0, result.stderr
     outputs["import-careplan-data"] = json.loads(result.stdout)
+    # two offices sharing: the sample sent to a plain bare repository (the hook is test_verify's)
+    subprocess.run(["git", "init", "-q", "--bare", str(root.parent / "remote.git")], check=True)
+    subprocess.run(["git", "remote", "add", "origin", str(root.parent / "remote.git")], cwd=root, check=True)
+    record("sync", "sync")
     return root, run, outputs
 
 
@@ -160,6 +165,7 @@ RUNS = {
     "equipment-check": [("equipment", "check", "5MZ2RT", "--item", "車いす"),
                         ("equipment", "check", "3QK7WA", "--item", "special-bed")],
     "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "contract-record": [], "import-careplan-data": [],
+    "verify": [("verify", "--all")], "sync": [("sync", "--status")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],
 }

@@ -111,7 +111,9 @@ def test_agree_refused_without_the_doctors_instruction_then_allowed(flow):
             "--doctor", "〇〇 医師", "--text", "運動負荷は軽めに", "--date", "2026-11-21")
     assert flow.commits() == before + 1
     changed = sorted(git(flow.root, "show", "--name-only", "--format=", "HEAD").split())
-    assert changed == [f"{flow.folder}/doctor/2026-11-21-kyotaku-1.yaml", f"{flow.folder}/notes/2026-11-21-kyotaku-1.yaml"]
+    # each name ends in its author's token (two authors never write one file in a shared repository)
+    assert [c.rsplit("-", 1)[0] for c in changed] == [f"{flow.folder}/doctor/2026-11-21-kyotaku-1",
+                                                    f"{flow.folder}/notes/2026-11-21-kyotaku-1"]
     record = load_fast((flow.root / changed[0]).read_text(encoding="utf-8"), changed[0])
     assert record["service"] == "介護予防通所リハビリテーション" and record["method"] == "phone"
     note = load_fast((flow.root / changed[1]).read_text(encoding="utf-8"), changed[1])

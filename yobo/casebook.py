@@ -9,6 +9,7 @@ commit never rewrites one huge ``cases/`` tree (perf-baseline.md §6).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -89,6 +90,34 @@ def resolve_case_id(ref: str, existing: list[str]) -> str:
     raise CaseNotFound(f"'{ref}' に当てはまるケースが複数あります（{shown}…）。もっと長く指定してください", field="CASE")
 
 
+#: An author token in a file name: the staff member's opaque id (:func:`author_token`), so two
+#: staff members — or two offices — writing on the same day never create the same path.
+TOKEN_RE = f"[{ID_ALPHABET}]{{{ID_LENGTH}}}"
+
+#: Staff registered one file a person: ``staff/<party>/<opaque id>.yaml`` (no name in the
+#: path), so two offices adding staff on the same day never edit the same file.
+STAFF_DIR = "staff"
+STAFF_FILE = re.compile(rf"^{STAFF_DIR}/(kyotaku|hokatsu)/({TOKEN_RE})\.yaml$")
+
+
+def staff_path(party: str, staff_id: str) -> str:
+    return f"{STAFF_DIR}/{party}/{staff_id}.yaml"
+
+
+def author_token(staff_id: str | None, party: str, name: str) -> str:
+    """The token naming a staff member's event files: their registration id, or (staff
+    listed in yobo.yaml before per-person files) a digest of party and name in the id
+    alphabet — stable, and not the name itself."""
+    if staff_id:
+        return staff_id
+    number = int.from_bytes(hashlib.sha256(f"{party}\0{name}".encode("utf-8")).digest()[:8], "big")
+    out = []
+    for _ in range(ID_LENGTH):
+        number, rest = divmod(number, len(ID_ALPHABET))
+        out.append(ID_ALPHABET[rest])
+    return "".join(out)
+
+
 #: Every kind of document in a case folder: (pattern of the path inside the case
 #: folder, schema kind, party that writes it).  ``None`` as party means either
 #: side may write (each in files named by its party, so syncing never conflicts).
@@ -105,16 +134,18 @@ CASE_DOCUMENTS = [
     (re.compile(r"^plans/P[0-9]+/start\.yaml$"), "service-start", "kyotaku"),
     (re.compile(r"^plans/P[0-9]+/evaluation\.yaml$"), "evaluation", "kyotaku"),
     (re.compile(r"^plans/P[0-9]+/weekly\.yaml$"), "weekly", "kyotaku"),
-    (re.compile(r"^monitoring/[0-9]{4}-[0-9]{2}\.yaml$"), "monitoring", "kyotaku"),
-    (re.compile(r"^notes/[^/]+-kyotaku-[0-9]+\.yaml$"), "note", "kyotaku"),
-    (re.compile(r"^notes/[^/]+-hokatsu-[0-9]+\.yaml$"), "note", "hokatsu"),
+    # <yyyy-mm>.yaml (before sharing) or <yyyy-mm>-<author token>.yaml: one file a month and author
+    (re.compile(rf"^monitoring/[0-9]{{4}}-[0-9]{{2}}(-{TOKEN_RE})?\.yaml$"), "monitoring", "kyotaku"),
+    # <date>-<party>-<n>.yaml (before sharing) or <date>-<party>-<n>-<author token>.yaml
+    (re.compile(rf"^notes/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "note", "kyotaku"),
+    (re.compile(rf"^notes/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "note", "hokatsu"),
     (re.compile(r"^submissions/[^/]+\.yaml$"), "submission", "kyotaku"),
-    (re.compile(r"^custody/[^/]+-kyotaku-[0-9]+\.yaml$"), "custody", "kyotaku"),
-    (re.compile(r"^custody/[^/]+-hokatsu-[0-9]+\.yaml$"), "custody", "hokatsu"),
-    (re.compile(r"^doctor/[^/]+-kyotaku-[0-9]+\.yaml$"), "doctor-instruction", "kyotaku"),
-    (re.compile(r"^doctor/[^/]+-hokatsu-[0-9]+\.yaml$"), "doctor-instruction", "hokatsu"),
-    (re.compile(r"^equipment/[^/]+-kyotaku-[0-9]+\.yaml$"), "equipment-exception", "kyotaku"),
-    (re.compile(r"^equipment/[^/]+-hokatsu-[0-9]+\.yaml$"), "equipment-exception", "hokatsu"),
+    (re.compile(rf"^custody/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "custody", "kyotaku"),
+    (re.compile(rf"^custody/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "custody", "hokatsu"),
+    (re.compile(rf"^doctor/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "doctor-instruction", "kyotaku"),
+    (re.compile(rf"^doctor/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "doctor-instruction", "hokatsu"),
+    (re.compile(rf"^equipment/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "kyotaku"),
+    (re.compile(rf"^equipment/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "hokatsu"),
     (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--kyotaku(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "kyotaku"),
     (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--hokatsu(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "hokatsu"),
 ]
@@ -141,8 +172,34 @@ def classify_casebook_path(rel: str) -> str | None:
         return "casebook"
     if OFFICE_DONE_PATH.match(rel):
         return "done-mark"
+    if STAFF_FILE.match(rel):
+        return "staff"
     parts = rel.split("/", 3)
     if len(parts) == 4 and parts[0] == CASES_DIR:
         found = classify(parts[3])
         return found[0] if found else None
     return None
+
+
+def owner_of(rel: str, office_kind: str) -> tuple[str | None, str | None]:
+    """(kind, owning party) of any casebook-relative path, for ``yobo verify``.
+
+    ``yobo.yaml`` and the copied schemas belong to the office that keeps the casebook;
+    a staff file to the party in its path; a case document to the party of its
+    kind (CASE_DOCUMENTS); a scan under ``files/`` to whoever records its custody
+    (either party: the custody record beside it is checked instead).  Anything else
+    in a case folder or the casebook is unknown: (None, None).
+    """
+    if rel == CONFIG_FILE or rel == ".gitignore" or rel.startswith("schemas/"):
+        return ("casebook", office_kind)
+    found = STAFF_FILE.match(rel)
+    if found:
+        return ("staff", found.group(1))
+    parts = rel.split("/", 3)
+    if len(parts) == 4 and parts[0] == CASES_DIR:
+        if parts[3].startswith("files/"):
+            return ("scan", None)
+        hit = classify(parts[3])
+        if hit:
+            return hit
+    return (None, None)

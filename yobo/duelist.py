@@ -22,6 +22,8 @@ class Query:
     case: str | None = None
     within: int | None = 30  # days ahead; None = everything
     statuses: frozenset[str] = frozenset()
+    #: only the items one office acts on (kyotaku | hokatsu); a shared casebook holds both
+    party: str | None = None
 
 
 def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list[Due]:
@@ -76,6 +78,8 @@ def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
             continue
         # a case whose case.yaml cannot be read has no known manager: everyone sees it
         if query.staff and item.staff != query.staff and not (item.code == UNREADABLE and not item.staff):
+            continue
+        if query.party and item.party != query.party:
             continue
         if query.case and item.case != query.case:
             continue

@@ -23,6 +23,8 @@ _END = "\x1e"
 class Identity:
     name: str
     email: str
+    #: private SSH key (path) to sign the step's commit with (git's gpg.format=ssh), if any
+    signing_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     if not config_get(root, "user.email"):
         env["GIT_COMMITTER_EMAIL"] = author.email
     _git(root, "add", "--", *paths, env=env)
-    _git(root, "commit", "-q", "-m", message, "--", *paths, env=env)
+    signing = (["-c", "gpg.format=ssh", "-c", f"user.signingKey={author.signing_key}", "commit", "-S"]
+               if author.signing_key else ["commit"])
+    _git(root, *signing, "-q", "-m", message, "--", *paths, env=env)
     return _git(root, "rev-parse", "HEAD").stdout.strip()
 
 

@@ -64,17 +64,65 @@ def _opt_date(value: Any) -> date | None:
     return None if value is None else _date(value)
 
 
-def build_config(data: dict) -> Config:
+def build_config(data: dict, staff_files: tuple[tuple[str, dict], ...] = ()) -> Config:
+    """yobo.yaml with the per-person staff files (``staff/<party>/<id>.yaml``) merged after
+    its legacy ``staff:`` list."""
     office = data["office"]
+    listed = tuple(Staff(s["name"], s.get("email"), s.get("party") or office["kind"]) for s in data.get("staff") or ())
     return Config(
         office_name=office["name"],
         office_kind=office["kind"],
         office_number=office.get("number"),
         profile=data["profile"],
-        staff=tuple(Staff(s["name"], s.get("email"), s.get("party") or office["kind"]) for s in data.get("staff") or ()),
+        staff=listed + tuple(build_staff(rel, d) for rel, d in staff_files),
         overrides=dict(data.get("overrides") or {}),
         designated_on=_opt_date(office.get("designated_on")),
+        require_signatures=bool(data.get("require_signatures")),
     )
+
+
+def build_staff(rel: str, data: dict) -> Staff:
+    found = layout.STAFF_FILE.match(rel)
+    if found is None or data["party"] != found.group(1):
+        raise ValueError(rel)
+    return Staff(data["name"], data.get("email"), data["party"], found.group(2), data.get("ssh_key"))
+
+
+def staff_files(root: Path) -> list[str]:
+    """Casebook-relative paths of the per-person staff files, in path order."""
+    base = root / layout.STAFF_DIR
+    if not base.is_dir():
+        return []
+    found = []
+    for party in ("hokatsu", "kyotaku"):
+        folder = base / party
+        if folder.is_dir():
+            found += sorted(f"{layout.STAFF_DIR}/{party}/{p.name}" for p in folder.iterdir()
+                            if layout.STAFF_FILE.match(f"{layout.STAFF_DIR}/{party}/{p.name}"))
+    return found
+
+
+def _load_staff_files(root: Path, *, validate: bool) -> tuple[tuple[str, dict], ...]:
+    out, problems = [], []
+    for rel in staff_files(root):
+        try:
+            data, text = parse_document(root, rel)
+        except DocumentError as exc:
+            problems += exc.problems
+            continue
+        found = check_document("staff", data, path=rel, text=text) if validate else []
+        if not found:
+            try:
+                build_staff(rel, data)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                found = check_document("staff", data, path=rel, text=text) or [
+                    Problem(Source(rel, locate_line(text, ("party",))), "staff-party",
+                            "所属（party）がフォルダ名と一致しません")]
+        problems += found
+        out.append((rel, data))
+    if problems:
+        raise DocumentError(problems)
+    return tuple(out)
 
 
 def build_certification(rel: str, data: dict) -> Certification:
@@ -148,9 +196,10 @@ def load_config(root: Path, *, validate: bool = True) -> Config:
         problems = check_document("casebook", data, path=layout.CONFIG_FILE, text=text)
         if problems:
             raise DocumentError(problems)
-        return build_config(data)
+        return build_config(data, _load_staff_files(root, validate=True))
+    staff = _load_staff_files(root, validate=False)
     try:
-        return build_config(data)
+        return build_config(data, staff)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise DocumentError(check_document("casebook", data, path=layout.CONFIG_FILE, text=text) or [
             Problem(Source(layout.CONFIG_FILE, 1), "document-invalid", "内容を読み取れません")]) from None

@@ -26,6 +26,11 @@ class Staff:
     name: str
     email: str | None = None
     party: str = "kyotaku"  # kyotaku | hokatsu
+    #: opaque id of a per-person registration (``staff/<party>/<id>.yaml``); None for
+    #: staff listed in yobo.yaml
+    id: str | None = None
+    #: SSH public key the staff member signs commits with (``ssh-ed25519 AAAA…``)
+    ssh_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Config:
     overrides: dict = field(default_factory=dict, hash=False, compare=False)
     #: the day a 居宅 was designated for 介護予防支援 (seed 004), if it was
     designated_on: date | None = None
+    #: yobo.yaml ``require_signatures``: ``yobo verify`` reports an unsigned step
+    require_signatures: bool = False
 
     def staff_named(self, name: str) -> Staff | None:
         return next((s for s in self.staff if s.name == name), None)

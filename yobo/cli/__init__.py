@@ -156,6 +156,9 @@ from . import exchange_cmds  # noqa: E402
 exchange_cmds.register(app)
 from . import safeguard_cmds  # noqa: E402
 safeguard_cmds.register(app, lifecycle_cmds.monitor_app)
+from . import share_cmds  # noqa: E402
+
+share_cmds.register(app)
 
 
 def main() -> None:

@@ -68,17 +68,28 @@ def staff_add(
     name: Annotated[str, typer.Argument(help="職員の氏名")],
     email: Annotated[str | None, typer.Option("--email", help="git の作成者欄に使うメールアドレス")] = None,
     party: Annotated[str | None, typer.Option("--party", help="所属: kyotaku（居宅）| hokatsu（包括）。省略時は事業所の種別")] = None,
+    ssh_key: Annotated[Path | None, typer.Option("--ssh-key", help="記録に署名する SSH 公開鍵のファイル（例: ~/.ssh/id_ed25519.pub）")] = None,
     casebook: CasebookOpt = None,
     as_: AsOpt = None,
 ) -> None:
-    """Register a staff member in yobo.yaml (one commit)."""
+    """Register a staff member in staff/<party>/<id>.yaml (one commit)."""
+    import random
+
+    from ..sharing.signing import read_public_key
+
     root = find_casebook(casebook)
     config = load_config(root)
     name = name.strip()
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
-    change = plan_staff_add(root, config, name, email, side)
-    # The first staff member of an empty list may register themself.
-    author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
+    key = read_public_key(ssh_key) if ssh_key else None
+    change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom())
+    # The first staff member of an empty list — or the first of the other office in a
+    # shared repository — registers themself: the commit is theirs, not the other office's.
+    own_party = [s for s in config.staff if s.party == (side or config.office_kind)]
+    if not own_party and (as_ or name) == name:
+        author = resolve_actor(root, None, name)
+    else:
+        author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
     commit = apply_change(root, change, author)
     typer.echo(f"職員を登録しました: {name}（コミット {commit[:7]}）")
 
@@ -157,6 +168,6 @@ def register(app: typer.Typer) -> None:
     app.command("init", help="ケースブックを作成します（yobo.yaml・.gitignore・スキーマ、git init と最初のコミット）。")(init)
     app.command("validate", help="すべての文書をスキーマと整合性ルールで検査し、問題を「ファイル:行: [コード] 内容」で一覧にします。問題があれば終了コード 1。")(validate)
     app.command("log", help="だれが・いつ・何を変更したか（git の履歴）を表示します。ケースIDで絞り込めます。")(log)
-    staff_app.command("add", help="職員を yobo.yaml に登録します（1コミット）。")(staff_add)
+    staff_app.command("add", help="職員を staff/<所属>/<ID>.yaml に一人一ファイルで登録します（1コミット。--ssh-key で署名用の公開鍵も）。")(staff_add)
     staff_app.command("list", help="登録済みの職員を一覧にします。")(staff_list)
     app.add_typer(staff_app, name="staff", help="職員の登録と一覧。")

@@ -65,7 +65,22 @@ def resolve_actor(root: Path, config: Config | None, requested: str | None,
                          field="--as")
     staff = config.staff_named(name) if config else None
     email = (staff.email if staff else None) or (gitstore.config_get(root, "user.email") if root.exists() else None)
-    return gitstore.Identity(name=name, email=email or "yobo@localhost")
+    return gitstore.Identity(name=name, email=email or "yobo@localhost", signing_key=signing_key(root, staff))
+
+
+def signing_key(root: Path, staff) -> str | None:
+    """The private SSH key a staff member with a registered public key signs with:
+    ``YOBO_SIGNING_KEY``, else git's ``user.signingKey`` (their own machine's setting)."""
+    if staff is None or not getattr(staff, "ssh_key", None):
+        return None
+    key = os.environ.get("YOBO_SIGNING_KEY") or (gitstore.config_get(root, "user.signingKey") if root.exists() else None)
+    if not key:
+        return None
+    path = Path(os.path.expanduser(key))
+    if not path.is_file():
+        raise InputError(f"署名用の秘密鍵 {path} がありません（YOBO_SIGNING_KEY か git の user.signingKey を確かめてください）",
+                         field="YOBO_SIGNING_KEY")
+    return str(path)
 
 
 def print_json(data: Any) -> None:

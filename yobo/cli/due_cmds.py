@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
 from ..rules.due import UNREADABLE
-from ..vocab import DUE_STATUSES, OFFICE_KINDS
+from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
 
 
@@ -100,6 +100,7 @@ def _previous_calendar(output: Path | None):
 def monitor_due(
     staff: Annotated[str | None, typer.Option("--staff", help="この担当者（または包括の名前）の期限だけ")] = None,
     case: Annotated[str | None, typer.Option("--case", help="このケースの期限だけ（ケースIDの先頭でも可）")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="この事業所の仕事だけ: kyotaku（居宅）| hokatsu（包括）。包括の職員を --staff に指定すると hokatsu")] = None,
     within: Annotated[int, typer.Option("--within", min=0, help="何日先までの予定を出すか（期限切れ・要対応は常に出ます）")] = 30,
     status: Annotated[list[str] | None, typer.Option("--status", help="状態で絞り込み: " + "、".join(f"{c}（{n}）" for c, n in DUE_STATUSES.items()) + "（くり返し・カンマ区切り可）")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="overdue: 期限切れがあれば終了コード 1（スクリプト用）")] = None,
@@ -125,8 +126,13 @@ def monitor_due(
     day = resolve_today(today)
     config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
+    side = parse_choice("--party", party, OFFICE_KINDS) if party else None
+    member = config.staff_named(staff) if staff else None
+    if member is not None and member.party == "hokatsu":
+        # the 包括's tasks name the center, not a person: a 包括 staff member sees them all
+        staff, side = None, "hokatsu"
     query = Query(staff=staff, case=resolve_case_id(case, case_ids(root)) if case else None, within=within,
-                  statuses=_statuses(status))
+                  statuses=_statuses(status), party=side)
 
     def prepare(found):
         # selected (and made JSON values) inside due_with_index: on a warm run that

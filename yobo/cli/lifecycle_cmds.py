@@ -474,7 +474,7 @@ def monitor_record(
     session = Session(casebook, case, today, as_)
     ctx = session.context()
     when = _date(day) or session.today
-    path = session.root / case_dir(session.case_id) / "monitoring" / f"{when:%Y-%m}.yaml"
+    path = session.root / steps.monitoring_path(case_dir(session.case_id), f"{when:%Y-%m}", ctx.actor)
     existing = path.read_text(encoding="utf-8") if path.exists() else None
     change = steps.record_monitoring(ctx, day=when, method=how, state_change=state_change, reason=reason,
                                      summary=summary, existing_text=existing)

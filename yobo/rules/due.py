@@ -531,9 +531,31 @@ def equipment_renewal(case: Case, profile: dict) -> list[Due]:
     return out
 
 
+def draft_review(case: Case, profile: dict) -> list[Due]:
+    """Code ``draft-review``: a 原案 sent to the 包括 waits for its confirmation — the 包括's
+    own task (party hokatsu), opened on the day it was sent (its age is counted from then)
+    and due by the plan's start, since the user consents only after it.
+
+    Source: seed 002 ㉜「地域包括支援センター意見・確認印」(この確認欄を受けた後に、本人に最終的な
+    ケアプラン原案の説明を行い、同意を得る); seed 000 原案の承認; seed 002 資料 3 ケアプラン原案の作成
+    (確認し…居宅へ返却する).  No seed gives a number of days, so no earlier day is made up.
+    """
+    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+    plan = case.current_plan
+    if case.status != "active" or not reviewed or plan is None or plan.consent is not None:
+        return []
+    sent = [s for s in case.submissions if s.occasion == "draft" and s.plan == plan.id]
+    if not sent or sent[-1].plan_digest != plan.digest or any(r.plan_digest == plan.digest for r in plan.reviews):
+        return []
+    day = sent[-1].date
+    return [_make(case, "draft-review", f"原案の確認と返却（計画 {plan.id}、{day} 提出）", max(plan.start, day), day,
+                  "seed 002 ㉜ 地域包括支援センター意見・確認印（確認の後に同意）", staff=case.hokatsu or "",
+                  party="hokatsu")]
+
+
 #: The per-case rules, in display order.
 CASE_RULES = [new_case, monitoring_records, home_visits, evaluation, next_plan, certification, retention,
-              notification, equipment_renewal, monthly_cycle]
+              notification, equipment_renewal, monthly_cycle, draft_review]
 
 
 def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:

@@ -90,7 +90,7 @@ def check_monitoring_files(casebook: Casebook, *, today: date) -> list[Problem]:
     problems = []
     for case in casebook.cases:
         for record in case.monitoring:
-            month = record.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            month = record.path.rsplit("/", 1)[-1].removesuffix(".yaml")[:7]  # <yyyy-mm>[-<author token>]
             if record.date.strftime("%Y-%m") != month:
                 problems.append(Problem(Source(record.path, 0), "monitoring-month",
                                         f"{record.date} の記録が {month} のファイルにあります", field=("records",)))

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import gitstore
-from ..casebook import CACHE_DIR, CONFIG_FILE
+from ..casebook import CACHE_DIR, CONFIG_FILE, new_case_id, staff_path
 from ..errors import InputError
-from ..loader import read_text
+from ..loader import staff_files
 from ..model import Config
 from ..profiles import profile_names
 from ..resources import data_dir
-from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
+
 from .apply import Change, apply_change, check_change, require_own_repository
 from .documents import render_new
 
@@ -102,17 +103,22 @@ def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
         raise
 
 
-def plan_staff_add(root: Path, config: Config, name: str, email: str | None, party: str | None = None) -> Change:
+def plan_staff_add(root: Path, config: Config, name: str, email: str | None, party: str | None = None, *,
+                   ssh_key: str | None = None, rng: random.Random | None = None) -> Change:
+    """A new ``staff/<party>/<opaque id>.yaml``: one file a person, so two offices
+    registering staff on the same day never edit the same file (yobo.yaml's legacy
+    ``staff:`` list is left as it is and still read)."""
     if config.staff_named(name):
         raise InputError(f"職員 '{name}' はすでに登録されています", field="NAME")
     require_own_repository(root)
-    doc = load_round_trip(read_text(root, CONFIG_FILE), CONFIG_FILE)
-    entry = {"name": name}
-    if party and party != config.office_kind:
-        entry["party"] = party
+    party = party or config.office_kind
+    taken = {s.id for s in config.staff if s.id} | {p.rsplit("/", 1)[-1].removesuffix(".yaml")
+                                                     for p in staff_files(root)}
+    staff_id = new_case_id(taken, rng or random.Random())
+    entry = {"name": name, "party": party}
     if email:
         entry["email"] = email
-    if doc.get("staff") is None:
-        doc["staff"] = to_round_trip([])
-    doc["staff"].append(to_round_trip(entry))
-    return Change(step="staff-add", case_id=None, files={CONFIG_FILE: dump_round_trip(doc)})
+    if ssh_key:
+        entry["ssh_key"] = ssh_key
+    rel = staff_path(party, staff_id)
+    return Change(step="staff-add", case_id=None, files={rel: render_new(rel, "staff", entry)})

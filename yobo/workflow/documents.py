@@ -25,6 +25,7 @@ TITLES = {
     "doctor-instruction": "主治医の指示の確認（医療系サービス）",
     "equipment-exception": "福祉用具貸与の例外給付（認定調査による確認・保険者との協議）",
     "done-mark": "期限を済みにした記録",
+    "staff": "職員の登録（一人一ファイル）",
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..casebook import case_dir
+from ..casebook import author_token, case_dir
 from ..custody import replay
 from ..errors import DocumentError, InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
@@ -103,6 +103,24 @@ def _unique(existing: set[str], folder: str, stem: str) -> str:
     return candidate
 
 
+def monitoring_path(folder: str, month: str, actor: Staff) -> str:
+    """``monitoring/<yyyy-mm>-<author token>.yaml``: one file a month and staff member, so
+    two staff members visiting in the same month never write the same file."""
+    return f"{folder}/monitoring/{month}-{author_token(actor.id, actor.party, actor.name)}.yaml"
+
+
+def event_path(folder: str, day: date, actor: Staff, taken: set[str]) -> str:
+    """``<date>-<party>-<n>-<author token>.yaml`` for an event record (note, custody): the
+    number keeps one author's same-day entries apart, the token two authors' (or two
+    offices') — so syncing never meets an add/add conflict."""
+    stem = f"{folder}/{day.isoformat()}-{actor.party}-"
+    token = author_token(actor.id, actor.party, actor.name)
+    n = 1 + sum(1 for p in taken if p.startswith(stem))
+    while f"{stem}{n}-{token}.yaml" in taken:
+        n += 1
+    return f"{stem}{n}-{token}.yaml"
+
+
 def existing_paths(case: Case) -> set[str]:
     paths = {c.path for c in case.certifications} | {d.path for d in case.basic_infos}
     paths |= {c.path for c in case.checklists} | {n.path for n in case.notes} | {s.path for s in case.submissions}
@@ -115,13 +133,10 @@ def existing_paths(case: Case) -> set[str]:
 
 
 def _party_path(ctx: Context, folder: str, day: date) -> str:
-    """``<folder>/<date>-<party>-<n>.yaml`` (notes, custody records): named by the writing
-    party, so the 居宅 and the 包括 never write the same file in a shared repository."""
-    taken = existing_paths(ctx.case)
-    n = 1
-    while f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml" in taken:
-        n += 1
-    return f"{ctx.folder}/{folder}/{day.isoformat()}-{ctx.actor.party}-{n}.yaml"
+    """``<folder>/<date>-<party>-<n>-<author token>.yaml`` (notes, custody records): named by
+    the writing party and person, so neither the 居宅 and the 包括 nor two staff members of
+    one office ever write the same file in a shared repository (:func:`event_path`)."""
+    return event_path(f"{ctx.folder}/{folder}", day, ctx.actor, existing_paths(ctx.case))
 
 
 def _new_doc(rel: str, kind: str, data: dict) -> dict[str, str]:
@@ -943,7 +958,7 @@ def record_monitoring(ctx: Context, *, day: date | None, method: str, state_chan
     record = _clean({"date": day.isoformat(), "method": method, "plan": plan.id, "state_change": state_change or None,
                      "reason": reason.strip(), "summary": summary.strip(), "staff": ctx.actor.name})
     month = day.strftime("%Y-%m")
-    rel = f"{ctx.folder}/monitoring/{month}.yaml"
+    rel = monitoring_path(ctx.folder, month, ctx.actor)
     if existing_text is None:
         return Change("monitor", ctx.case.id, _new_doc(rel, "monitoring", {"month": month, "records": [record]}))
     doc = load_round_trip(existing_text, rel)

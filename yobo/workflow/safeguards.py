@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..calendar import month_index
+from ..casebook import author_token
 from ..errors import InputError
 from ..model import Case, Config, Plan, Staff
 from ..rules.due import MONTHLY, case_obligations
@@ -19,7 +20,7 @@ from ..safeguards import (DOCTOR_METHODS, EQUIPMENT, LIGHT_LEVELS, MEDICAL_SERVI
                           missing_equipment, plan_equipment)
 from ..vocab import parse_choice
 from .apply import Change
-from .lifecycle import Context, OrderError, _new_doc, add_note, existing_paths, require_active, step_date
+from .lifecycle import Context, OrderError, _new_doc, add_note, event_path, existing_paths, require_active, step_date
 
 # -- 主治医の指示 (seed 002 I-1(3)) ---------------------------------------------------------------------
 
@@ -31,11 +32,13 @@ def _case_paths(case: Case) -> set[str]:
     return paths
 
 
-def _numbered(taken: set[str], folder: str, stem: str) -> str:
+def _numbered(taken: set[str], folder: str, stem: str, token: str) -> str:
+    """``<folder>/<stem>-<n>-<author token>.yaml``: the token keeps two authors' (or two
+    offices') records apart in a shared repository, as :func:`event_path` does."""
     n = 1
-    while f"{folder}/{stem}-{n}.yaml" in taken:
+    while f"{folder}/{stem}-{n}-{token}.yaml" in taken:
         n += 1
-    return f"{folder}/{stem}-{n}.yaml"
+    return f"{folder}/{stem}-{n}-{token}.yaml"
 
 
 def confirm_doctor(ctx: Context, *, service: str, day: date | None, method: str, doctor: str, text: str) -> Change:
@@ -51,7 +54,7 @@ def confirm_doctor(ctx: Context, *, service: str, day: date | None, method: str,
         raise InputError("主治医の氏名を入力してください", field="--doctor")
     day = step_date(ctx, day)
     party = ctx.actor.party
-    rel = _numbered(_case_paths(ctx.case), f"{ctx.folder}/doctor", f"{day.isoformat()}-{party}")
+    rel = event_path(f"{ctx.folder}/doctor", day, ctx.actor, _case_paths(ctx.case))
     data = {"date": day.isoformat(), "service": found, "method": code, "doctor": doctor.strip()}
     if text.strip():
         data["text"] = text.strip()
@@ -151,7 +154,8 @@ def record_equipment(ctx: Context, *, item: str, consulted_on: date | None, conf
     if survey:
         data["survey"] = dict(sorted(survey.items()))
     data.update({"recorded_by": ctx.actor.name, "party": ctx.actor.party})
-    rel = _numbered(_case_paths(ctx.case), f"{ctx.folder}/equipment", f"{code}-{day.isoformat()}-{ctx.actor.party}")
+    rel = _numbered(_case_paths(ctx.case), f"{ctx.folder}/equipment", f"{code}-{day.isoformat()}-{ctx.actor.party}",
+                    author_token(ctx.actor.id, ctx.actor.party, ctx.actor.name))
     return Change("equipment-record", ctx.case.id, _new_doc(rel, "equipment-exception", data))
 
 
