@@ -69,7 +69,7 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     if isinstance(exc, click_exc.BadParameter):
         hint = exc.param_hint if isinstance(exc.param_hint, str) else (
             "/".join(exc.param.opts) if exc.param is not None else "")
-        return f"{hint}: 値が正しくありません（{exc.message}）"
+        return f"{hint}: {_bad_value_message(exc.message)}"
     text = exc.message
     patterns = [
         (r"No such command '(.+)'\.?", r"コマンド '\1' はありません"),
@@ -84,6 +84,41 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     return text
 
 
+def _bad_value_message(message: str) -> str:
+    """click's English complaint about one value, in Japanese, the value cut short (a
+    100,000-digit number must not fill the screen) and its control characters escaped."""
+    from ..values import printable
+
+    found = re.fullmatch(r"'?(.*?)'? is not a valid (integer|float)(?: range)?\.?", message, re.S)
+    if found:
+        what = "整数" if found.group(2) == "integer" else "数値"
+        return f"'{printable(found.group(1))}' は{what}ではありません"
+    found = re.fullmatch(r"'?(.*?)'? is not in the range (.+?)\.?", message, re.S)
+    if found:
+        return f"{printable(found.group(1))} は範囲外です（{found.group(2)}）"
+    return f"値が正しくありません（{printable(message, 120)}）"
+
+
+def _refused_argument(args: list[str]) -> str | None:
+    """A refusal for the first command-line argument holding a control character, ESC or a
+    bidi override, naming its option (newlines and tabs are left to each option: a note's
+    text may hold several lines, a name may not).  Checked once here for every command."""
+    from ..values import bad_char, describe_char
+
+    for index, arg in enumerate(args):
+        ch = bad_char(arg, multiline=True)
+        if ch is None:
+            continue
+        if arg.startswith("--") and "=" in arg:
+            name = arg.split("=", 1)[0]
+        elif index > 0 and args[index - 1].startswith("-") and not arg.startswith("-"):
+            name = args[index - 1]
+        else:
+            name = "引数"
+        return f"{name}: {describe_char(ch)}は使えません"
+    return None
+
+
 def _quiet_stdout() -> None:
     """After the reader of stdout has gone, make the interpreter's final flush silent."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -95,11 +130,31 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _internal_error_message(exc: Exception) -> str:
+    """Exit 3: a bug in yobo, not in the input.  Says what to send to whoever keeps yobo
+    running, without asking for anything personal (the message itself may quote a value,
+    so it is cut short)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..values import printable
+
+    try:
+        release = version("yobo")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        release = "不明"
+    return (f"yobo: 内部エラー: {type(exc).__name__}: {printable(exc, 200)}（yobo {release}）。"
+            "yobo の不具合です。実行したコマンド（氏名・被保険者番号などは伏せて）、yobo の版、"
+            "YOBO_DEBUG=1 を付けて再実行したときの表示を管理者に知らせてください（終了コード 3）\n")
+
+
 class YoboGroup(TyperGroup):
     """The root group: runs a command and turns every failure into one line and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        refused = _refused_argument(list(sys.argv[1:] if args is None else args))
         try:
+            if refused:
+                raise YoboError(refused)
             code = super().main(args=args, prog_name=prog_name or "yobo", complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_exc.NoArgsIsHelpError as exc:
@@ -126,7 +181,7 @@ class YoboGroup(TyperGroup):
         except Exception as exc:  # a bug: one line, and the trace only when asked for
             if os.environ.get("YOBO_DEBUG"):
                 raise
-            sys.stderr.write(f"yobo: 内部エラー: {type(exc).__name__}: {exc}（YOBO_DEBUG=1 で詳細を表示）\n")
+            sys.stderr.write(_internal_error_message(exc))
             code = 3
         if not standalone_mode:
             return code
