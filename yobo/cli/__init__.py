@@ -18,6 +18,7 @@ from click.exceptions import Abort
 from typer.core import TyperGroup
 
 from ..errors import YoboError
+from .common import Terminated
 
 
 def _japanese_help_panels() -> None:
@@ -172,6 +173,9 @@ class YoboGroup(TyperGroup):
             code = _fail(exc.format_message())
         except KeyboardInterrupt:
             code = 130
+        except Terminated as exc:  # SIGTERM/SIGHUP while scratch files existed: removed on the way
+            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
+            code = 128 + exc.signum
         except SystemExit:  # only raised by typer in non-standalone mode when stdout's reader left
             code = 0
             _quiet_stdout()

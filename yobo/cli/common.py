@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -224,3 +227,85 @@ def read_yaml_file(path: Path, casebook: Path | None, *, field: str = "--file",
 
         raise InputError(message, source=Source(str(path), locate_line(text, tuple(where))), field=field)
     return data, text
+
+
+# -- scratch files: personal data stays in the casebook ---------------------------------------------
+
+#: Signals that end yobo but can be caught: each unwinds like an exception, so every
+#: ``finally`` removes what it made (SIGINT already does, as KeyboardInterrupt).
+CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+class Terminated(BaseException):
+    """yobo was asked to stop by a signal; the CLI exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals():
+    """While inside, SIGTERM and SIGHUP raise :class:`Terminated` instead of killing yobo at
+    once, so temporary files holding a person's data are removed on the way out."""
+    import signal
+
+    def handler(signum, _frame):
+        raise Terminated(signum)
+
+    previous = {}
+    for name in CAUGHT_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            try:
+                previous[number] = signal.signal(number, handler)
+            except ValueError:  # not the main thread (a test runner's worker): nothing to catch
+                pass
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(base: Path) -> None:
+    """Folders a killed yobo (SIGKILL cannot be caught) left: their process is gone."""
+    for entry in base.iterdir():
+        pid, _, _ = entry.name.partition("-")
+        if entry.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextmanager
+def private_tmp(root: Path):
+    """A private scratch folder under ``<casebook>/.yobo/tmp/`` for files that hold personal
+    data (an edit buffer, a form's HTML on its way to PDF), never the system's /tmp.
+
+    ``.yobo/tmp`` is created 0700 and ignored by git from inside (its own ``.gitignore``,
+    so even a casebook whose ignore rules lack ``.yobo/`` never commits it).  The folder
+    is removed on exit, on an error and on SIGTERM/SIGHUP/SIGINT; what a SIGKILL left is
+    removed by the next command that uses ``.yobo/tmp``.
+    """
+    base = root / layout.CACHE_DIR / "tmp"
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(base, 0o700)
+    ignore = base / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# yobo の一時ファイル（個人情報を含むことがあります）。コミットしません\n*\n", encoding="utf-8")
+    _remove_stale(base)
+    with stop_on_signals():
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))  # mkdtemp: mode 0700
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

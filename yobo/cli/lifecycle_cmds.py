@@ -7,15 +7,14 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..casebook import case_dir, resolve_case_id
-from ..errors import InputError
-from ..loader import case_ids, load_case, load_config, read_text
+from ..errors import DocumentError, InputError
+from ..loader import case_ids, decode_text, load_case, load_config, read_text
 from ..profiles import load_profile
 from ..values import check_date_window, check_number, parse_date, printable
 from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
@@ -23,8 +22,8 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, read_user_file,
-                     read_yaml_file, resolve_actor, resolve_today, size_limit)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, private_tmp,
+                     read_user_file, read_yaml_file, resolve_actor, resolve_today, size_limit)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -87,17 +86,24 @@ def _done(session: Session, change: Change, message: str) -> str:
     return commit
 
 
-def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
-    """Open $VISUAL/$EDITOR on a temporary copy and return what was saved."""
+def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
+    """Open $VISUAL/$EDITOR on a temporary copy and return what was saved.
+
+    The copy holds the person's data (address, family), so it lives in the casebook's
+    private ``.yobo/tmp/`` and is removed however the edit ends (see ``private_tmp``).
+    """
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise InputError("編集するには環境変数 EDITOR を設定するか、--file で内容を渡してください", field="--file")
-    with tempfile.TemporaryDirectory(prefix="yobo-") as folder:
-        path = Path(folder) / f"edit{suffix}"
+    with private_tmp(root) as folder:
+        path = folder / f"edit{suffix}"
         path.write_text(initial, encoding="utf-8")
         if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
-        return path.read_text(encoding="utf-8")
+        try:
+            return decode_text(path.read_bytes(), "EDITOR")
+        except DocumentError as exc:
+            raise InputError(exc.problems[0].message, field="EDITOR") from None
 
 
 # -- certifications --------------------------------------------------------------------------------
@@ -209,7 +215,7 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     initial = read_text(session.root, latest.path) if latest else (
         "# yaml-language-server: $schema=../../../../schemas/basic-info.schema.json\n# 利用者基本情報\n"
         f"author: {ctx.actor.name}\n")
-    text = _edit_in_editor(initial)
+    text = _edit_in_editor(initial, session.root)
     if latest and text == initial:
         raise InputError("変更がないため保存しませんでした", field="EDITOR")
     change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
@@ -274,7 +280,7 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
     if file is not None:
         _, text = _yaml_file(file, casebook)
     else:
-        text = _edit_in_editor(read_text(session.root, target.path))
+        text = _edit_in_editor(read_text(session.root, target.path), session.root)
     change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
     _done(session, change, f"計画 {target.id} を修正しました{note}")
