@@ -51,7 +51,30 @@ def _japanese_get_help(self, ctx):
     return _original_get_help(self, ctx)
 
 
+class _RefusedCharacter(click_exc.BadParameter):
+    """A command-line value (option, argument or environment variable) holding a character
+    no text may hold; its message is Japanese already."""
+
+
+_original_process_value = click_core.Parameter.process_value
+
+
+def _checked_process_value(self, ctx, value):
+    """Every parameter of every command refuses control characters, ESC and bidi overrides,
+    naming itself (checked once here; a one-line value such as a name also refuses
+    newlines where it is parsed, a note's text keeps them)."""
+    from ..values import bad_char, describe_char
+
+    for item in (value if isinstance(value, (list, tuple)) else (value,)):
+        if isinstance(item, str):
+            ch = bad_char(item, multiline=True)
+            if ch is not None:
+                raise _RefusedCharacter(f"{describe_char(ch)}は使えません", ctx=ctx, param=self)
+    return _original_process_value(self, ctx, value)
+
+
 # click is pinned (pyproject.toml), so these hooks into its help stay put.
+click_core.Parameter.process_value = _checked_process_value
 click_core.Command.get_help_option = _japanese_help_option
 click_core.Command.get_help = _japanese_get_help
 
@@ -70,6 +93,10 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     if isinstance(exc, click_exc.BadParameter):
         hint = exc.param_hint if isinstance(exc.param_hint, str) else (
             "/".join(exc.param.opts) if exc.param is not None else "")
+        if exc.param is not None and exc.param.param_type_name == "argument":
+            hint = (exc.param.name or hint).upper()
+        if isinstance(exc, _RefusedCharacter):
+            return f"{hint}: {exc.message}"
         return f"{hint}: {_bad_value_message(exc.message)}"
     text = exc.message
     patterns = [
@@ -91,6 +118,8 @@ def _bad_value_message(message: str) -> str:
     from ..values import printable
 
     found = re.fullmatch(r"'?(.*?)'? is not a valid (integer|float)(?: range)?\.?", message, re.S)
+    if found and found.group(1).lstrip("+-").isdigit():  # past Python's 4,300-digit limit
+        return f"'{printable(found.group(1))}' は大きすぎます"
     if found:
         what = "整数" if found.group(2) == "integer" else "数値"
         return f"'{printable(found.group(1))}' は{what}ではありません"
@@ -100,26 +129,6 @@ def _bad_value_message(message: str) -> str:
     return f"値が正しくありません（{printable(message, 120)}）"
 
 
-def _refused_argument(args: list[str]) -> str | None:
-    """A refusal for the first command-line argument holding a control character, ESC or a
-    bidi override, naming its option (newlines and tabs are left to each option: a note's
-    text may hold several lines, a name may not).  Checked once here for every command."""
-    from ..values import bad_char, describe_char
-
-    for index, arg in enumerate(args):
-        ch = bad_char(arg, multiline=True)
-        if ch is None:
-            continue
-        if arg.startswith("--") and "=" in arg:
-            name = arg.split("=", 1)[0]
-        elif index > 0 and args[index - 1].startswith("-") and not arg.startswith("-"):
-            name = args[index - 1]
-        else:
-            name = "引数"
-        return f"{name}: {describe_char(ch)}は使えません"
-    return None
-
-
 def _quiet_stdout() -> None:
     """After the reader of stdout has gone, make the interpreter's final flush silent."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -127,7 +136,11 @@ def _quiet_stdout() -> None:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"yobo: エラー: {message}\n")
+    from ..values import bad_char
+
+    # whatever a message quotes, it stays one line and sends the terminal no control characters
+    safe = "".join(f"\\u{ord(ch):04x}" if bad_char(ch) else ch for ch in message)
+    sys.stderr.write(f"yobo: エラー: {safe}\n")
     return 2
 
 
@@ -152,10 +165,7 @@ class YoboGroup(TyperGroup):
     """The root group: runs a command and turns every failure into one line and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
-        refused = _refused_argument(list(sys.argv[1:] if args is None else args))
         try:
-            if refused:
-                raise YoboError(refused)
             code = super().main(args=args, prog_name=prog_name or "yobo", complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_exc.NoArgsIsHelpError as exc:

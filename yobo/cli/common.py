@@ -157,13 +157,13 @@ def size_limit(casebook: Path | None, key: str) -> int:
         root = find_casebook(casebook)
         data, _ = parse_document(root, layout.CONFIG_FILE)
     except (YoboError, OSError):
-        return int(default * _MB)
+        return round(default * _MB)
     limits = data.get("limits") if isinstance(data, dict) else None
     value = limits.get(key, default) if isinstance(limits, dict) else default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
         load_config(root)  # says where yobo.yaml is wrong, at its line
         value = default
-    return int(value * _MB)
+    return round(value * _MB)
 
 
 def read_user_file(path: Path, *, field: str, limit: int) -> bytes:
@@ -183,7 +183,7 @@ def read_user_file(path: Path, *, field: str, limit: int) -> bytes:
             what = _KINDS.get(stat.S_IFMT(info.st_mode), "特殊なファイル")
             raise InputError(f"{path} は通常のファイルではありません（{what}）", field=field)
         if info.st_size > limit:
-            raise InputError(f"{path} は大きすぎます（{info.st_size / _MB:.1f} MB。上限 {limit / _MB:g} MB: "
+            raise InputError(f"{path} は大きすぎます（{info.st_size / _MB:.3g} MB。上限 {limit / _MB:.3g} MB: "
                              "yobo.yaml の limits で変えられます）", field=field)
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=True) as handle:
@@ -195,7 +195,7 @@ def read_user_file(path: Path, *, field: str, limit: int) -> bytes:
         if fd >= 0:
             os.close(fd)
     if len(data) > limit:
-        raise InputError(f"{path} は大きすぎます（上限 {limit / _MB:g} MB）", field=field)
+        raise InputError(f"{path} は大きすぎます（上限 {limit / _MB:.3g} MB）", field=field)
     return data
 
 
