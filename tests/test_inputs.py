@@ -151,6 +151,23 @@ def test_the_schema_layer_refuses_numbers_past_the_limit():
     assert [p.source.line for p in problems if p.code == "number-too-large"] == [3]
 
 
+@pytest.mark.parametrize("text, needle", [
+    ("a: &x [*x]\n", "エイリアス"),
+    ("a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)), "エイリアス"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "YAML"),
+    ("{1: 2}\n", "1"),
+])
+def test_hostile_yaml_is_refused_not_walked(run, book, tmp_path, text, needle):
+    """A loop or an alias bomb ("billion laughs") would hang or crash every reader after the parser."""
+    root, case = book
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    refused(run, root, "info", "set", case, "-C", str(root), "--file", str(path), needles=(needle,))
+    assert time.monotonic() - started < 20
+
+
 # -- files that are not regular, or too large -----------------------------------------------------
 
 

@@ -105,7 +105,9 @@ def parse_yaml(text: str, rel: str) -> Any:
     """:func:`~yobo.yamlio.load_fast`, with an over-long number a problem at its line rather
     than Python's ValueError (integers past 4,300 digits cannot be converted)."""
     try:
-        return load_fast(text, rel)
+        data = load_fast(text, rel)
+    except RecursionError:  # nested deeper than Python's stack: no document is
+        raise DocumentError([Problem(Source(rel, 1), "yaml-nesting", "入れ子が深すぎます")]) from None
     except ValueError:
         import re
 
@@ -116,6 +118,30 @@ def parse_yaml(text: str, rel: str) -> Any:
         line = text.count("\n", 0, found.start()) + 1 if found else 0
         raise DocumentError([Problem(Source(rel, line), "number-too-large",
                                      f"数値が大きすぎます（{digits}桁まで）")]) from None
+    if _shared_container(data):
+        line = text.count("\n", 0, max(text.find("*"), 0)) + 1
+        raise DocumentError([Problem(Source(rel, line), "yaml-alias",
+                                     "一覧や項目の並びをエイリアス（*名前）で使い回すことはできません。書き出してください")])
+    return data
+
+
+def _shared_container(data: Any) -> bool:
+    """Whether one list or mapping appears twice (a YAML alias ``*x`` of a collection).
+
+    A document never needs one, and it is how a file loops forever (``a: &x [*x]``) or
+    grows a billion items out of a few lines ("billion laughs"): every later reader
+    (schema, rules, round trip) would walk it over and over.
+    """
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (dict, list)):
+            if id(value) in seen:
+                return True
+            seen.add(id(value))
+            stack.extend(value.values() if isinstance(value, dict) else value)
+    return False
 
 
 def parse_document(root: Path, rel: str, record: dict[str, bytes] | None = None) -> tuple[Any, str]:

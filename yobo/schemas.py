@@ -108,7 +108,7 @@ def _message(kind: str, error) -> tuple[list, str]:
         full = path + [missing]
         return path, f"{_title_at(kind, full)}（{_field(full)}）がありません"
     if v == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted({str(k) for k in error.instance} - set(error.schema.get("properties", {})))
         names = "、".join(extra)
         return path, f"{_field(path)} に知らない項目 {names} があります（綴りを確かめてください）"
     where = where_in(kind, path)
@@ -244,7 +244,7 @@ def check_document(kind: str, data: Any, *, path: str, text: str) -> list[Proble
             continue  # already said above, more precisely
         where, message = _message(kind, error)
         if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            extra = sorted({str(k) for k in error.instance} - set(error.schema.get("properties", {})))
             where = where + extra[:1]  # point at the unknown key itself
         line = locate_line(text, tuple(where))
         code = _CODES.get(error.validator, "schema-" + error.validator.lower())
