@@ -189,10 +189,11 @@ def check_number(field: str, value: float | int | None, low: float, high: float,
 
 #: The earliest birth date accepted: anyone born earlier would be over 125 today.
 EARLIEST_BIRTH = date(1900, 1, 1)
-#: How far a record's date may lie from today, either way.  Records are kept five years
-#: after the case ends (the longest municipal retention in the seeds) and a certification
-#: runs at most 48 months, so a date more than ten years away is a typing slip (2062 for
-#: 2026), never a record.
+#: How far a record's date may lie from today, either way.  Records are kept at most five
+#: years after the case ends (``retention_years`` in the profiles: 2 nationally, 5 in
+#: suzuka-kameyama) and a certification runs at most 48 months (background/national-rules.md,
+#: 有効期間 table: 更新 3–48か月), so a date more than ten years away is a typing slip
+#: (2062 for 2026), never a record.
 DATE_WINDOW_YEARS = 10
 
 
