@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
 from ..rules.due import UNREADABLE
-from ..values import WITHIN_DAYS_MAX
+from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
 
@@ -216,6 +216,7 @@ def report_monthly(
         raise InputError(f"'{format_}' は使えません（md・html）", field="--format")
     root = find_casebook(casebook)
     day = resolve_today(today)
+    check_date_window("--month", first, day)  # a month far from today is a slip (and 9999-12 has no end)
     config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     last = month_end(month_index(first))
