@@ -351,6 +351,11 @@ def test_record_dates_far_from_today_are_refused(run, book):
             needles=("--cert-from",))
 
 
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "2046-11"])
+def test_a_report_month_far_from_today_is_refused(run, casebook, month):
+    refused(run, casebook, "report", "monthly", "-C", str(casebook), "--month", month, needles=("--month",))
+
+
 def test_dates_in_documents_are_between_1900_and_2099():
     from yobo.schemas import check_document
 

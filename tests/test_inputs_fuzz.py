@@ -74,6 +74,8 @@ def _command(kind: str, case: str, a: str, b: str) -> list[str]:
         return ["monitor", "due", "--within", a, "--json"]
     if kind == "today":
         return ["case", "list", "--today", a]
+    if kind == "month":
+        return ["report", "monthly", "--month", a[:7] if a[:4].isdigit() else a]
     if kind == "note":
         return ["note", "add", case, "--text", a, "--date", b]
     if kind == "staff":
@@ -90,7 +92,7 @@ def _command(kind: str, case: str, a: str, b: str) -> list[str]:
 
 
 @FUZZ
-@given(kind=st.sampled_from(["within", "today", "note", "staff", "checklist", "cert", "name", "birth", "hokatsu",
+@given(kind=st.sampled_from(["within", "today", "month", "note", "staff", "checklist", "cert", "name", "birth", "hokatsu",
                              "insured-no", "cert-from"]),
        a=st.one_of(TEXT, NUMBER, DATE), b=DATE)
 def test_option_values_never_crash_and_refusals_write_nothing(cli, fuzz_book, kind, a, b):
