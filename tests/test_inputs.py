@@ -411,6 +411,12 @@ def _system_tmp(tmp_path: Path) -> Path:
     return folder
 
 
+def _scratch_left(root: Path) -> list[str]:
+    """What is left in the casebook's ``.yobo/tmp`` (nothing, or not even the folder)."""
+    base = root / ".yobo" / "tmp"
+    return sorted(p.name for p in base.iterdir() if p.name != ".gitignore") if base.exists() else []
+
+
 def _running(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie that nobody reaped yet has ended)."""
     try:
@@ -465,7 +471,7 @@ def test_a_signalled_edit_leaves_nothing_behind(book, tmp_path, signame):
     assert proc.returncode == 128 + getattr(signal, signame), err
     assert "Traceback" not in err
     assert not buffer.exists()
-    assert [p.name for p in (root / ".yobo" / "tmp").iterdir()] == [".gitignore"]
+    assert _scratch_left(root) == []
     assert list(_system_tmp(tmp_path).iterdir()) == []
     assert snapshot(root) == before
     deadline = time.monotonic() + 10
@@ -498,7 +504,7 @@ def test_a_killed_edits_leftovers_are_removed_by_the_next_command(book, tmp_path
     subprocess.run([yobo_executable(), "info", "edit", case, "-C", str(root)], env=env, capture_output=True,
                    timeout=60)
     assert not Path(buffer).exists()  # …the next command that uses .yobo/tmp removes
-    assert [p.name for p in (root / ".yobo" / "tmp").iterdir()] == [".gitignore"]
+    assert _scratch_left(root) == []
     assert subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout == ""
 
 
@@ -529,7 +535,7 @@ def test_a_terminated_pdf_render_leaves_no_html(cli, book, tmp_path):
             proc.kill()
     assert proc.returncode == 128 + signal.SIGTERM
     assert not page.exists()
-    assert [p.name for p in (root / ".yobo" / "tmp").iterdir()] == [".gitignore"]
+    assert _scratch_left(root) == []
     assert list(_system_tmp(tmp_path).iterdir()) == []
     assert not (tmp_path / "out.pdf").exists()
 
@@ -548,3 +554,28 @@ def test_yobo_tmp_is_never_committed(cli, book):
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("signals and FIFOs are POSIX", allow_module_level=True)
+
+
+def test_a_read_command_leaves_no_scratch_folder_behind(book):
+    root, _ = book
+    from yobo.cli.common import private_tmp
+
+    had_cache = (root / ".yobo").exists()
+    with private_tmp(root) as folder:
+        assert folder.parent == root / ".yobo" / "tmp"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not (root / ".yobo" / "tmp").exists()
+    assert (root / ".yobo").exists() == had_cache
+
+
+def test_a_casebook_that_cannot_be_written_falls_back_to_a_private_system_folder(tmp_path):
+    from yobo.cli.common import private_tmp
+
+    root = tmp_path / "readonly"
+    root.mkdir()
+    (root / ".yobo").write_text("not a folder", encoding="utf-8")  # .yobo/tmp cannot be made
+    with private_tmp(root) as folder:
+        assert root not in folder.parents
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        (folder / "form.html").write_text("個人情報", encoding="utf-8")
+    assert not folder.exists()

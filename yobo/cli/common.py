@@ -286,6 +286,35 @@ def _remove_stale(base: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def _make_scratch_base(root: Path) -> tuple[Path, list[Path]] | None:
+    """``<casebook>/.yobo/tmp`` (0700, ignored by git from inside) and the folders made for
+    it; None when the casebook cannot be written (a read-only copy, the bundled sample)."""
+    base = root / layout.CACHE_DIR / "tmp"
+    made = [folder for folder in (base.parent, base) if not folder.exists()]
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(base, 0o700)
+        ignore = base / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# yobo の一時ファイル（個人情報を含むことがあります）。コミットしません\n*\n",
+                              encoding="utf-8")
+    except OSError:
+        return None
+    return base, made
+
+
+def _tidy_scratch_base(base: Path, made: list[Path]) -> None:
+    """Remove ``.yobo/tmp`` again when nothing else is in it, so a read command (render)
+    leaves the casebook as it found it; a SIGKILL's leftovers keep it for the next run."""
+    try:
+        if {entry.name for entry in base.iterdir()} <= {".gitignore"}:
+            (base / ".gitignore").unlink(missing_ok=True)
+            for folder in reversed(made) if made else ([base] if base.exists() else []):
+                folder.rmdir()
+    except OSError:  # another yobo is using it right now: it stays
+        pass
+
+
 @contextmanager
 def private_tmp(root: Path):
     """A private scratch folder under ``<casebook>/.yobo/tmp/`` for files that hold personal
@@ -294,18 +323,18 @@ def private_tmp(root: Path):
     ``.yobo/tmp`` is created 0700 and ignored by git from inside (its own ``.gitignore``,
     so even a casebook whose ignore rules lack ``.yobo/`` never commits it).  The folder
     is removed on exit, on an error and on SIGTERM/SIGHUP/SIGINT; what a SIGKILL left is
-    removed by the next command that uses ``.yobo/tmp``.
+    removed by the next command that uses ``.yobo/tmp``.  Only a casebook that cannot be
+    written (a read-only copy) falls back to a private (0700) folder in the system's
+    temporary folder, removed the same way.
     """
-    base = root / layout.CACHE_DIR / "tmp"
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(base, 0o700)
-    ignore = base / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# yobo の一時ファイル（個人情報を含むことがあります）。コミットしません\n*\n", encoding="utf-8")
-    _remove_stale(base)
+    found = _make_scratch_base(root)
+    if found is not None:
+        _remove_stale(found[0])
     with stop_on_signals():
-        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))  # mkdtemp: mode 0700
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=found[0] if found else None))  # mode 0700
         try:
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            if found is not None:
+                _tidy_scratch_base(*found)
