@@ -209,6 +209,7 @@ def read_yaml_file(path: Path, casebook: Path | None, *, field: str = "--file",
     """
     from ..loader import decode_text, parse_yaml
     from ..schemas import value_problems
+    from ..yamlio import locate_line
 
     data_bytes = read_user_file(path, field=field, limit=size_limit(casebook, "file_mb"))
     try:
@@ -223,8 +224,6 @@ def read_yaml_file(path: Path, casebook: Path | None, *, field: str = "--file",
     # Any --file value may hold newlines (a meeting's 要点); one-line fields are checked
     # again by the schema of the document they land in.
     for where, _, message in value_problems(None, data):
-        from ..yamlio import locate_line
-
         raise InputError(message, source=Source(str(path), locate_line(text, tuple(where))), field=field)
     return data, text
 
