@@ -579,3 +579,17 @@ def test_a_casebook_that_cannot_be_written_falls_back_to_a_private_system_folder
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         (folder / "form.html").write_text("個人情報", encoding="utf-8")
     assert not folder.exists()
+
+
+def test_careplan_data_inputs_go_through_the_same_reader(run, casebook, tmp_path):
+    """The 外字 table (--replace, YAML) and the imported CSV files are user files too."""
+    fifo = tmp_path / "UPYOBO.CSV"
+    os.mkfifo(fifo)
+    with within_seconds(15):
+        refused(run, casebook, "import", "careplan-data", str(fifo), "-C", str(casebook),
+                needles=("FILE", "名前付きパイプ"))
+    table = tmp_path / "gaiji.yaml"
+    table.write_bytes("鷗: 鴎\n".encode("cp932", errors="replace"))
+    refused(run, casebook, "export", "careplan-data", "--all", "--month", "202611", "-o", str(tmp_path / "out"),
+            "--to-office", "1234567890", "--to-service", "A5", "--replace", str(table), "-C", str(casebook),
+            needles=("--replace",))
