@@ -118,7 +118,7 @@ def parse_yaml(text: str, rel: str) -> Any:
         line = text.count("\n", 0, found.start()) + 1 if found else 0
         raise DocumentError([Problem(Source(rel, line), "number-too-large",
                                      f"数値が大きすぎます（{digits}桁まで）")]) from None
-    if _shared_container(data):
+    if "*" in text and _shared_container(data):  # no alias without a "*": most files skip the walk
         line = text.count("\n", 0, max(text.find("*"), 0)) + 1
         raise DocumentError([Problem(Source(rel, line), "yaml-alias",
                                      "一覧や項目の並びをエイリアス（*名前）で使い回すことはできません。書き出してください")])
