@@ -45,12 +45,15 @@ def find_browser(explicit: str | None = None) -> str:
                          "（HTML で出力してブラウザから印刷することもできます: --format html）", field="--format")
 
 
-def html_to_pdf(html: str, out: Path, *, browser: str, scratch: Path, timeout: float = 120.0) -> None:
+def html_to_pdf(html: str, out: Path, *, browser: str, scratch: Path, timeout: float = 120.0,
+                run=subprocess.run) -> None:
     """Print ``html`` to the PDF file ``out``; ``out`` appears whole or not at all.
 
     ``scratch`` is a private folder the caller owns and removes (the casebook's
     ``.yobo/tmp/…``): the page holds the person's data, so it never goes to the
     system's /tmp, and neither does the browser's profile (which caches the page).
+    ``run`` starts the browser (``subprocess.run``'s signature): the CLI passes one that
+    never leaves the browser running when yobo is stopped.
     Chromium's own lock socket stays in the system's temporary folder: a Unix socket
     path must be short, and it holds nothing of the page.
     """
@@ -63,7 +66,7 @@ def html_to_pdf(html: str, out: Path, *, browser: str, scratch: Path, timeout: f
         command = [browser, *BROWSER_FLAGS, f"--user-data-dir={work}/profile", "--no-pdf-header-footer",
                    f"--print-to-pdf={printed}", page.as_uri()]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            result = run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise YoboError(f"Chromium が {int(timeout)} 秒以内に PDF を作りませんでした", field="--format") from None
         if result.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -231,8 +232,15 @@ def read_yaml_file(path: Path, casebook: Path | None, *, field: str = "--file",
 # -- scratch files: personal data stays in the casebook ---------------------------------------------
 
 #: Signals that end yobo but can be caught: each unwinds like an exception, so every
-#: ``finally`` removes what it made (SIGINT already does, as KeyboardInterrupt).
-CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP")
+#: ``finally`` removes what it made.
+CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+
+
+class _Deferred:
+    """A signal that arrived while a child process was being started (see :func:`signals_deferred`)."""
+
+    depth = 0
+    pending: int | None = None
 
 
 class Terminated(BaseException):
@@ -250,12 +258,15 @@ def stop_on_signals():
     import signal
 
     def handler(signum, _frame):
+        if _Deferred.depth:
+            _Deferred.pending = signum
+            return
         raise Terminated(signum)
 
     previous = {}
     for name in CAUGHT_SIGNALS:
         number = getattr(signal, name, None)
-        if number is not None:
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:  # ignored stays ignored
             try:
                 previous[number] = signal.signal(number, handler)
             except ValueError:  # not the main thread (a test runner's worker): nothing to catch
@@ -265,6 +276,37 @@ def stop_on_signals():
     finally:
         for number, old in previous.items():
             signal.signal(number, old)
+
+
+@contextmanager
+def signals_deferred():
+    """A caught signal waits until the block ends.  Around ``Popen(…)``: a signal raised
+    while the child is being started would lose its handle, and the child (an editor, a
+    browser holding the person's data) would outlive yobo."""
+    _Deferred.depth += 1
+    try:
+        yield
+    finally:
+        _Deferred.depth -= 1
+        if not _Deferred.depth and _Deferred.pending is not None:
+            signum, _Deferred.pending = _Deferred.pending, None
+            raise Terminated(signum)
+
+
+def run_child(command: list[str], *, timeout: float | None = None, **options) -> subprocess.CompletedProcess:
+    """``subprocess.run`` that never leaves the child behind: killed and reaped when yobo is
+    stopped (SIGTERM/SIGHUP/SIGINT inside :func:`stop_on_signals`) at any moment, or when
+    ``timeout`` passes (TimeoutExpired, as ``subprocess.run`` raises it)."""
+    proc = None
+    try:
+        with signals_deferred():
+            proc = subprocess.Popen(command, **options)
+        stdout, stderr = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _pid_alive(pid: int) -> bool:

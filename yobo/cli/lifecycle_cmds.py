@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +22,7 @@ from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, private_tmp,
-                     read_user_file, read_yaml_file, resolve_actor, resolve_today, size_limit)
+                     read_user_file, run_child, read_yaml_file, resolve_actor, resolve_today, size_limit)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -98,7 +97,7 @@ def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
     with private_tmp(root) as folder:
         path = folder / f"edit{suffix}"
         path.write_text(initial, encoding="utf-8")
-        if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
+        if run_child([*shlex.split(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
         try:
             return decode_text(path.read_bytes(), "EDITOR")

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, print_json, private_tmp, stop_on_signals
+from .common import CasebookOpt, JsonOpt, print_json, private_tmp, run_child, stop_on_signals
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -143,7 +143,7 @@ def _write(text: str, path: Path, fmt: str, browser: str | None, scratch: Path |
     if fmt == "pdf":
         from ..pdf import html_to_pdf
 
-        html_to_pdf(text, path, browser=browser, scratch=scratch)
+        html_to_pdf(text, path, browser=browser, scratch=scratch, run=run_child)
         return
     path = path.resolve()
     if path.is_dir():
