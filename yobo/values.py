@@ -197,8 +197,10 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 DATE_WINDOW_YEARS = 10
 
 
-#: The furthest ahead ``monitor due --within`` looks: the record window, in days.
-WITHIN_DAYS_MAX = DATE_WINDOW_YEARS * 366
+#: The furthest ahead ``monitor due --within`` looks, in days.  A casebook's deadlines lie
+#: inside the record window (ten years), so 100,000 days is "everything" — the round number
+#: scripts use for it — while staying far from the last date Python can count to (9999-12-31).
+WITHIN_DAYS_MAX = 100_000
 
 
 def _shift_years(day: date, years: int) -> date:
