@@ -70,7 +70,7 @@ def _date(value: str | None, field: str = "--date"):
     return parse_date(field, value) if value else None
 
 
-def _yaml_file(path: Path | None, casebook: Path | None, *, mapping: bool = True) -> tuple[dict, str]:
+def _yaml_file(path: Path | None, casebook: Path | None = None, *, mapping: bool = True) -> tuple[dict, str]:
     """A ``--file`` through the one reader (:func:`yobo.cli.common.read_yaml_file`)."""
     if path is None:
         return {}, ""
