@@ -356,14 +356,6 @@ def test_a_report_month_far_from_today_is_refused(run, casebook, month):
     refused(run, casebook, "report", "monthly", "-C", str(casebook), "--month", month, needles=("--month",))
 
 
-def test_dates_in_documents_are_between_1900_and_2099():
-    from yobo.schemas import check_document
-
-    problems = check_document("note", {"date": "1800-01-01", "kind": "general", "text": "x", "staff": STAFF,
-                                       "party": "kyotaku"}, path="n.yaml", text="date: 1800-01-01\n")
-    assert [p.source.line for p in problems if p.code == "schema-pattern"] == [1]
-
-
 def test_an_empty_today_is_refused_not_taken_for_the_clock(run, casebook):
     refused(run, casebook, "case", "list", "-C", str(casebook), "--today", "", needles=("--today", "空"))
 

@@ -49,7 +49,7 @@ def find_casebook(casebook: Path | None) -> Path:
 
 
 #: The dates ``--today`` may be: from the start of 介護保険 (April 2000) to the end of the
-#: years a document's dates may hold (defs.schema.json: 1900–2099).
+#: century (a clock or a script gone wrong, never a working day).
 TODAY_RANGE = (date(2000, 4, 1), date(2099, 12, 31))
 
 
