@@ -176,5 +176,5 @@ def test_the_pdf_margin_check_sees_text_run_off_the_page(tmp_path):
             'body { margin: 0; font-family: "Noto Sans CJK JP", sans-serif; }</style></head><body>'
             '<p style="white-space: nowrap">' + "はみ出す文字" * 40 + "</p></body></html>")
     out = tmp_path / "over.pdf"
-    html_to_pdf(html, out, browser=BROWSER)
+    html_to_pdf(html, out, browser=BROWSER, scratch=tmp_path)
     assert words_outside_the_margins(out) != []

@@ -27,7 +27,8 @@ from .yamlio import load_fast, locate_line
 
 
 def read_text(root: Path, rel: str, record: dict[str, bytes] | None = None) -> str:
-    """A casebook file's text; a file that is not UTF-8 is a data problem at its path.
+    """A casebook file's text; a file that is not UTF-8 is a data problem at its path
+    that says which encoding it seems to be in (:func:`decode_text`).
 
     ``record`` (rel → bytes) keeps exactly the bytes that were read: the index keys
     what it caches by them, so an edit made while yobo reads is never mistaken for
@@ -35,15 +36,117 @@ def read_text(root: Path, rel: str, record: dict[str, bytes] | None = None) -> s
     raw = (root / rel).read_bytes()
     if record is not None:
         record[rel] = raw
+    return decode_text(raw, rel)
+
+
+#: Encodings a Japanese office's files come in besides UTF-8, as a care manager knows them.
+#: General detectors (chardet, charset-normalizer) guess Big5 or cp949 for a short
+#: Japanese YAML file, so the few candidates are tried strictly instead.
+_JAPANESE_ENCODINGS = (("cp932", "Shift_JIS（cp932）"), ("euc_jp", "EUC-JP"))
+
+
+def _japanese_share(text: str) -> float:
+    """How much of ``text`` is kana or kanji (a wrong decoding yields rare symbols instead)."""
+    if not text:
+        return 0.0
+    hits = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uff61" <= ch <= "\uff9f"
+               or ch in "、。「」・ー　")
+    wide = sum(1 for ch in text if ord(ch) > 0x7F)
+    return hits / wide if wide else 0.0
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """What is wrong with bytes that are not UTF-8 text, in Japanese; None when they are."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 で保存されているようです。UTF-8 で保存し直してください"
+    if b"\x00" in data:
+        if len(data) > 1 and (data[1::2].count(0) > len(data) // 3 or data[0::2].count(0) > len(data) // 3):
+            return "UTF-16 で保存されているようです。UTF-8 で保存し直してください"
+        return "テキストではありません（画像や Word・Excel のファイルではなく、YAML のテキストを指定してください）"
+    if b"\x1b$B" in data or b"\x1b$@" in data:
+        return "ISO-2022-JP（JIS）で保存されているようです。UTF-8 で保存し直してください"
     try:
-        return raw.decode("utf-8")
+        data.decode("utf-8")
+        return None
     except UnicodeDecodeError:
-        raise DocumentError([Problem(Source(rel, 0), "file-encoding", "UTF-8 で保存されていません")]) from None
+        pass
+    decoded = []
+    for codec, label in _JAPANESE_ENCODINGS:
+        try:
+            decoded.append((_japanese_share(data.decode(codec)), label))
+        except UnicodeDecodeError:
+            continue
+    if decoded:
+        share, label = max(decoded)
+        if share > 0.5:
+            return f"{label}で保存されているようです。UTF-8 で保存し直してください"
+    controls = sum(1 for b in data if b < 0x20 and b not in (0x09, 0x0A, 0x0D))
+    if controls > len(data) // 20:
+        return "テキストではありません（画像や Word・Excel のファイルではなく、YAML のテキストを指定してください）"
+    return "UTF-8 として読めない文字があります。UTF-8 で保存し直してください"
+
+
+def decode_text(data: bytes, rel: str) -> str:
+    """UTF-8 text (a leading byte-order mark is dropped), or DocumentError at the first bad line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = encoding_problem(data) or "UTF-8 で保存されていません"
+        raise DocumentError([Problem(Source(rel, line), "file-encoding", message)]) from None
+    if "\x00" in text or "\x1b$" in text:  # valid UTF-8, yet binary or 7-bit JIS
+        offset = min(i for i in (text.find("\x00"), text.find("\x1b$")) if i >= 0)
+        raise DocumentError([Problem(Source(rel, text.count("\n", 0, offset) + 1), "file-encoding",
+                                     encoding_problem(data) or "テキストではありません")])
+    return text
+
+
+def parse_yaml(text: str, rel: str) -> Any:
+    """:func:`~yobo.yamlio.load_fast`, with an over-long number a problem at its line rather
+    than Python's ValueError (integers past 4,300 digits cannot be converted)."""
+    try:
+        data = load_fast(text, rel)
+    except RecursionError:  # nested deeper than Python's stack: no document is
+        raise DocumentError([Problem(Source(rel, 1), "yaml-nesting", "入れ子が深すぎます")]) from None
+    except ValueError:
+        import re
+
+        from .values import NUMBER_LIMIT
+
+        digits = len(str(NUMBER_LIMIT)) - 1
+        found = re.search(rf"[0-9_]{{{digits + 1},}}", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 0
+        raise DocumentError([Problem(Source(rel, line), "number-too-large",
+                                     f"数値が大きすぎます（{digits}桁まで）")]) from None
+    if "*" in text and _shared_container(data):  # no alias without a "*": most files skip the walk
+        line = text.count("\n", 0, max(text.find("*"), 0)) + 1
+        raise DocumentError([Problem(Source(rel, line), "yaml-alias",
+                                     "一覧や項目の並びをエイリアス（*名前）で使い回すことはできません。書き出してください")])
+    return data
+
+
+def _shared_container(data: Any) -> bool:
+    """Whether one list or mapping appears twice (a YAML alias ``*x`` of a collection).
+
+    A document never needs one, and it is how a file loops forever (``a: &x [*x]``) or
+    grows a billion items out of a few lines ("billion laughs"): every later reader
+    (schema, rules, round trip) would walk it over and over.
+    """
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (dict, list)):
+            if id(value) in seen:
+                return True
+            seen.add(id(value))
+            stack.extend(value.values() if isinstance(value, dict) else value)
+    return False
 
 
 def parse_document(root: Path, rel: str, record: dict[str, bytes] | None = None) -> tuple[Any, str]:
     text = read_text(root, rel, record)
-    return load_fast(text, rel), text
+    return parse_yaml(text, rel), text
 
 
 def _date(value: Any) -> date:

@@ -45,17 +45,28 @@ def find_browser(explicit: str | None = None) -> str:
                          "（HTML で出力してブラウザから印刷することもできます: --format html）", field="--format")
 
 
-def html_to_pdf(html: str, out: Path, *, browser: str, timeout: float = 120.0) -> None:
-    """Print ``html`` to the PDF file ``out``; ``out`` appears whole or not at all."""
+def html_to_pdf(html: str, out: Path, *, browser: str, scratch: Path, timeout: float = 120.0,
+                run=subprocess.run) -> None:
+    """Print ``html`` to the PDF file ``out``; ``out`` appears whole or not at all.
+
+    ``scratch`` is a private folder the caller owns and removes (the casebook's
+    ``.yobo/tmp/…``): the page holds the person's data, so it never goes to the
+    system's /tmp, and neither does the browser's profile (which caches the page).
+    ``run`` starts the browser (``subprocess.run``'s signature): the CLI passes one that
+    never leaves the browser running when yobo is stopped.
+    Chromium's own lock socket stays in the system's temporary folder: a Unix socket
+    path must be short, and it holds nothing of the page.
+    """
     out = out.resolve()
-    with tempfile.TemporaryDirectory(prefix="yobo-pdf-") as work:
-        page = Path(work) / "form.html"
+    work = Path(tempfile.mkdtemp(prefix="pdf-", dir=scratch))
+    try:
+        page = work / "form.html"
         page.write_text(html, encoding="utf-8")
-        printed = Path(work) / "form.pdf"
+        printed = work / "form.pdf"
         command = [browser, *BROWSER_FLAGS, f"--user-data-dir={work}/profile", "--no-pdf-header-footer",
                    f"--print-to-pdf={printed}", page.as_uri()]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            result = run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise YoboError(f"Chromium が {int(timeout)} 秒以内に PDF を作りませんでした", field="--format") from None
         if result.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:
@@ -64,5 +75,11 @@ def html_to_pdf(html: str, out: Path, *, browser: str, timeout: float = 120.0) -
                             field="--format")
         out.parent.mkdir(parents=True, exist_ok=True)
         staged = out.with_name(f".{out.name}.yobo-tmp")
-        shutil.copyfile(printed, staged)
-        os.replace(staged, out)
+        try:
+            shutil.copyfile(printed, staged)
+            os.replace(staged, out)
+        finally:
+            if staged.exists():
+                staged.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

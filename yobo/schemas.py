@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import Problem, Source
 from .resources import data_dir
+from .values import bad_char, describe_char, number_problem, printable, staff_name_problem
 from .yamlio import locate_line
 
 
@@ -92,6 +93,12 @@ def _field(path: list) -> str:
     return ".".join(str(p) for p in path) or "(文書全体)"
 
 
+def where_in(kind: str, path: list) -> str:
+    """A field said for a message: its Japanese title and its key path."""
+    title = _title_at(kind, path)
+    return f"{title}（{_field(path)}）" if title else _field(path)
+
+
 def _message(kind: str, error) -> tuple[list, str]:
     """A Japanese message for one jsonschema error, and the path it is about."""
     path = list(error.absolute_path)
@@ -101,12 +108,11 @@ def _message(kind: str, error) -> tuple[list, str]:
         full = path + [missing]
         return path, f"{_title_at(kind, full)}（{_field(full)}）がありません"
     if v == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted({str(k) for k in error.instance} - set(error.schema.get("properties", {})))
         names = "、".join(extra)
         return path, f"{_field(path)} に知らない項目 {names} があります（綴りを確かめてください）"
-    title = _title_at(kind, path)
-    where = f"{title}（{_field(path)}）" if title else _field(path)
-    value = error.instance
+    where = where_in(kind, path)
+    value = printable(error.instance)
     if v == "enum":
         options = "、".join(str(o) for o in error.validator_value)
         return path, f"{where}: '{value}' は使えません（{options} のいずれか）"
@@ -117,7 +123,7 @@ def _message(kind: str, error) -> tuple[list, str]:
                  "object": "項目の並び", "array": "一覧", "null": "空"}
         want = error.validator_value
         want = "・".join(kinds.get(w, w) for w in want) if isinstance(want, list) else kinds.get(want, want)
-        hint = "（数字だけの値は \"…\" で囲んでください）" if want == "文字列" and isinstance(value, int) else ""
+        hint = "（数字だけの値は \"…\" で囲んでください）" if want == "文字列" and isinstance(error.instance, int) else ""
         return path, f"{where}: {want}で書いてください{hint}"
     if v in ("pattern", "format"):
         desc = _deref(_schema_node(kind, path), kind).get("description", "")
@@ -132,7 +138,7 @@ def _message(kind: str, error) -> tuple[list, str]:
         return path, f"{where}: {error.validator_value} 件以上必要です"
     if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         return path, f"{where}: {value} は範囲外です（{v} {error.validator_value}）"
-    return path, f"{where}: {error.message}"
+    return path, f"{where}: {printable(error.message, 80)}"
 
 
 def _schema_node(kind: str, path: list) -> dict:
@@ -155,16 +161,108 @@ _CODES = {
 }
 
 
+#: ``$defs`` in defs.schema.json whose values are one line: names and titles that print
+#: on a terminal, in a commit and on a form.  Every other text may hold newlines and tabs.
+LINE_DEFS = ("name", "staffName")
+
+
+def _line_kind(node: dict) -> str | None:
+    """``name`` or ``staffName`` when ``node`` refers to that one-line definition."""
+    ref = node.get("$ref", "") if isinstance(node, dict) else ""
+    for name in LINE_DEFS:
+        if ref.endswith(f"#/$defs/{name}"):
+            return name
+    return None
+
+
+def _child(node: dict, kind: str | None, part) -> dict:
+    if not kind:
+        return {}
+    node = _deref(node, kind) if isinstance(node, dict) else {}
+    if isinstance(part, int):
+        return node.get("items", {})
+    found = node.get("properties", {}).get(part)
+    if found is None:
+        extra = node.get("additionalProperties")
+        return extra if isinstance(extra, dict) else {}
+    return found
+
+
+def value_problems(kind: str | None, data: Any) -> list[tuple[list, str, str]]:
+    """(path, code, message) for every value no schema keyword can refuse.
+
+    Enforced here, once, for every document yobo writes or ``yobo validate`` reads:
+    control characters, ESC and bidi overrides in any text or key (a one-line name or
+    title refuses newlines and tabs too — see :data:`LINE_DEFS`), path-like staff names,
+    and numbers too large to be anything but a typing accident.
+    """
+    found: list[tuple[list, str, str]] = []
+
+    def where(path: list) -> str:  # without a schema (a --file), the key path alone
+        return where_in(kind, path) if kind else _field(path)
+
+    def walk(value: Any, node: dict, path: list) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                key_text = str(key)
+                ch = bad_char(key_text)
+                if ch is not None:
+                    found.append((path, "text-control-char",
+                                  f"{where(path)}: 項目名に{describe_char(ch)}は使えません"))
+                    continue
+                walk(item, _child(node, kind, key_text), path + [key_text])
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, _child(node, kind, index), path + [index])
+        elif isinstance(value, str):
+            line = _line_kind(node)
+            ch = bad_char(value, multiline=line is None)
+            if ch is not None:
+                found.append((path, "text-control-char", f"{where(path)}: {describe_char(ch)}は使えません"))
+            elif line == "staffName" and staff_name_problem(value):
+                found.append((path, "staff-name", f"{where(path)}: {staff_name_problem(value)}"))
+        else:
+            problem = number_problem(value)
+            if problem:
+                found.append((path, "number-too-large", f"{where(path)}: {problem}"))
+
+    walk(data, load_schema(kind) if kind else {}, [])
+    return found
+
+
 def check_document(kind: str, data: Any, *, path: str, text: str) -> list[Problem]:
     """Every schema problem of one parsed document, located in ``text``."""
     problems = []
+    flagged = set()
+    for where, code, message in value_problems(kind, data):
+        flagged.add(tuple(map(str, where)))
+        problems.append(Problem(Source(path, locate_line(text, tuple(where))), code, message))
     errors = sorted(_validator(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     for error in errors:
+        if tuple(map(str, error.absolute_path)) in flagged and error.validator in ("pattern", "maximum", "minimum",
+                                                                                    "maxLength", "type"):
+            continue  # already said above, more precisely
         where, message = _message(kind, error)
         if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            extra = sorted({str(k) for k in error.instance} - set(error.schema.get("properties", {})))
             where = where + extra[:1]  # point at the unknown key itself
         line = locate_line(text, tuple(where))
         code = _CODES.get(error.validator, "schema-" + error.validator.lower())
         problems.append(Problem(Source(path, line), code, message))
     return sorted(set(problems))
+
+
+def schema_default(kind: str, path: list[str]):
+    """The ``default`` the schema of ``kind`` declares for the property at ``path`` (one
+    place for a default: the schema an editor shows is the value yobo uses)."""
+    node = load_schema(kind)
+    for part in path:
+        node = _deref(node, kind).get("properties", {})[part]
+    return _deref(node, kind)["default"]
+
+
+def number_range(kind: str, path: list[str]) -> tuple[float, float]:
+    """(minimum, maximum) the schema of ``kind`` allows for the number at ``path``, so an
+    option (``--height-cm``) is checked against the same bounds as the document."""
+    node = _deref(_schema_node(kind, path), kind)
+    return node["minimum"], node["maximum"]

@@ -18,6 +18,7 @@ from click.exceptions import Abort
 from typer.core import TyperGroup
 
 from ..errors import YoboError
+from .common import Terminated
 
 
 def _japanese_help_panels() -> None:
@@ -50,7 +51,30 @@ def _japanese_get_help(self, ctx):
     return _original_get_help(self, ctx)
 
 
+class _RefusedCharacter(click_exc.BadParameter):
+    """A command-line value (option, argument or environment variable) holding a character
+    no text may hold; its message is Japanese already."""
+
+
+_original_process_value = click_core.Parameter.process_value
+
+
+def _checked_process_value(self, ctx, value):
+    """Every parameter of every command refuses control characters, ESC and bidi overrides,
+    naming itself (checked once here; a one-line value such as a name also refuses
+    newlines where it is parsed, a note's text keeps them)."""
+    from ..values import bad_char, describe_char
+
+    for item in (value if isinstance(value, (list, tuple)) else (value,)):
+        if isinstance(item, str):
+            ch = bad_char(item, multiline=True)
+            if ch is not None:
+                raise _RefusedCharacter(f"{describe_char(ch)}は使えません", ctx=ctx, param=self)
+    return _original_process_value(self, ctx, value)
+
+
 # click is pinned (pyproject.toml), so these hooks into its help stay put.
+click_core.Parameter.process_value = _checked_process_value
 click_core.Command.get_help_option = _japanese_help_option
 click_core.Command.get_help = _japanese_get_help
 
@@ -69,7 +93,11 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     if isinstance(exc, click_exc.BadParameter):
         hint = exc.param_hint if isinstance(exc.param_hint, str) else (
             "/".join(exc.param.opts) if exc.param is not None else "")
-        return f"{hint}: 値が正しくありません（{exc.message}）"
+        if exc.param is not None and exc.param.param_type_name == "argument":
+            hint = (exc.param.name or hint).upper()
+        if isinstance(exc, _RefusedCharacter):
+            return f"{hint}: {exc.message}"
+        return f"{hint}: {_bad_value_message(exc.message)}"
     text = exc.message
     patterns = [
         (r"No such command '(.+)'\.?", r"コマンド '\1' はありません"),
@@ -84,6 +112,23 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     return text
 
 
+def _bad_value_message(message: str) -> str:
+    """click's English complaint about one value, in Japanese, the value cut short (a
+    100,000-digit number must not fill the screen) and its control characters escaped."""
+    from ..values import printable
+
+    found = re.fullmatch(r"'?(.*?)'? is not a valid (integer|float)(?: range)?\.?", message, re.S)
+    if found and found.group(1).lstrip("+-").isdigit():  # past Python's 4,300-digit limit
+        return f"'{printable(found.group(1))}' は大きすぎます"
+    if found:
+        what = "整数" if found.group(2) == "integer" else "数値"
+        return f"'{printable(found.group(1))}' は{what}ではありません"
+    found = re.fullmatch(r"'?(.*?)'? is not in the range (.+?)\.?", message, re.S)
+    if found:
+        return f"{printable(found.group(1))} は範囲外です（{found.group(2)}）"
+    return f"値が正しくありません（{printable(message, 120)}）"
+
+
 def _quiet_stdout() -> None:
     """After the reader of stdout has gone, make the interpreter's final flush silent."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -91,8 +136,29 @@ def _quiet_stdout() -> None:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"yobo: エラー: {message}\n")
+    from ..values import bad_char
+
+    # whatever a message quotes, it stays one line and sends the terminal no control characters
+    safe = "".join(f"\\u{ord(ch):04x}" if bad_char(ch) else ch for ch in message)
+    sys.stderr.write(f"yobo: エラー: {safe}\n")
     return 2
+
+
+def _internal_error_message(exc: Exception) -> str:
+    """Exit 3: a bug in yobo, not in the input.  Says what to send to whoever keeps yobo
+    running, without asking for anything personal (the message itself may quote a value,
+    so it is cut short)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..values import printable
+
+    try:
+        release = version("yobo")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        release = "不明"
+    return (f"yobo: 内部エラー: {type(exc).__name__}: {printable(exc, 200)}（yobo {release}）。"
+            "yobo の不具合です。実行したコマンド（氏名・被保険者番号などは伏せて）、yobo の版、"
+            "YOBO_DEBUG=1 を付けて再実行したときの表示を管理者に知らせてください（終了コード 3）\n")
 
 
 class YoboGroup(TyperGroup):
@@ -117,6 +183,9 @@ class YoboGroup(TyperGroup):
             code = _fail(exc.format_message())
         except KeyboardInterrupt:
             code = 130
+        except Terminated as exc:  # SIGTERM/SIGHUP while scratch files existed: removed on the way
+            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
+            code = 128 + exc.signum
         except SystemExit:  # only raised by typer in non-standalone mode when stdout's reader left
             code = 0
             _quiet_stdout()
@@ -126,7 +195,7 @@ class YoboGroup(TyperGroup):
         except Exception as exc:  # a bug: one line, and the trace only when asked for
             if os.environ.get("YOBO_DEBUG"):
                 raise
-            sys.stderr.write(f"yobo: 内部エラー: {type(exc).__name__}: {exc}（YOBO_DEBUG=1 で詳細を表示）\n")
+            sys.stderr.write(_internal_error_message(exc))
             code = 3
         if not standalone_mode:
             return code

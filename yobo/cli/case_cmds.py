@@ -11,16 +11,16 @@ import typer
 from ..casebook import case_dir, resolve_case_id
 from ..errors import InputError
 from ..loader import case_ids, load_case, load_config
-from ..values import normalize_kana, parse_date, parse_digits, require_text
+from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
+                      parse_line)
 from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS
 from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
-from ..yamlio import load_fast
 from .due_cmds import index_warnings
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, plan_status, print_json,
-                     resolve_actor, resolve_today)
+                     read_yaml_file, resolve_actor, resolve_today)
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -29,14 +29,8 @@ _NEW_FIELDS = ("insured_no", "name", "kana", "birth", "sex", "level", "cert_from
                "route", "mode", "hokatsu", "manager")
 
 
-def _read_input_file(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path} を読めません（{exc.strerror}）", field="--file") from None
-    data = load_fast(text, str(path))
-    if not isinstance(data, dict):
-        raise InputError(f"{path} は「項目: 値」の形で書いてください", field="--file")
+def _read_input_file(path: Path, casebook: Path | None) -> dict:
+    data, _ = read_yaml_file(path, casebook)
     unknown = sorted(set(map(str, data)) - set(_NEW_FIELDS))
     if unknown:
         raise InputError(f"{path} に知らない項目 {'、'.join(unknown)} があります（使える項目: {'、'.join(_NEW_FIELDS)}）",
@@ -69,7 +63,7 @@ def case_new(
     config = load_config(root)
     given = dict(zip(_NEW_FIELDS, (insured_no, name, kana, birth, sex, level, cert_from, cert_to,
                                    route, mode, hokatsu, manager)))
-    values = _read_input_file(file) if file else {}
+    values = _read_input_file(file, casebook) if file else {}
     values.update({k: v for k, v in given.items() if v is not None})
 
     def need(key: str) -> str:
@@ -86,20 +80,22 @@ def case_new(
     lvl = parse_choice("--level", need("level"), LEVELS)
     fields = dict(
         insured_no=parse_digits("--insured-no", need("insured_no"), 10, "被保険者番号"),
-        name=require_text("--name", need("name"), "氏名"),
+        name=parse_line("--name", need("name"), "氏名"),
         kana=normalize_kana("--kana", need("kana")),
-        birth=parse_date("--birth", need("birth")),
+        birth=check_birth("--birth", parse_date("--birth", need("birth")), day),
         sex=parse_choice("--sex", need("sex"), SEXES),
         level=lvl,
-        cert_from=parse_date("--cert-from", need("cert_from")),
-        cert_to=parse_date("--cert-to", values["cert_to"]) if values.get("cert_to") else None,
+        cert_from=check_date_window("--cert-from", parse_date("--cert-from", need("cert_from")), day),
+        cert_to=check_date_window("--cert-to", parse_date("--cert-to", values["cert_to"]), day)
+        if values.get("cert_to") else None,
         route=parse_choice("--route", values["route"], ROUTES) if values.get("route") else default_route(lvl),
         mode=parse_choice("--mode", need("mode"), MODES),
-        hokatsu=(values.get("hokatsu") or "").strip() or (config.office_name if config.office_kind == "hokatsu" else None),
+        hokatsu=check_text("--hokatsu", (values.get("hokatsu") or "").strip())
+        or (config.office_name if config.office_kind == "hokatsu" else None),
     )
     # Who acts is settled after the input is read, so a missing option is reported first.
     author = resolve_actor(root, config, as_)
-    req = NewCase(**fields, manager=(values.get("manager") or "").strip() or author.name)
+    req = NewCase(**fields, manager=check_text("--manager", (values.get("manager") or "").strip()) or author.name)
     from ..index import load_summaries
     from ..profiles import load_profile
 

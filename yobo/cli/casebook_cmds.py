@@ -14,7 +14,7 @@ from ..loader import case_ids, load_casebook, load_config, locate_problems
 from ..model import Config
 from ..profiles import profile_names
 from ..rules import run_consistency_rules
-from ..values import parse_digits
+from ..values import check_text, parse_digits, parse_staff_name
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
@@ -39,8 +39,9 @@ def init(
     """Create a casebook: yobo.yaml, .gitignore, schemas, git init and the first commit."""
     kind = parse_choice("--office-kind", office_kind, OFFICE_KINDS) if office_kind else None
     number = parse_digits("--office-no", office_no, 10, "事業所番号") if office_no else None
-    req = InitRequest(path=path, office_name=(office_name or "").strip() or None, office_kind=kind,
-                      office_number=number, profile=profile, staff=tuple(s.strip() for s in staff or () if s.strip()),
+    req = InitRequest(path=path, office_name=check_text("--office-name", (office_name or "").strip()) or None,
+                      office_kind=kind, office_number=number, profile=profile,
+                      staff=tuple(parse_staff_name("--staff", s) for s in staff or () if s.strip()),
                       sample=sample, office_postal_code=_clean_optional(office_postal_code),
                       office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone))
     registered = req.staff
@@ -79,7 +80,7 @@ def staff_add(
 
     root = find_casebook(casebook)
     config = load_config(root)
-    name = name.strip()
+    name = parse_staff_name("NAME", name)
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
     key = read_public_key(ssh_key) if ssh_key else None
     change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom())

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
+import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,9 +19,9 @@ import typer
 
 from .. import casebook as layout
 from .. import gitstore
-from ..errors import InputError
+from ..errors import DocumentError, InputError, Source, YoboError
 from ..model import Config
-from ..values import parse_date
+from ..values import bad_char, describe_char, parse_date, printable
 
 CasebookOpt = Annotated[
     Path | None,
@@ -43,11 +48,40 @@ def find_casebook(casebook: Path | None) -> Path:
     return layout.find_root(Path.cwd())
 
 
+#: The dates ``--today`` may be: from the start of 介護保険 (April 2000) to the end of the
+#: century (a clock or a script gone wrong, never a working day).
+TODAY_RANGE = (date(2000, 4, 1), date(2099, 12, 31))
+
+
+def _option_source(name: str) -> str:
+    """``YOBO_TODAY``-style name when the value came from the environment, else the option."""
+    import click
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT:
+        for param in ctx.command.params:
+            if param.name == name and param.envvar:
+                return param.envvar if isinstance(param.envvar, str) else param.envvar[0]
+    return "--" + name.replace("_", "-")
+
+
 def resolve_today(today: str | None) -> date:
-    """The injected date; the clock is read here, at the edge, and nowhere else."""
-    if today:
-        return parse_date("--today", today)
-    return date.today()
+    """The injected date; the clock is read here, at the edge, and nowhere else.
+
+    ``--today ""`` is refused, not taken for "no date": a script that meant to pass a
+    date and passed nothing must not silently run on the clock's date.
+    """
+    if today is None:
+        return date.today()
+    field = _option_source("today")
+    if not today.strip():
+        raise InputError("日付が空です（YYYY-MM-DD で指定してください）", field=field)
+    day = parse_date(field, today)
+    low, high = TODAY_RANGE
+    if not low <= day <= high:
+        raise InputError(f"{day} は今日の日付として扱えません（{low}〜{high}）", field=field)
+    return day
 
 
 def resolve_actor(root: Path, config: Config | None, requested: str | None,
@@ -55,13 +89,16 @@ def resolve_actor(root: Path, config: Config | None, requested: str | None,
     """Who is acting: ``--as`` / ``YOBO_STAFF``, else git's user.name; must be registered staff."""
     git_name = gitstore.config_get(root, "user.name") if root.exists() else None
     name = (requested or "").strip() or git_name
+    if name and bad_char(name) is not None:
+        raise InputError(f"職員の氏名に{describe_char(bad_char(name))}は使えません",
+                         field="--as" if requested else "git の user.name")
     staff_names = [s.name for s in config.staff] if config else list(registered)
     if not name:
         raise InputError("操作する職員を --as 氏名 か環境変数 YOBO_STAFF で指定してください", field="--as")
     if staff_names and name not in staff_names:
         shown = "、".join(staff_names[:8])
         origin = "" if requested else "（git の user.name）"
-        raise InputError(f"'{name}'{origin} は職員に登録されていません。登録済みの氏名（{shown}）を --as か YOBO_STAFF で指定してください",
+        raise InputError(f"'{printable(name)}'{origin} は職員に登録されていません。登録済みの氏名（{shown}）を --as か YOBO_STAFF で指定してください",
                          field="--as")
     staff = config.staff_named(name) if config else None
     email = (staff.email if staff else None) or (gitstore.config_get(root, "user.email") if root.exists() else None)
@@ -113,3 +150,247 @@ def plan_status(plan) -> dict:
         "評価": plan.evaluation.date.isoformat() if plan.evaluation else "",
         "包括の評価確認": plan.evaluation_review.date.isoformat() if plan.evaluation_review else "",
     }
+
+
+# -- reading files the user names (``--file``, ``yobo attach … FILE``) ------------------------------
+
+_KINDS = {stat.S_IFDIR: "フォルダ", stat.S_IFIFO: "名前付きパイプ（FIFO）", stat.S_IFCHR: "デバイス",
+          stat.S_IFBLK: "デバイス", stat.S_IFSOCK: "ソケット"}
+_MB = 1024 * 1024
+
+
+def size_limit(casebook: Path | None, key: str) -> int:
+    """The casebook's ``limits.<key>`` in bytes (yobo.yaml), or the schema's default.
+
+    The casebook is looked up the way every command does; outside one, the default holds
+    (the command then stops on the missing casebook anyway).
+    """
+    from ..loader import load_config, parse_document
+    from ..schemas import schema_default
+
+    default = schema_default("casebook", ["limits", key])
+    try:
+        root = find_casebook(casebook)
+        data, _ = parse_document(root, layout.CONFIG_FILE)
+    except (YoboError, OSError):
+        return round(default * _MB)
+    limits = data.get("limits") if isinstance(data, dict) else None
+    value = limits.get(key, default) if isinstance(limits, dict) else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+        load_config(root)  # says where yobo.yaml is wrong, at its line
+        value = default
+    return round(value * _MB)
+
+
+def read_user_file(path: Path, *, field: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or InputError.
+
+    Opened without blocking and checked on the open descriptor: a FIFO (which would
+    wait forever for a writer), ``/dev/zero`` (endless) or a folder is refused at once,
+    and a file that grows while it is read is still read only up to the limit.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{path} を読めません（{exc.strerror}）", field=field) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = _KINDS.get(stat.S_IFMT(info.st_mode), "特殊なファイル")
+            raise InputError(f"{path} は通常のファイルではありません（{what}）", field=field)
+        if info.st_size > limit:
+            raise InputError(f"{path} は大きすぎます（{info.st_size / _MB:.3g} MB。上限 {limit / _MB:.3g} MB: "
+                             "yobo.yaml の limits で変えられます）", field=field)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{path} を読めません（{exc.strerror}）", field=field) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:
+        raise InputError(f"{path} は大きすぎます（上限 {limit / _MB:.3g} MB）", field=field)
+    return data
+
+
+def read_yaml_file(path: Path, casebook: Path | None, *, field: str = "--file",
+                   mapping: bool = True) -> tuple[Any, str]:
+    """The one reader of a ``--file``: (parsed data, text).
+
+    Refused with exit 2 and one line naming the file, line and field: not a regular
+    file, over ``limits.file_mb``, not UTF-8 (saying the encoding it seems to be in),
+    bad YAML, a number too large, control characters, or not a mapping.
+    """
+    from ..loader import decode_text, parse_yaml
+    from ..schemas import value_problems
+    from ..yamlio import locate_line
+
+    data_bytes = read_user_file(path, field=field, limit=size_limit(casebook, "file_mb"))
+    try:
+        text = decode_text(data_bytes, str(path))
+        data = parse_yaml(text, str(path))
+    except DocumentError as exc:
+        raise InputError(exc.problems[0].message, source=exc.problems[0].source, field=field) from None
+    if data is None:
+        data = {}
+    if mapping and not isinstance(data, dict):
+        raise InputError(f"{path} は「項目: 値」の形で書いてください", field=field)
+    # Any --file value may hold newlines (a meeting's 要点); one-line fields are checked
+    # again by the schema of the document they land in.
+    for where, _, message in value_problems(None, data):
+        raise InputError(message, source=Source(str(path), locate_line(text, tuple(where))), field=field)
+    return data, text
+
+
+# -- scratch files: personal data stays in the casebook ---------------------------------------------
+
+#: Signals that end yobo but can be caught: each unwinds like an exception, so every
+#: ``finally`` removes what it made.
+CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+
+
+class _Deferred:
+    """A signal that arrived while a child process was being started (see :func:`signals_deferred`)."""
+
+    depth = 0
+    pending: int | None = None
+
+
+class Terminated(BaseException):
+    """yobo was asked to stop by a signal; the CLI exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals():
+    """While inside, SIGTERM and SIGHUP raise :class:`Terminated` instead of killing yobo at
+    once, so temporary files holding a person's data are removed on the way out."""
+    import signal
+
+    def handler(signum, _frame):
+        if _Deferred.depth:
+            _Deferred.pending = signum
+            return
+        raise Terminated(signum)
+
+    previous = {}
+    for name in CAUGHT_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:  # ignored stays ignored
+            try:
+                previous[number] = signal.signal(number, handler)
+            except ValueError:  # not the main thread (a test runner's worker): nothing to catch
+                pass
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+@contextmanager
+def signals_deferred():
+    """A caught signal waits until the block ends.  Around ``Popen(…)``: a signal raised
+    while the child is being started would lose its handle, and the child (an editor, a
+    browser holding the person's data) would outlive yobo."""
+    _Deferred.depth += 1
+    try:
+        yield
+    finally:
+        _Deferred.depth -= 1
+        if not _Deferred.depth and _Deferred.pending is not None:
+            signum, _Deferred.pending = _Deferred.pending, None
+            raise Terminated(signum)
+
+
+def run_child(command: list[str], *, timeout: float | None = None, **options) -> subprocess.CompletedProcess:
+    """``subprocess.run`` that never leaves the child behind: killed and reaped when yobo is
+    stopped (SIGTERM/SIGHUP/SIGINT inside :func:`stop_on_signals`) at any moment, or when
+    ``timeout`` passes (TimeoutExpired, as ``subprocess.run`` raises it)."""
+    proc = None
+    try:
+        with signals_deferred():
+            proc = subprocess.Popen(command, **options)
+        stdout, stderr = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(base: Path) -> None:
+    """Folders a killed yobo (SIGKILL cannot be caught) left: their process is gone."""
+    for entry in base.iterdir():
+        pid, _, _ = entry.name.partition("-")
+        if entry.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _make_scratch_base(root: Path) -> tuple[Path, list[Path]] | None:
+    """``<casebook>/.yobo/tmp`` (0700, ignored by git from inside) and the folders made for
+    it; None when the casebook cannot be written (a read-only copy, the bundled sample)."""
+    base = root / layout.CACHE_DIR / "tmp"
+    made = [folder for folder in (base.parent, base) if not folder.exists()]
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(base, 0o700)
+        ignore = base / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# yobo の一時ファイル（個人情報を含むことがあります）。コミットしません\n*\n",
+                              encoding="utf-8")
+    except OSError:
+        return None
+    return base, made
+
+
+def _tidy_scratch_base(base: Path, made: list[Path]) -> None:
+    """Remove ``.yobo/tmp`` again when nothing else is in it, so a read command (render)
+    leaves the casebook as it found it; a SIGKILL's leftovers keep it for the next run."""
+    try:
+        if {entry.name for entry in base.iterdir()} <= {".gitignore"}:
+            (base / ".gitignore").unlink(missing_ok=True)
+            for folder in reversed(made) if made else ([base] if base.exists() else []):
+                folder.rmdir()
+    except OSError:  # another yobo is using it right now: it stays
+        pass
+
+
+@contextmanager
+def private_tmp(root: Path):
+    """A private scratch folder under ``<casebook>/.yobo/tmp/`` for files that hold personal
+    data (an edit buffer, a form's HTML on its way to PDF), never the system's /tmp.
+
+    ``.yobo/tmp`` is created 0700 and ignored by git from inside (its own ``.gitignore``,
+    so even a casebook whose ignore rules lack ``.yobo/`` never commits it).  The folder
+    is removed on exit, on an error and on SIGTERM/SIGHUP/SIGINT; what a SIGKILL left is
+    removed by the next command that uses ``.yobo/tmp``.  Only a casebook that cannot be
+    written (a read-only copy) falls back to a private (0700) folder in the system's
+    temporary folder, removed the same way.
+    """
+    found = _make_scratch_base(root)
+    if found is not None:
+        _remove_stale(found[0])
+    with stop_on_signals():
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=found[0] if found else None))  # mode 0700
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            if found is not None:
+                _tidy_scratch_base(*found)

@@ -14,7 +14,7 @@ dev_app = typer.Typer(help="開発用の道具（合成ケースブックなど�
 
 
 def gen_casebook(
-    count: Annotated[int, typer.Argument(min=1, help="作るケースの数")],
+    count: Annotated[int, typer.Argument(min=1, max=1_000_000, help="作るケースの数（1〜1000000）")],
     path: Annotated[Path, typer.Argument(help="作成するフォルダ（存在しないこと）")],
     seed: Annotated[int, typer.Option("--seed", help="乱数の種（同じ種なら同じケースブック）")] = 1,
     today: TodayOpt = None,

@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
 from ..rules.due import UNREADABLE
+from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
 
@@ -101,14 +102,14 @@ def monitor_due(
     staff: Annotated[str | None, typer.Option("--staff", help="この担当者（または包括の名前）の期限だけ")] = None,
     case: Annotated[str | None, typer.Option("--case", help="このケースの期限だけ（ケースIDの先頭でも可）")] = None,
     party: Annotated[str | None, typer.Option("--party", help="この事業所の仕事だけ: kyotaku（居宅）| hokatsu（包括）。包括の職員を --staff に指定すると hokatsu")] = None,
-    within: Annotated[int, typer.Option("--within", min=0, help="何日先までの予定を出すか（期限切れ・要対応は常に出ます）")] = 30,
+    within: Annotated[int, typer.Option("--within", min=0, max=WITHIN_DAYS_MAX, help=f"何日先までの予定を出すか（0〜{WITHIN_DAYS_MAX}。期限切れ・要対応は常に出ます）")] = 30,
     status: Annotated[list[str] | None, typer.Option("--status", help="状態で絞り込み: " + "、".join(f"{c}（{n}）" for c, n in DUE_STATUSES.items()) + "（くり返し・カンマ区切り可）")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="overdue: 期限切れがあれば終了コード 1（スクリプト用）")] = None,
     csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Excel ファイル（.xlsx）をこのファイル名で書き出します（日付は日付、ID は文字列）")] = None,
     ics: Annotated[bool, typer.Option("--ics", help="iCalendar（カレンダーに取り込めます）で出力。-o で前回と同じファイルに書くと、変わった期限は更新、なくなった期限は取り消しになります")] = False,
     names: Annotated[bool, typer.Option("--names", help="--ics に利用者の氏名・担当者名・特段の事情を含めます（個人情報がケースブックの外へ出ます。既定はケースIDと内容だけ）")] = False,
-    remind: Annotated[int | None, typer.Option("--remind", min=0, help="--ics の各予定に、期限のこの日数前の通知（アラーム）を付けます")] = None,
+    remind: Annotated[int | None, typer.Option("--remind", min=0, max=WITHIN_DAYS_MAX, help=f"--ics の各予定に、期限のこの日数前の通知（アラーム）を付けます（0〜{WITHIN_DAYS_MAX}）")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="表で担当者ごとに表示する上限（0＝すべて。JSON・CSV・ICS は常に全件）")] = 50,
     casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
@@ -221,6 +222,7 @@ def report_monthly(
         raise InputError(f"'{format_}' は使えません（md・html）", field="--format")
     root = find_casebook(casebook)
     day = resolve_today(today)
+    check_date_window("--month", first, day)  # a month far from today is a slip (and 9999-12 has no end)
     config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     last = month_end(month_index(first))

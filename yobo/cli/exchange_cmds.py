@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, resolve_actor, resolve_today
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, read_user_file, read_yaml_file,
+                     resolve_actor, resolve_today, size_limit)
 
 export_app = typer.Typer(help="ケースブックの内容を他のシステム向けのファイルに書き出します。", no_args_is_help=True)
 import_app = typer.Typer(help="他のシステムのファイルをケースブックに取り込みます。", no_args_is_help=True)
@@ -51,18 +52,13 @@ def _month(value: str | None) -> str | None:
     return f"{found.group(1)}-{found.group(2)}"
 
 
-def _replacements(path: Path | None) -> dict[str, str]:
+def _replacements(path: Path | None, casebook: Path | None) -> dict[str, str]:
     if path is None:
         return {}
     from ..careplan_data.csvfile import load_replacements
-    from ..yamlio import load_fast
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} を読めません（{getattr(exc, 'strerror', None) or exc}）", field="--replace") from None
-    data = load_fast(text, str(path))
-    if not isinstance(data, dict):
+    data, _ = read_yaml_file(path, casebook, field="--replace", mapping=False)  # the one --file reader
+    if not isinstance(data, dict) or not data:
         raise InputError(f"{path} は「元の文字: 置き換える文字」の形で書いてください", field="--replace")
     return load_replacements(data, "--replace")
 
@@ -93,7 +89,7 @@ def export_careplan_data(case: CaseArg = None, plan: PlanOpt = None, all_: AllOp
     route = Route(config.office_number or "", (from_service or DEFAULT_FROM_SERVICE[config.office_kind]).upper(),
                   to_office.strip(), to_service.strip().upper())
     check_route(route)
-    replacements = _replacements(replace)
+    replacements = _replacements(replace, casebook)
     if all_:
         cases = [c for c in load_casebook(root).cases]
     else:
@@ -165,10 +161,8 @@ def import_careplan_data(files: FilesArg, case: ImportCaseOpt = None, as_: AsOpt
     for path in files:
         paths = sorted(p for p in path.iterdir() if p.suffix.upper() == ".CSV") if path.is_dir() else [path]
         for p in paths:
-            try:
-                contents[p.name] = p.read_bytes()
-            except OSError as exc:
-                raise InputError(f"{p} を読めません（{exc.strerror or exc}）", field="FILE") from None
+            # regular files only, within limits.file_mb: a FIFO or /dev/zero is refused, not waited on
+            contents[p.name] = read_user_file(p, field="FILE", limit=size_limit(casebook, "file_mb"))
     if not contents:
         raise InputError("取り込む CSV ファイルがありません", field="FILE")
     case_id = resolve_case_id(case, case_ids(root)) if case else None

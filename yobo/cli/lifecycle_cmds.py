@@ -6,25 +6,23 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..casebook import case_dir, resolve_case_id
-from ..errors import InputError
-from ..loader import case_ids, load_case, load_config, read_text
+from ..errors import DocumentError, InputError
+from ..loader import case_ids, decode_text, load_case, load_config, read_text
 from ..profiles import load_profile
-from ..values import parse_date
+from ..values import check_date_window, check_number, parse_date, printable
 from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
                      NEXT_ROUTES, NOTE_KINDS, parse_choice)
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, resolve_actor,
-                     resolve_today)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, private_tmp,
+                     read_user_file, run_child, read_yaml_file, resolve_actor, resolve_today, size_limit)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -72,19 +70,11 @@ def _date(value: str | None, field: str = "--date"):
     return parse_date(field, value) if value else None
 
 
-def _yaml_file(path: Path | None, *, mapping: bool = True) -> tuple[dict, str]:
+def _yaml_file(path: Path | None, casebook: Path | None = None, *, mapping: bool = True) -> tuple[dict, str]:
+    """A ``--file`` through the one reader (:func:`yobo.cli.common.read_yaml_file`)."""
     if path is None:
         return {}, ""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path} を読めません（{exc.strerror}）", field="--file") from None
-    data = load_fast(text, str(path))
-    if data is None:
-        data = {}
-    if mapping and not isinstance(data, dict):
-        raise InputError(f"{path} は「項目: 値」の形で書いてください", field="--file")
-    return data, text
+    return read_yaml_file(path, casebook, mapping=mapping)
 
 
 def _done(session: Session, change: Change, message: str) -> str:
@@ -95,17 +85,24 @@ def _done(session: Session, change: Change, message: str) -> str:
     return commit
 
 
-def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
-    """Open $VISUAL/$EDITOR on a temporary copy and return what was saved."""
+def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
+    """Open $VISUAL/$EDITOR on a temporary copy and return what was saved.
+
+    The copy holds the person's data (address, family), so it lives in the casebook's
+    private ``.yobo/tmp/`` and is removed however the edit ends (see ``private_tmp``).
+    """
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise InputError("編集するには環境変数 EDITOR を設定するか、--file で内容を渡してください", field="--file")
-    with tempfile.TemporaryDirectory(prefix="yobo-") as folder:
-        path = Path(folder) / f"edit{suffix}"
+    with private_tmp(root) as folder:
+        path = folder / f"edit{suffix}"
         path.write_text(initial, encoding="utf-8")
-        if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
+        if run_child([*shlex.split(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
-        return path.read_text(encoding="utf-8")
+        try:
+            return decode_text(path.read_bytes(), "EDITOR")
+        except DocumentError as exc:
+            raise InputError(exc.problems[0].message, field="EDITOR") from None
 
 
 # -- certifications --------------------------------------------------------------------------------
@@ -126,10 +123,12 @@ def cert_add(
 
     code = parse_choice("--level", level, LEVELS)
     session = Session(casebook, case, today, as_)
+    dates = {field: check_date_window(field, _date(value, field), session.today) for field, value in
+             (("--from", start), ("--to", end), ("--certified-on", certified_on), ("--applied-on", applied_on))}
     change = steps.add_certification(
         session.context(), level=code, status="pending" if pending else "certified",
-        start=parse_date("--from", start), end=_date(end, "--to"), certified_on=_date(certified_on, "--certified-on"),
-        applied_on=_date(applied_on, "--applied-on"))
+        start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
+        applied_on=dates["--applied-on"])
     _done(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました")
 
 
@@ -148,7 +147,7 @@ def checklist_record(
     """Record a 基本チェックリスト and print its scores."""
     from .. import checklist as kcl
 
-    data, _ = _yaml_file(file)
+    data, _ = _yaml_file(file, casebook)
     unknown = sorted(set(map(str, data)) - {"answers", "height_cm", "weight_kg", "date"})
     if unknown:
         raise InputError(f"知らない項目 {'、'.join(unknown)} があります（answers・height_cm・weight_kg・date）", field="--file")
@@ -157,6 +156,12 @@ def checklist_record(
         raise InputError("指定されていません", field="--answers")
     height = height_cm if height_cm is not None else data.get("height_cm")
     weight = weight_kg if weight_kg is not None else data.get("weight_kg")
+    from ..schemas import number_range
+
+    for option, key, value, unit in (("--height-cm", "height_cm", height, "cm"), ("--weight-kg", "weight_kg", weight, "kg")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise InputError(f"'{printable(value)}' は数値ではありません", field=option)
+        check_number(option, value, *number_range("checklist", [key]), unit=unit)
     day = day or (str(data["date"]) if data.get("date") else None)
     parsed = kcl.parse_answers(answers)
     result = kcl.score(parsed, height_cm=height, weight_kg=weight)
@@ -194,7 +199,7 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt =
 def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="利用者基本情報の YAML（全項目）")],
              day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
     """Write a new version of the 利用者基本情報 from a file."""
-    _, text = _yaml_file(file)
+    _, text = _yaml_file(file, casebook)
     session = Session(casebook, case, today, as_)
     change = steps.set_basic_info(session.context(), day=_date(day), text=text, source=str(file))
     _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
@@ -209,7 +214,7 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     initial = read_text(session.root, latest.path) if latest else (
         "# yaml-language-server: $schema=../../../../schemas/basic-info.schema.json\n# 利用者基本情報\n"
         f"author: {ctx.actor.name}\n")
-    text = _edit_in_editor(initial)
+    text = _edit_in_editor(initial, session.root)
     if latest and text == initial:
         raise InputError("変更がないため保存しませんでした", field="EDITOR")
     change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
@@ -242,9 +247,10 @@ def plan_draft(
     """Create a plan draft prefilled from the casebook; prints the plan id last."""
     from .. import checklist as kcl
 
-    content, _ = _yaml_file(file)
+    content, _ = _yaml_file(file, casebook)
     start_day, end_day = parse_date("--start", start), parse_date("--end", end)
     session = Session(casebook, case, today, as_)
+    check_date_window("--start", start_day, session.today), check_date_window("--end", end_day, session.today)
     latest = session.case.latest_checklist
     scores = unknown = None
     if latest is not None:
@@ -271,9 +277,9 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
     ctx = session.context()
     target = steps.current_plan(ctx, plan)
     if file is not None:
-        _, text = _yaml_file(file)
+        _, text = _yaml_file(file, casebook)
     else:
-        text = _edit_in_editor(read_text(session.root, target.path))
+        text = _edit_in_editor(read_text(session.root, target.path), session.root)
     change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
     _done(session, change, f"計画 {target.id} を修正しました{note}")
@@ -295,7 +301,8 @@ def plan_amend(case: CaseArg,
     target = steps.current_plan(ctx, plan)
     change = steps.amend_plan(ctx, target, plan_text=read_text(session.root, target.path), day=_date(day), kind=kind,
                               field=field, new=new, reason=reason,
-                              consent_date=_date(consent_date, "--consent-date"), consent_method=consent_method)
+                              consent_date=check_date_window("--consent-date", _date(consent_date, "--consent-date"),
+                                                             session.today), consent_method=consent_method)
     _done(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）")
 
 
@@ -321,7 +328,7 @@ def plan_weekly(case: CaseArg,
                 day: Annotated[str | None, typer.Option("--date", help="週間計画表の作成日（YYYY-MM-DD）。省略時はファイルの date、なければ今日")] = None,
                 casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
     """Write a plan's 週間計画表 (plans/<id>/weekly.yaml) from a file."""
-    _, text = _yaml_file(file)
+    _, text = _yaml_file(file, casebook)
     session = Session(casebook, case, today, as_)
     ctx = session.context()
     target = steps.current_plan(ctx, plan)
@@ -447,7 +454,7 @@ def meeting_record(
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
 ) -> None:
     """Record a サービス担当者会議 (要点 from --file)."""
-    points, _ = _yaml_file(file)
+    points, _ = _yaml_file(file, casebook)
     people = []
     for item in attendee or []:
         name, _, affiliation = item.partition(":")
@@ -502,7 +509,7 @@ def evaluate(
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
 ) -> None:
     """Write the 評価表 of the current plan (goals and periods copied from the plan)."""
-    outcomes, _ = _yaml_file(file)
+    outcomes, _ = _yaml_file(file, casebook)
     dec = parse_choice("--decision", decision, DECISIONS) if decision else None
     route = parse_choice("--next-route", next_route, NEXT_ROUTES) if next_route else None
     session = Session(casebook, case, today, as_)
@@ -530,10 +537,7 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
         raise InputError("--original か --copy のどちらか一方を指定してください", field="--original")
     code = parse_choice("DOC", doc, DOCUMENTS)
     who = parse_choice("--holder", holder, HOLDERS) if holder else None
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{file} を読めません（{exc.strerror}）", field="FILE") from None
+    content = read_user_file(file, field="FILE", limit=size_limit(casebook, "attachment_mb"))
     session = Session(casebook, case, today, as_)
     change = steps.attach_scan(session.context(), doc=code, kind="original" if original else "copy",
                                filename=file.name, content=content, day=_date(day), holder=who)

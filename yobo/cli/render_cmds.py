@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, print_json
+from .common import CasebookOpt, JsonOpt, print_json, private_tmp, run_child, stop_on_signals
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -76,6 +77,16 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
         browser_path = find_browser(browser)
 
     session = Session(casebook, case, None, None)
+    # A form is the person's data: a PDF's HTML is staged in the casebook's private
+    # .yobo/tmp/, and SIGTERM/SIGHUP/SIGINT remove every staged file on the way out.
+    with stop_on_signals(), (private_tmp(session.root) if fmt == "pdf" else nullcontext()) as scratch:
+        _render(session, chosen, options, fmt, output, all_, browser_path, scratch, json_)
+
+
+def _render(session, chosen, options: dict, fmt: str, output: Path | None, all_: bool, browser_path: str | None,
+            scratch: Path | None, json_: bool) -> None:
+    from .. import forms as kforms
+
     root, config, found, case_id = session.root, session.config, session.case, session.case_id
     text_format = "md" if fmt == "md" else "html"  # a PDF is printed from the HTML
 
@@ -84,7 +95,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
         if output is None:
             typer.echo(text, nl=False)
             return
-        _write(text, output, fmt, browser_path)
+        _write(text, output, fmt, browser_path, scratch)
         if json_:
             print_json({"case": case_id, "form": chosen.code, "files": [str(output)]})
         else:
@@ -104,7 +115,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging:
         for path, text, _ in rendered:
-            _write(text, Path(staging) / path.name, fmt, browser_path)
+            _write(text, Path(staging) / path.name, fmt, browser_path, scratch)
         for path, _, _ in rendered:
             os.replace(Path(staging) / path.name, path)
     if json_:
@@ -127,12 +138,12 @@ def _format(requested: str | None, output: Path | None) -> str:
     return fmt
 
 
-def _write(text: str, path: Path, fmt: str, browser: str | None) -> None:
+def _write(text: str, path: Path, fmt: str, browser: str | None, scratch: Path | None) -> None:
     """Write one rendered form whole (temporary file, then rename)."""
     if fmt == "pdf":
         from ..pdf import html_to_pdf
 
-        html_to_pdf(text, path, browser=browser)
+        html_to_pdf(text, path, browser=browser, scratch=scratch, run=run_child)
         return
     path = path.resolve()
     if path.is_dir():
@@ -140,8 +151,12 @@ def _write(text: str, path: Path, fmt: str, browser: str | None) -> None:
     if not path.parent.is_dir():
         raise InputError(f"フォルダ {path.parent} がありません", field="--output")
     staged = path.with_name(f".{path.name}.yobo-tmp")
-    staged.write_text(text, encoding="utf-8")
-    os.replace(staged, path)
+    try:
+        staged.write_text(text, encoding="utf-8")
+        os.replace(staged, path)
+    finally:
+        if staged.exists():
+            staged.unlink()
 
 
 def register(app: typer.Typer) -> None:

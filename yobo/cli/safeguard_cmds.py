@@ -44,10 +44,10 @@ def doctor_confirm(
     _done(session, change, "主治医の指示の確認を記録しました")
 
 
-def _survey(path: Path | None) -> dict[str, int] | None:
+def _survey(path: Path | None, casebook: Path | None) -> dict[str, int] | None:
     if path is None:
         return None
-    data, _ = _yaml_file(path, mapping=True)
+    data, _ = _yaml_file(path, casebook, mapping=True)
     return steps.parse_survey(data, str(path))
 
 
@@ -59,7 +59,7 @@ def equipment_check(case: CaseArg, item: ItemOpt, survey_file: SurveyOpt = None,
 
     session = Session(casebook, case, today, None)
     code = steps.parse_item(item)
-    survey = _survey(survey_file)
+    survey = _survey(survey_file, casebook)
     cert = steps.equipment_level(session.case, session.today)
     if cert is None:
         raise InputError(f"ケース {session.case_id} に認定が記録されていません（yobo cert add）", field="CASE")
@@ -105,7 +105,7 @@ def equipment_record(
     casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
 ) -> None:
     """Record, for the certification period in force, the survey's confirmation or the 協議 and 確認書."""
-    survey = _survey(survey_file)
+    survey = _survey(survey_file, casebook)
     session = Session(casebook, case, today, as_)
     change = steps.record_equipment(session.context(), item=item, consulted_on=_date(consulted_on, "--consulted-on"),
                                     confirmed_on=_date(confirmed_on, "--confirmed-on"), survey=survey, day=_date(day))

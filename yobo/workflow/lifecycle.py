@@ -21,7 +21,7 @@ from ..rules.lifecycle import weekly_problems
 from ..schemas import check_document, field_label
 from ..vocab import (CONTRACT_DOCUMENTS, CONTRACT_PARTIES, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, OFFICE_KINDS,
                      SUBMISSION_OCCASIONS)
-from ..values import clock_minutes
+from ..values import check_date_window, clock_minutes
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, new_document, to_round_trip
 from .apply import Change
 from .documents import TITLES, render_new, schema_ref
@@ -58,7 +58,7 @@ def step_date(ctx: Context, value: date | None, field: str = "--date") -> date:
     day = value or ctx.today
     if day > ctx.today:
         raise InputError(f"{day} は今日（{ctx.today}）より後の日付です", field=field)
-    return day
+    return check_date_window(field, day, ctx.today)
 
 
 def require_active(ctx: Context) -> None:
