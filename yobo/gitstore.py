@@ -50,6 +50,9 @@ def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) ->
     except FileNotFoundError:
         raise GitError("git が見つかりません。git をインストールしてください") from None
     if check and proc.returncode != 0:
+        if "index.lock" in proc.stderr and "File exists" in proc.stderr:
+            # git's own advice is English and generic; say where the file is and what is safe.
+            raise GitError(index_lock_message(root / lock_path(root)))
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"git {args[0]} に失敗しました（{detail[-1] if detail else proc.returncode}）")
     return proc
@@ -246,3 +249,101 @@ def tracked_files(root: Path, *pathspecs: str) -> list[str]:
     """Paths in git's index matching ``pathspecs`` (``:(glob)`` magic allowed)."""
     proc = _git(root, "ls-files", "-z", "--", *pathspecs, check=False)
     return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []
+# -- the state a write step needs ------------------------------------------------------------------
+
+#: Operations git leaves half-done in the git folder, with the file that marks each and
+#: the Japanese advice to finish or abandon it (git's own names in brackets).
+OPERATIONS = (
+    ("MERGE_HEAD", "マージ（git merge）", "git commit で終えるか git merge --abort で取りやめて"),
+    ("rebase-merge", "リベース（git rebase）", "git rebase --continue で終えるか git rebase --abort で取りやめて"),
+    ("rebase-apply", "リベースまたはパッチの適用（git rebase / git am）",
+     "git rebase --continue（git am --continue）で終えるか --abort で取りやめて"),
+    ("CHERRY_PICK_HEAD", "チェリーピック（git cherry-pick）",
+     "git cherry-pick --continue で終えるか git cherry-pick --abort で取りやめて"),
+    ("REVERT_HEAD", "取り消しコミット（git revert）", "git revert --continue で終えるか git revert --abort で取りやめて"),
+    ("BISECT_LOG", "二分探索（git bisect）", "git bisect reset で終えて"),
+)
+
+
+@dataclass(frozen=True)
+class WriteState:
+    """What git says before a step writes: the branch HEAD is on (None when detached),
+    an operation in progress (its label and advice), and the paths already staged."""
+
+    branch: str | None
+    operation: tuple[str, str] | None
+    staged: tuple[str, ...]
+
+
+def lock_path(root: Path) -> str:
+    """``index.lock`` of the repository holding ``root`` (relative to ``root`` unless absolute)."""
+    return _git(root, "rev-parse", "--git-path", "index.lock", check=False).stdout.strip() or ".git/index.lock"
+
+
+def index_lock_message(path: Path) -> str:
+    return (f"git の作業中ファイル {path} が残っていて記録できません。git を使っているほかのプログラム（エディタ・"
+            "git の画面など）がないことを確かめてから、このファイルを削除してもう一度実行してください")
+
+
+def write_state(root: Path) -> WriteState:
+    """Two git calls: the git paths that mark a state, then the index against HEAD."""
+    names = ["HEAD", *(name for name, _, _ in OPERATIONS)]
+    args = ["rev-parse"]
+    for name in names:
+        args += ["--git-path", name]
+    paths = _git(root, *args).stdout.splitlines()
+    found = dict(zip(names, (root / p for p in paths)))
+    try:
+        head_text = found["HEAD"].read_text(encoding="utf-8").strip()
+    except OSError:
+        head_text = ""
+    branch = head_text.removeprefix("ref: ").removeprefix("refs/heads/") if head_text.startswith("ref: ") else None
+    operation = next(((label, advice) for name, label, advice in OPERATIONS if found[name].exists()), None)
+    staged = _git(root, "diff", "--cached", "--name-only", "--no-renames", "-z").stdout
+    return WriteState(branch=branch, operation=operation, staged=tuple(p for p in staged.split("\0") if p))
+
+
+def commit_with_trailer(root: Path, value: str) -> str | None:
+    """The commit whose message carries the trailer line ``value`` (e.g. ``Yobo-Journal: …``), or None."""
+    if head(root) is None:
+        return None
+    proc = _git(root, "log", "-F", f"--grep={value}", "-n1", "--format=%H", "HEAD", check=False)
+    return proc.stdout.strip() or None
+
+
+def blob_of(root: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``rev``, or None when it is not there."""
+    try:
+        proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
+    except FileNotFoundError:
+        raise GitError("git が見つかりません。git をインストールしてください") from None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def git_running_in(root: Path) -> bool | None:
+    """Whether a git process works in this repository: True, False, or None when it
+    cannot be told (a git process this user may not inspect).
+
+    A process counts when its name is git and its working folder is inside the work
+    tree or the git folder (git changes into the repository before it takes
+    ``index.lock``, ``-C`` included).  psutil reads this on Linux, macOS and Windows.
+    """
+    import psutil
+
+    top = root.resolve()
+    git_dir = (root / _git(root, "rev-parse", "--git-common-dir").stdout.strip()).resolve()
+    unknown = False
+    for proc in psutil.process_iter(["name"]):
+        name = (proc.info.get("name") or "").lower()
+        if name not in ("git", "git.exe") and not name.startswith("git-"):
+            continue
+        try:
+            cwd = Path(proc.cwd()).resolve()
+        except psutil.NoSuchProcess:  # gone, or a zombie (ZombieProcess): it holds nothing
+            continue
+        except (psutil.AccessDenied, OSError):
+            unknown = True
+            continue
+        if cwd == top or top in cwd.parents or cwd == git_dir or git_dir in cwd.parents:
+            return True
+    return None if unknown else False

@@ -18,7 +18,8 @@ from ..values import parse_digits
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, hold_casebook, print_json,
+                     resolve_actor, resolve_today)
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
 
@@ -78,6 +79,7 @@ def staff_add(
     from ..sharing.signing import read_public_key
 
     root = find_casebook(casebook)
+    hold_casebook(root, as_)
     config = load_config(root)
     name = name.strip()
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None

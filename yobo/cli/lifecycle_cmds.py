@@ -23,8 +23,8 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, resolve_actor,
-                     resolve_today)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, hold_casebook, plan_status, print_json,
+                     resolve_actor, resolve_today)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -43,11 +43,16 @@ contract_app = typer.Typer(help="契約（重要事項説明書・契約書・�
 
 
 class Session:
-    """One command's casebook, case and acting staff member."""
+    """One command's casebook, case and acting staff member.  A write command (``write``,
+    the default) holds the casebook's lock from before the case is read until it has
+    committed and printed, so two steps at once never decide on the same old state."""
 
-    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None):
+    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None, *,
+                 write: bool = True):
         self.root = find_casebook(casebook)
         self.today = resolve_today(today)
+        if write:
+            hold_casebook(self.root, as_)
         self.config = load_config(self.root)
         self.case_id = resolve_case_id(case, case_ids(self.root))
         found, problems, _ = load_case(self.root, self.case_id, case_dir(self.case_id))
@@ -176,7 +181,7 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt =
     """Show the latest 基本チェックリスト with its scores."""
     from .. import checklist as kcl
 
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     latest = session.case.latest_checklist
     if latest is None:
         raise InputError(f"ケース {session.case_id} の基本チェックリストはまだありません（yobo checklist record）")
@@ -218,7 +223,7 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
 
 def info_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Show the latest 利用者基本情報."""
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     latest = session.case.latest_basic_info
     if latest is None:
         raise InputError(f"ケース {session.case_id} の利用者基本情報はまだありません（yobo info set）")
@@ -333,7 +338,7 @@ def plan_weekly(case: CaseArg,
 
 def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Show a plan and where it stands in the cycle."""
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     ctx = steps.Context(session.config, load_profile(session.config.profile), session.case, session.today,
                         session.config.staff[0] if session.config.staff else None)
     target = steps.current_plan(ctx, plan)

@@ -75,7 +75,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
 
         browser_path = find_browser(browser)
 
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     root, config, found, case_id = session.root, session.config, session.case, session.case_id
     text_format = "md" if fmt == "md" else "html"  # a PDF is printed from the HTML
 

@@ -1,0 +1,351 @@
+"""The step journal, and the file operations a write step can undo.
+
+A write step writes its files, then makes one commit.  A step killed in between
+(kill -9, a power cut, a closed terminal) would leave files that look recorded
+but never reach git.  So before its first file write, :func:`yobo.workflow.apply.apply_change`
+writes ``.yobo/journal.json`` (git-ignored, data-only JSON, written atomically):
+the step, the case, the commit message and author, and for each path the hash of
+its previous content (the content itself for a file the step edits) and the hash
+of what it is about to write.  The commit carries a ``Yobo-Journal: <id>`` trailer.
+
+The next yobo command that opens the casebook, holding the casebook's lock (so no
+live step owns the journal), calls :func:`recover`:
+
+* the commit with the journal's trailer is in history: the step had finished
+  (killed after its commit, before its message) — nothing to write; the step is
+  remembered in ``.yobo/landed.json`` so that re-running the *same command* (same
+  options, same staff member) says "already recorded" instead of writing a duplicate;
+* every file holds exactly what the journal says was to be written: the commit is made
+  now, with the journal's message and author ("completed");
+* otherwise (killed before or while writing): every path is put back as it was and
+  unstaged, leftover temporary files removed ("rolled back").
+
+New files are created exclusively (a hard link of a finished temporary file, which
+fails when the name is taken), never renamed over another record; edited files are
+replaced atomically (temporary file + ``os.replace``).  Files are created with mode
+0666 minus the user's umask, as git creates the files of a clone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import gitstore
+from ..casebook import CACHE_DIR
+from ..errors import GitError, InputError
+
+JOURNAL_FILE = f"{CACHE_DIR}/journal.json"
+LANDED_FILE = f"{CACHE_DIR}/landed.json"
+TRAILER = "Yobo-Journal"
+TEMP_PREFIX = ".yobo-"
+TEMP_SUFFIX = ".tmp"
+FORMAT = 1
+
+#: Japanese labels of what recovery did, for the one line the CLI prints.
+OUTCOMES = {
+    "already-committed": "はコミット済みでした（表示の前に中断されただけです。もう一度実行する必要はありません）",
+    "completed": "のコミットを完了しました（ファイルはすべて書き込まれていました）",
+    "rolled-back": "を取り消しました（書きかけのファイルを元に戻しました。必要ならもう一度実行してください）",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One path of a journaled step."""
+
+    path: str
+    before: bytes | None  # previous content; None = the file did not exist (a new record)
+    after_sha: str  # sha256 of the content the step writes
+
+    @property
+    def new(self) -> bool:
+        return self.before is None
+
+
+@dataclass(frozen=True)
+class Journal:
+    id: str
+    step: str
+    case: str | None
+    message: str  # the full commit message, trailer included
+    author: gitstore.Identity
+    head: str | None  # HEAD when the step began
+    request: str | None  # the CLI's fingerprint of the command (options, staff), for retries
+    files: tuple[Entry, ...]
+    dirs: tuple[str, ...]  # folders the step creates, deepest first
+
+    @property
+    def paths(self) -> list[str]:
+        return [e.path for e in self.files]
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT, "id": self.id, "step": self.step, "case": self.case, "message": self.message,
+            "author": {"name": self.author.name, "email": self.author.email}, "head": self.head,
+            "request": self.request, "dirs": list(self.dirs),
+            "files": [{"path": e.path, "after_sha256": e.after_sha,
+                       "before": None if e.before is None else base64.b64encode(e.before).decode("ascii")}
+                      for e in self.files],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Journal":
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')}")
+        files = tuple(Entry(f["path"], None if f["before"] is None else base64.b64decode(f["before"]),
+                            f["after_sha256"]) for f in data["files"])
+        return cls(id=data["id"], step=data["step"], case=data["case"], message=data["message"],
+                   author=gitstore.Identity(data["author"]["name"], data["author"]["email"]), head=data["head"],
+                   request=data.get("request"), files=files, dirs=tuple(data.get("dirs") or ()))
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` did with an interrupted step."""
+
+    outcome: str  # a key of OUTCOMES, or "unreadable"
+    step: str
+    case: str | None
+    commit: str | None = None
+
+    def message(self) -> str:
+        from ..vocab import STEPS
+
+        what = f"前回中断された手順「{STEPS.get(self.step, self.step)}」（{self.step}: {self.case or 'casebook'}）"
+        if self.outcome == "unreadable":
+            return (f"{JOURNAL_FILE} を読めないため脇に置きました。yobo validate でコミットされていない"
+                    "ファイルを確認してください")
+        commit = f"（コミット {self.commit[:7]}）" if self.commit else ""
+        return f"{what}{OUTCOMES[self.outcome]}{commit}"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """A new temporary file in the target's folder (so a rename is atomic), created
+    exclusively with 0666 minus the umask — not mkstemp's 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def _fill(fd: int, data: bytes, sync: bool = True) -> None:
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def write_file(path: Path, data: bytes, *, new: bool, sync: bool = True) -> None:
+    """Write ``data`` whole or not at all.  ``new``: the name must not exist
+    (FileExistsError otherwise) — a record is never written over another.  ``sync``:
+    on disk before the name appears (records and the journal; not the lock's holder note)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _temp_beside(path)
+    try:
+        _fill(fd, data, sync)
+        if not new:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)  # fails with FileExistsError when the name is taken
+        except FileExistsError:
+            raise
+        except OSError:
+            # No hard links here (FAT, some network shares): create the name itself
+            # exclusively; a crash mid-write is caught by the journal's hash.
+            _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), data)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_json(root: Path, rel: str, data: dict, *, sync: bool = True) -> None:
+    """A JSON file under ``.yobo/`` (created 0700: it may hold a previous record's text)."""
+    path = root / rel
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    write_file(path, json.dumps(data, ensure_ascii=False).encode("utf-8"), new=False, sync=sync)
+
+
+def missing_dirs(root: Path, paths: list[str]) -> list[str]:
+    """Folders the paths need that do not exist yet, deepest first."""
+    missing = set()
+    for rel in paths:
+        for parent in (root / rel).parents:
+            if parent == root or parent.exists():
+                break
+            missing.add(parent.relative_to(root).as_posix())
+    return sorted(missing, key=lambda p: p.count("/"), reverse=True)
+
+
+# -- the journal -----------------------------------------------------------------------------------
+
+
+def pending(root: Path) -> bool:
+    """Whether a journal is there (one stat: every command asks)."""
+    return (root / JOURNAL_FILE).exists()
+
+
+def write(root: Path, journal: Journal) -> None:
+    write_json(root, JOURNAL_FILE, journal.to_json())
+
+
+def read(root: Path) -> Journal | None:
+    try:
+        text = (root / JOURNAL_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return Journal.from_json(json.loads(text))
+
+
+def clear(root: Path, journal_id: str | None = None) -> None:
+    """Remove the journal (only the one with ``journal_id`` when given)."""
+    path = root / JOURNAL_FILE
+    if journal_id is not None:
+        try:
+            current = json.loads(path.read_text(encoding="utf-8")).get("id")
+        except (OSError, ValueError):
+            return
+        if current != journal_id:
+            return
+    path.unlink(missing_ok=True)
+
+
+def remember_landed(root: Path, journal: Journal, commit: str) -> None:
+    """Keep the fingerprint of a step whose commit landed without its process saying so."""
+    if journal.request:
+        write_json(root, LANDED_FILE, {"request": journal.request, "commit": commit, "step": journal.step,
+                                        "case": journal.case})
+
+
+def landed(root: Path, request: str) -> Recovery | None:
+    """The step recovery found committed, when ``request`` is the same command again."""
+    try:
+        data = json.loads((root / LANDED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("request") != request:
+        return None
+    return Recovery("already-committed", data.get("step") or "", data.get("case"), data.get("commit"))
+
+
+def forget_landed(root: Path) -> None:
+    (root / LANDED_FILE).unlink(missing_ok=True)
+
+
+# -- recovery --------------------------------------------------------------------------------------
+
+
+def clear_stale_index_lock(root: Path) -> Path | None:
+    """A leftover ``index.lock`` blocks every commit.  It is removed only when provably
+    stale: the file is unchanged (same inode, size and time) across a scan that finds
+    no git process working in this repository (:func:`gitstore.git_running_in`), while
+    this process holds the casebook's lock (so no yobo step is committing).  Removing it
+    then loses nothing: git writes the new index into it and renames it only when done.
+    Otherwise GitError names the exact path and the safe fix.  Returns the removed path."""
+    path = root / gitstore.lock_path(root)
+    try:
+        before = path.stat()
+    except FileNotFoundError:
+        return None
+    running = gitstore.git_running_in(root)
+    try:
+        after = path.stat()
+    except FileNotFoundError:
+        return None  # its git finished meanwhile
+    same = (before.st_ino, before.st_size, before.st_mtime_ns) == (after.st_ino, after.st_size, after.st_mtime_ns)
+    if running is not False or not same:
+        raise GitError(gitstore.index_lock_message(path))
+    path.unlink(missing_ok=True)
+    return path
+
+
+def rollback(root: Path, journal: Journal) -> None:
+    """Undo exactly what the step wrote: a path holding the step's content gets its
+    previous content back (a new one is removed); a path holding anything else was not
+    written by the step (a name someone else took meanwhile) and is left alone.  The
+    paths are unstaged; temporary files and the folders the step made are removed."""
+    gitstore.unstage(root, journal.paths)
+    for entry in journal.files:
+        target = root / entry.path
+        if file_sha(target) != entry.after_sha:
+            continue
+        if entry.before is None:
+            target.unlink()
+        else:
+            write_file(target, entry.before, new=False)
+    for folder in {(root / p).parent for p in journal.paths}:
+        if folder.is_dir():
+            for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+                leftover.unlink(missing_ok=True)
+    for rel in journal.dirs:  # deepest first
+        folder = root / rel
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def landed_commit(root: Path, journal: Journal) -> str | None:
+    """The commit of the journal's step, when it is in history."""
+    head = gitstore.head(root)
+    if head is None or head == journal.head:
+        return None
+    return gitstore.commit_with_trailer(root, f"{TRAILER}: {journal.id}")
+
+
+def recover(root: Path) -> Recovery | None:
+    """Finish or undo the step a killed process left (see the module's docstring).
+    The caller holds the casebook's lock."""
+    try:
+        journal = read(root)
+    except (OSError, ValueError, KeyError, TypeError):
+        broken = root / JOURNAL_FILE
+        broken.replace(broken.with_name(f"journal-{secrets.token_hex(4)}.broken.json"))
+        return Recovery("unreadable", "", None)
+    if journal is None:
+        return None
+    commit = landed_commit(root, journal)
+    if commit is not None:
+        remember_landed(root, journal, commit)
+        clear(root)
+        return Recovery("already-committed", journal.step, journal.case, commit)
+    clear_stale_index_lock(root)
+    if all(file_sha(root / e.path) == e.after_sha for e in journal.files):
+        commit = gitstore.commit(root, journal.paths, journal.message, journal.author)
+        remember_landed(root, journal, commit)
+        clear(root)
+        return Recovery("completed", journal.step, journal.case, commit)
+    try:
+        rollback(root, journal)
+    except OSError as exc:
+        raise InputError(f"中断された手順を元に戻せませんでした（{exc.strerror or exc}）。"
+                         f"{JOURNAL_FILE} は残してあります") from None
+    clear(root)
+    return Recovery("rolled-back", journal.step, journal.case)
