@@ -347,3 +347,16 @@ def git_running_in(root: Path) -> bool | None:
         if cwd == top or top in cwd.parents or cwd == git_dir or git_dir in cwd.parents:
             return True
     return None if unknown else False
+
+
+def status_entries(root: Path) -> list[tuple[str, str]] | None:
+    """``(XY, path)`` of every path that differs from HEAD (porcelain v1 codes, e.g.
+    ``??`` untracked, `` M`` modified, ``A `` staged new), every untracked file listed
+    on its own; paths relative to ``root``.  None outside git.  No pathspec: git's
+    untracked cache is used only without one (perf-baseline.md §6)."""
+    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", check=False)
+    if proc.returncode != 0:
+        return None
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    return [(entry[:2], entry[3:].removeprefix(prefix)) for entry in proc.stdout.split("\0")
+            if len(entry) > 3 and entry[3:].startswith(prefix)]

@@ -121,6 +121,9 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
     problems = config_problems + list(book.problems)
     if config is not None:  # the rules need a readable yobo.yaml
         problems += locate_problems(root, run_consistency_rules(book, today=day))
+    from ..workflow.journal import uncommitted_problems
+
+    problems += uncommitted_problems(root)
     problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
     if json_:
         print_json({"ok": not problems, "cases": len(book.cases), "documents": book.documents,

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import gitstore
-from ..casebook import CACHE_DIR
-from ..errors import GitError, InputError
+from ..casebook import CACHE_DIR, CASES_DIR, CONFIG_FILE
+from ..errors import GitError, InputError, Problem, Source
 
 JOURNAL_FILE = f"{CACHE_DIR}/journal.json"
 LANDED_FILE = f"{CACHE_DIR}/landed.json"
@@ -48,11 +48,11 @@ TEMP_PREFIX = ".yobo-"
 TEMP_SUFFIX = ".tmp"
 FORMAT = 1
 
-#: Japanese labels of what recovery did, for the one line the CLI prints.
+#: What recovery did, in Japanese: (what happened, what the user should know).
 OUTCOMES = {
-    "already-committed": "はコミット済みでした（表示の前に中断されただけです。もう一度実行する必要はありません）",
-    "completed": "のコミットを完了しました（ファイルはすべて書き込まれていました）",
-    "rolled-back": "を取り消しました（書きかけのファイルを元に戻しました。必要ならもう一度実行してください）",
+    "already-committed": ("はコミット済みでした", "表示の前に中断されただけで、もう一度実行する必要はありません"),
+    "completed": ("のコミットを完了しました", "ファイルはすべて書き込まれていました"),
+    "rolled-back": ("を取り消しました", "途中まで書いたファイルを元に戻しました。必要ならもう一度実行してください"),
 }
 
 
@@ -122,8 +122,9 @@ class Recovery:
         if self.outcome == "unreadable":
             return (f"{JOURNAL_FILE} を読めないため脇に置きました。yobo validate でコミットされていない"
                     "ファイルを確認してください")
-        commit = f"（コミット {self.commit[:7]}）" if self.commit else ""
-        return f"{what}{OUTCOMES[self.outcome]}{commit}"
+        done, detail = OUTCOMES[self.outcome]
+        commit = f"コミット {self.commit[:7]}。" if self.commit else ""
+        return f"{what}{done}（{commit}{detail}）"
 
 
 def new_id() -> str:
@@ -349,3 +350,37 @@ def recover(root: Path) -> Recovery | None:
                          f"{JOURNAL_FILE} は残してあります") from None
     clear(root)
     return Recovery("rolled-back", journal.step, journal.case)
+
+
+# -- what validate says about it -------------------------------------------------------------------
+
+UNCOMMITTED_CODE = "uncommitted-file"
+
+
+def uncommitted_problems(root: Path) -> list[Problem]:
+    """Files under ``cases/`` (and ``yobo.yaml``) that differ from the last commit.
+
+    A record that is on disk but not in git looks done yet never syncs to the other
+    office and has no author: a step was interrupted (and not yet recovered, e.g. its
+    journal was deleted) or a file was edited or dropped in by hand."""
+    entries = gitstore.status_entries(root)
+    if entries is None:
+        return []
+    problems = []
+    for code, rel in entries:
+        if not (rel.startswith(f"{CASES_DIR}/") or rel == CONFIG_FILE):
+            continue
+        name = rel.rsplit("/", 1)[-1]
+        if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+            what = "yobo が書きかけて残した一時ファイルです。削除してかまいません"
+        elif code == "??":
+            what = ("git にコミットされていないファイルです（手順が中断されたか、手で置かれたもの）。"
+                    "git status で確かめ、残すなら git add と git commit、不要なら削除してください")
+        elif "D" in code:
+            what = ("コミット済みのファイルが消えています。git restore で戻すか、"
+                    "消すのが正しければ git rm と git commit で記録してください")
+        else:
+            what = ("コミットされていない変更があります（手順が中断されたか、手で編集したまま）。"
+                    "git diff で確かめ、残すなら git commit、不要なら git restore で戻してください")
+        problems.append(Problem(Source(rel), UNCOMMITTED_CODE, what))
+    return problems
