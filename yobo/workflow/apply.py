@@ -95,12 +95,12 @@ def require_own_repository(root: Path) -> None:
 def check_git_state(root: Path, paths: list[str]) -> None:
     """Refuse (GitError, exit 2) a write git would lose or mix up; see the module's docstring."""
     state = gitstore.write_state(root)
+    if state.operation is not None:  # first: a rebase detaches HEAD, and its advice is the one to give
+        label, advice = state.operation
+        raise GitError(f"git の{label}の途中のため記録できません。{advice}から実行してください")
     if state.branch is None:
         raise GitError("HEAD がブランチを指していません（detached HEAD）。このまま記録すると、ブランチを切り替えたときに"
                        "記録が失われます。git switch ブランチ名 でブランチに戻ってから実行してください")
-    if state.operation is not None:
-        label, advice = state.operation
-        raise GitError(f"git の{label}の途中のため記録できません。{advice}から実行してください")
     others = [p for p in state.staged if p not in paths]
     if others:
         more = f" ほか {len(others) - 1} 件" if len(others) > 1 else ""
