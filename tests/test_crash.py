@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEW_CASE, STAFF, TODAY, Cli, flags, git
+from conftest import NEW_CASE, OTHER_STAFF, STAFF, TODAY, Cli, flags, git
 
 MARK_NOTE = "クラッシュ試験の経過記録"
 MARK_MONITOR = "クラッシュ試験のモニタリング"
@@ -36,7 +36,8 @@ def template(tmp_path_factory):
     cli = Cli()
     run = lambda *args: cli(*args, env=env)  # noqa: E731
     root = tmp_path_factory.mktemp("template") / "casebook"
-    assert run("init", str(root), "--office-name", "テスト居宅", "--office-kind", "kyotaku", "--staff", STAFF).code == 0
+    assert run("init", str(root), "--office-name", "テスト居宅", "--office-kind", "kyotaku", "--staff", STAFF,
+               "--staff", OTHER_STAFF).code == 0
     C = ["-C", str(root)]
     started = run("case", "new", *C, *flags({**NEW_CASE, "--mode": "shitei", "--hokatsu": None})).stdout.split()[-1]
     steps = [("plan", "draft", started, "--start", "2026-05-01", "--end", "2026-10-31", "--date", "2026-04-20"),
