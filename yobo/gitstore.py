@@ -268,11 +268,14 @@ OPERATIONS = (
 @dataclass(frozen=True)
 class WriteState:
     """What git says before a step writes: the branch HEAD is on (None when detached),
-    an operation in progress (its label and advice), and the paths already staged."""
+    the commit HEAD names (None before the first), an operation in progress (its label
+    and advice), the paths already staged, and where ``index.lock`` would be."""
 
     branch: str | None
+    head: str | None
     operation: tuple[str, str] | None
     staged: tuple[str, ...]
+    index_lock: Path
 
 
 def lock_path(root: Path) -> str:
@@ -286,13 +289,18 @@ def index_lock_message(path: Path) -> str:
 
 
 def write_state(root: Path) -> WriteState:
-    """Two git calls: the git paths that mark a state, then the index against HEAD."""
-    names = ["HEAD", *(name for name, _, _ in OPERATIONS)]
+    """Two git calls: the git paths that mark a state and HEAD's commit, then the index
+    against HEAD."""
+    names = ["HEAD", "index.lock", *(name for name, _, _ in OPERATIONS)]
     args = ["rev-parse"]
     for name in names:
         args += ["--git-path", name]
-    paths = _git(root, *args).stdout.splitlines()
-    found = dict(zip(names, (root / p for p in paths)))
+    proc = _git(root, *args, "HEAD", check=False)  # before the first commit, HEAD alone fails
+    lines = proc.stdout.splitlines()
+    if len(lines) < len(names):
+        raise GitError(f"git rev-parse に失敗しました（{proc.stderr.strip().splitlines()[-1:]}）")
+    found = dict(zip(names, (root / p for p in lines)))
+    head_id = lines[len(names)] if proc.returncode == 0 and len(lines) > len(names) else None
     try:
         head_text = found["HEAD"].read_text(encoding="utf-8").strip()
     except OSError:
@@ -300,7 +308,8 @@ def write_state(root: Path) -> WriteState:
     branch = head_text.removeprefix("ref: ").removeprefix("refs/heads/") if head_text.startswith("ref: ") else None
     operation = next(((label, advice) for name, label, advice in OPERATIONS if found[name].exists()), None)
     staged = _git(root, "diff", "--cached", "--name-only", "--no-renames", "-z").stdout
-    return WriteState(branch=branch, operation=operation, staged=tuple(p for p in staged.split("\0") if p))
+    return WriteState(branch=branch, head=head_id, operation=operation,
+                      staged=tuple(p for p in staged.split("\0") if p), index_lock=found["index.lock"])
 
 
 def commit_with_trailer(root: Path, value: str) -> str | None:

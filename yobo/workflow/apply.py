@@ -92,9 +92,8 @@ def require_own_repository(root: Path) -> None:
         )
 
 
-def check_git_state(root: Path, paths: list[str]) -> None:
+def check_git_state(state: gitstore.WriteState, paths: list[str]) -> None:
     """Refuse (GitError, exit 2) a write git would lose or mix up; see the module's docstring."""
-    state = gitstore.write_state(root)
     if state.operation is not None:  # first: a rebase detaches HEAD, and its advice is the one to give
         label, advice = state.operation
         raise GitError(f"git の{label}の途中のため記録できません。{advice}から実行してください")
@@ -119,17 +118,19 @@ def apply_change(root: Path, change: Change, author: gitstore.Identity) -> str:
 
 def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, writer: lock.Writer) -> str:
     paths = sorted(change.files)
-    removed = journal.clear_stale_index_lock(root)
-    if removed is not None:
-        writer.notify(f"前回中断された git が残した {removed} を削除しました（git は動いていませんでした）")
-    check_git_state(root, paths)
+    state = gitstore.write_state(root)
+    if state.index_lock.exists():
+        removed = journal.clear_stale_index_lock(root, state.index_lock)
+        if removed is not None:
+            writer.notify(f"前回中断された git が残した {removed} を削除しました（git は動いていませんでした）")
+    check_git_state(state, paths)
     before = {rel: ((root / rel).read_bytes() if (root / rel).is_file() else None) for rel in paths}
     taken = sorted(rel for rel in change.creates if before[rel] is not None or (root / rel).exists())
     if taken:
         raise InputError(f"{taken[0]} はすでにあります。記録を上書きしません（もう一度実行してください）")
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in change.files.items()}
     step = journal.Journal(
-        id=journal.new_id(), step=change.step, case=change.case_id, author=author, head=gitstore.head(root),
+        id=journal.new_id(), step=change.step, case=change.case_id, author=author, head=state.head,
         message="", request=writer.request, dirs=tuple(journal.missing_dirs(root, paths)),
         files=tuple(journal.Entry(rel, before[rel], journal.sha256(data[rel])) for rel in paths))
     step = replace(step, message=f"{change.message}{journal.TRAILER}: {step.id}\n")

@@ -265,14 +265,15 @@ def forget_landed(root: Path) -> None:
 # -- recovery --------------------------------------------------------------------------------------
 
 
-def clear_stale_index_lock(root: Path) -> Path | None:
+def clear_stale_index_lock(root: Path, path: Path | None = None) -> Path | None:
     """A leftover ``index.lock`` blocks every commit.  It is removed only when provably
     stale: the file is unchanged (same inode, size and time) across a scan that finds
     no git process working in this repository (:func:`gitstore.git_running_in`), while
     this process holds the casebook's lock (so no yobo step is committing).  Removing it
     then loses nothing: git writes the new index into it and renames it only when done.
-    Otherwise GitError names the exact path and the safe fix.  Returns the removed path."""
-    path = root / gitstore.lock_path(root)
+    Otherwise GitError names the exact path and the safe fix.  Returns the removed path.
+    ``path``: where ``index.lock`` is, when the caller asked git already."""
+    path = path if path is not None else root / gitstore.lock_path(root)
     try:
         before = path.stat()
     except FileNotFoundError:
