@@ -316,3 +316,14 @@ def test_validate_reports_files_under_cases_that_are_not_committed(cli, casebook
                      (f"certifications/{certs[0].name}", "uncommitted-file")}
     text = cli("validate", "-C", str(casebook))
     assert "一時ファイル" in text.stdout and "git diff" in text.stdout and "問題はありません" not in text.stderr
+
+
+def test_a_casebook_where_the_lock_cannot_be_made_refuses_in_one_line(cli, casebook):
+    import shutil
+
+    case = new_case(cli, casebook)
+    shutil.rmtree(casebook / ".yobo")
+    (casebook / ".yobo").write_text("not a folder", encoding="utf-8")
+    before = snapshot(casebook)
+    assert_one_line_error(_note(cli, casebook, case), "write.lock", "記録できません")
+    assert snapshot(casebook) == before

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..casebook import CACHE_DIR
-from ..errors import GitError, YoboError
+from ..errors import GitError, InputError, YoboError
 from . import journal
 
 LOCK_FILE = f"{CACHE_DIR}/write.lock"
@@ -114,7 +114,7 @@ def _lock_object(root: Path):
 
     folder = root / CACHE_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
-    return filelock, filelock.FileLock(str(root / LOCK_FILE))
+    return filelock.FileLock(str(root / LOCK_FILE))
 
 
 def holder_of(root: Path) -> Holder | None:
@@ -148,11 +148,15 @@ def hold(root: Path, *, holder: Holder, wait: float = DEFAULT_WAIT,
         finally:
             writer.depth -= 1
         return
-    filelock, lock = _lock_object(root)
+    import filelock
+
     try:
+        lock = _lock_object(root)
         lock.acquire(timeout=max(wait, 0))
-    except filelock.Timeout:
+    except filelock.Timeout:  # before OSError: Timeout is a TimeoutError
         raise LockBusy(busy_message(root, wait)) from None
+    except OSError as exc:  # a read-only share, a file where .yobo/ should be
+        raise InputError(f"{root / LOCK_FILE} を作れないため記録できません（{exc.strerror or exc}）") from None
     writer = Writer(root=root, holder=holder, checkpoint=checkpoint or _ignore, request=request,
                     notify=notify or _silent)
     _held[key] = writer
@@ -186,11 +190,15 @@ def recover_if_free(root: Path, notify: Callable[[str], None]) -> None:
     without a journal it costs one stat."""
     if not journal.pending(root) or held(root) is not None:
         return
-    filelock, lock = _lock_object(root)
+    import filelock
+
     try:
+        lock = _lock_object(root)
         lock.acquire(blocking=False)
     except filelock.Timeout:
-        return
+        return  # a live writer owns the journal
+    except OSError:
+        return  # a casebook this user may only read: nothing to recover with
     try:
         recovery = journal.recover(root)
         if recovery is not None:
