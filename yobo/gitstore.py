@@ -320,15 +320,6 @@ def commit_with_trailer(root: Path, value: str) -> str | None:
     return proc.stdout.strip() or None
 
 
-def blob_of(root: Path, rev: str, path: str) -> bytes | None:
-    """The bytes of ``path`` at ``rev``, or None when it is not there."""
-    try:
-        proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
-    except FileNotFoundError:
-        raise GitError("git が見つかりません。git をインストールしてください") from None
-    return proc.stdout if proc.returncode == 0 else None
-
-
 def git_running_in(root: Path) -> bool | None:
     """Whether a git process works in this repository: True, False, or None when it
     cannot be told (a git process this user may not inspect).
