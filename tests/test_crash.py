@@ -157,7 +157,7 @@ def test_a_step_killed_at_each_point_is_completed_or_rolled_back_once(template, 
     again = _yobo(*command)
     assert again.returncode == 0, again.stderr
     if expected_after > already:
-        assert "記録されています" in again.stdout and "何も書き込みませんでした" in again.stdout
+        assert "記録されています" in again.stderr and "何も書き込みませんでした" in again.stderr
     assert _count(root, mark) == already + 1
     _assert_sound(root, validate=False)
 
@@ -172,7 +172,7 @@ def test_retrying_straight_after_the_kill_records_once(template, tmp_path, point
     again = _yobo(*command)
     assert again.returncode == 0, again.stderr
     assert EXPECTED[point] in again.stderr
-    assert "何も書き込みませんでした" in again.stdout
+    assert "何も書き込みませんでした" in again.stderr
     assert _count(root, mark) == 1
     _assert_sound(root)
     # a different note afterwards is recorded as usual: the retry memory is gone
@@ -197,3 +197,19 @@ def test_without_its_journal_an_uncommitted_record_is_reported_by_validate(templ
     assert [(p["code"], p["path"].endswith("monitoring/2026-05.yaml")) for p in problems] == [("uncommitted-file", True)]
     text = _yobo("validate", "-C", str(root))
     assert "[uncommitted-file]" in text.stdout and "問題はありません" not in text.stderr
+
+
+def test_a_json_retry_of_a_landed_case_new_says_which_case_in_json(template, tmp_path):
+    import json
+
+    root = tmp_path / "casebook"
+    shutil.copytree(template["root"], root, symlinks=True)
+    command, mark = _commands(template, root)["case-new"]
+    assert _yobo(*command, "--json", env={"YOBO_FAULT": "after-commit"}).returncode == -signal.SIGKILL
+    again = _yobo(*command, "--json")
+    assert again.returncode == 0, again.stderr
+    said = json.loads(again.stdout)
+    assert said["already_recorded"] is True and said["step"] == "case-new"
+    assert git(root, "log", "-1", "--format=%(trailers:key=Yobo-Case,valueonly)").strip() == said["case"]
+    assert _count(root, mark) == 1
+    _assert_sound(root, validate=False)

@@ -225,7 +225,7 @@ def test_a_new_record_is_never_written_over_a_file_that_appeared(cli, casebook):
     text = (f"# yaml-language-server: $schema=../../../../schemas/note.schema.json\ndate: 2026-11-22\nkind: general\n"
             f"text: 記録\nstaff: {STAFF}\nparty: kyotaku\n")
     with lock.hold(casebook, holder=lock.Holder(staff=STAFF), checkpoint=outsider):
-        with pytest.raises(InputError, match="上書きしません"):
+        with pytest.raises(InputError, match=f"{rel} はすでにあります。記録を上書きしません"):
             apply_change(casebook, Change("note", case, {rel: text}), author)
     assert (casebook / rel).read_bytes() == theirs
     assert git(casebook, "rev-parse", "HEAD") == head

@@ -147,7 +147,11 @@ def hold_casebook(root: Path, as_: str | None) -> None:
     except lock.LockBusy as exc:
         raise InputError(f"{exc.message}（待ち時間は環境変数 {LOCK_TIMEOUT_VAR} で変えられます）") from None
     except lock.AlreadyRecorded as exc:
-        sys.stdout.write(f"{exc.message}\n")
+        notice(exc.message)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.params.get("json_"):
+            done = exc.recovery
+            print_json({"already_recorded": True, "step": done.step, "case": done.case, "commit": done.commit})
         raise typer.Exit(0) from None
 
 

@@ -20,7 +20,7 @@ was.  If the process is killed, the next command recovers from the journal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import gitstore
@@ -129,18 +129,23 @@ def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, wri
     if taken:
         raise InputError(f"{taken[0]} はすでにあります。記録を上書きしません（もう一度実行してください）")
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in change.files.items()}
+    step_id = journal.new_id()
     step = journal.Journal(
-        id=journal.new_id(), step=change.step, case=change.case_id, author=author, head=state.head,
-        message="", request=writer.request, dirs=tuple(journal.missing_dirs(root, paths)),
+        id=step_id, step=change.step, case=change.case_id, author=author, head=state.head,
+        message=f"{change.message}{journal.TRAILER}: {step_id}\n", request=writer.request,
+        dirs=tuple(journal.missing_dirs(root, paths)),
         files=tuple(journal.Entry(rel, before[rel], journal.sha256(data[rel])) for rel in paths))
-    step = replace(step, message=f"{change.message}{journal.TRAILER}: {step.id}\n")
-    journal.write(root, step)
+    try:
+        journal.write(root, step)
+    except OSError as exc:  # nothing written yet
+        raise InputError(f"{journal.JOURNAL_FILE} を書けないため記録できません（{exc.strerror or exc}）") from None
+    current = None
     try:
         writer.checkpoint("before-write")
-        for n, rel in enumerate(paths):
+        for n, current in enumerate(paths):
             if n == 1:
                 writer.checkpoint("mid-write")
-            journal.write_file(root / rel, data[rel], new=before[rel] is None)
+            journal.write_file(root / current, data[current], new=before[current] is None)
         writer.checkpoint("after-write")
         commit = gitstore.commit(root, paths, step.message, author)
     except BaseException as exc:
@@ -150,9 +155,8 @@ def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, wri
             return landed
         journal.rollback(root, step)
         journal.clear(root, step.id)
-        if isinstance(exc, FileExistsError):
-            raise InputError(f"{Path(exc.filename).relative_to(root).as_posix() if exc.filename else 'ファイル'} "
-                             "はすでにあります。記録を上書きしません（もう一度実行してください）") from None
+        if isinstance(exc, FileExistsError):  # someone else's file took the name meanwhile
+            raise InputError(f"{current} はすでにあります。記録を上書きしません（もう一度実行してください）") from None
         if isinstance(exc, OSError):
             raise InputError(f"ファイルを書き込めませんでした（{exc.strerror or exc}）") from None
         raise
