@@ -327,3 +327,40 @@ def test_a_casebook_where_the_lock_cannot_be_made_refuses_in_one_line(cli, caseb
     before = snapshot(casebook)
     assert_one_line_error(_note(cli, casebook, case), "write.lock", "記録できません")
     assert snapshot(casebook) == before
+
+
+def test_a_journal_that_came_through_git_is_never_acted_on(cli, casebook):
+    """A forged journal committed with ``git add -f`` would make recovery write what it
+    says: it is ignored with a notice, and nothing it names is touched."""
+    import base64
+    import hashlib
+
+    case = new_case(cli, casebook)
+    victim = casebook / "yobo.yaml"
+    original = victim.read_bytes()
+    forged = {"format": 1, "id": "f" * 32, "step": "note", "case": case, "message": "x\n",
+              "author": {"name": "x", "email": "x@x"}, "head": None, "request": None, "dirs": [],
+              "files": [{"path": "yobo.yaml", "after_sha256": hashlib.sha256(original).hexdigest(),
+                         "before": base64.b64encode(b"evil: true\n").decode()}]}
+    (casebook / journal.JOURNAL_FILE).write_text(json.dumps(forged), encoding="utf-8")
+    git(casebook, "add", "-f", journal.JOURNAL_FILE)
+    git(casebook, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "cache")
+    run = cli("case", "list", "-C", str(casebook))
+    assert run.code == 0 and "git にコミットされています" in run.stderr
+    assert victim.read_bytes() == original
+
+
+@pytest.mark.parametrize("path", ["../outside.txt", "/tmp/outside.txt", ".git/config", "cases/../../outside.txt"])
+def test_a_journal_naming_a_path_outside_the_casebook_is_set_aside(cli, casebook, path):
+    import hashlib
+
+    (casebook / journal.JOURNAL_FILE).write_text(json.dumps({
+        "format": 1, "id": "e" * 32, "step": "note", "case": None, "message": "x\n",
+        "author": {"name": "x", "email": "x@x"}, "head": None, "request": None, "dirs": [],
+        "files": [{"path": path, "after_sha256": hashlib.sha256(b"").hexdigest(), "before": None}]}),
+        encoding="utf-8")
+    config = (casebook / ".git" / "config").read_bytes()
+    run = cli("case", "list", "-C", str(casebook))
+    assert run.code == 0 and "脇に置きました" in run.stderr
+    assert (casebook / ".git" / "config").read_bytes() == config
+    assert not (casebook / journal.JOURNAL_FILE).exists()

@@ -312,6 +312,11 @@ def write_state(root: Path) -> WriteState:
                       staged=tuple(p for p in staged.split("\0") if p), index_lock=found["index.lock"])
 
 
+def is_tracked(root: Path, rel: str) -> bool:
+    """Whether git tracks ``rel`` (in the index), e.g. a cache file someone added with -f."""
+    return _git(root, "ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
+
+
 def commit_with_trailer(root: Path, value: str) -> str | None:
     """The commit whose message carries the trailer line ``value`` (e.g. ``Yobo-Journal: …``), or None."""
     if head(root) is None:

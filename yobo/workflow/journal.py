@@ -29,13 +29,14 @@ replaced atomically (temporary file + ``os.replace``).  Files are created with m
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .. import gitstore
 from ..casebook import CACHE_DIR, CASES_DIR, CONFIG_FILE
@@ -99,11 +100,23 @@ class Journal:
     def from_json(cls, data: dict) -> "Journal":
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')}")
-        files = tuple(Entry(f["path"], None if f["before"] is None else base64.b64decode(f["before"]),
-                            f["after_sha256"]) for f in data["files"])
+        files = tuple(Entry(_inside(f["path"]), None if f["before"] is None else base64.b64decode(f["before"]),
+                            str(f["after_sha256"])) for f in data["files"])
+        for rel in data.get("dirs") or ():
+            _inside(rel)
         return cls(id=data["id"], step=data["step"], case=data["case"], message=data["message"],
                    author=gitstore.Identity(data["author"]["name"], data["author"]["email"]), head=data["head"],
                    request=data.get("request"), files=files, dirs=tuple(data.get("dirs") or ()))
+
+
+def _inside(rel: str) -> str:
+    """A journal path must stay inside the casebook and out of ``.git``: recovery writes
+    and removes what the journal names, so a forged journal must not reach further."""
+    path = PurePosixPath(rel)
+    if (not isinstance(rel, str) or not rel or path.is_absolute() or ".." in path.parts or "\\" in rel
+            or ":" in rel or path.parts[0] in (".git", CACHE_DIR)):
+        raise ValueError(f"path outside the casebook: {rel!r}")
+    return rel
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,9 @@ class Recovery:
         if self.outcome == "unreadable":
             return (f"{JOURNAL_FILE} を読めないため脇に置きました。yobo validate でコミットされていない"
                     "ファイルを確認してください")
+        if self.outcome == "tracked":
+            return (f"{JOURNAL_FILE} が git にコミットされています（yobo はこのファイルをコミットしません）。"
+                    f"使わずに無視します。git rm --cached {JOURNAL_FILE} で git から外してください")
         done, detail = OUTCOMES[self.outcome]
         commit = f"コミット {self.commit[:7]}。" if self.commit else ""
         return f"{what}{done}（{commit}{detail}）"
@@ -248,12 +264,13 @@ def remember_landed(root: Path, journal: Journal, commit: str) -> None:
 
 
 def landed(root: Path, request: str) -> Recovery | None:
-    """The step recovery found committed, when ``request`` is the same command again."""
+    """The step recovery found committed, when ``request`` is the same command again
+    (never from a file that came through git: it could make yobo skip a real record)."""
     try:
         data = json.loads((root / LANDED_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("request") != request:
+    if not isinstance(data, dict) or data.get("request") != request or gitstore.is_tracked(root, LANDED_FILE):
         return None
     return Recovery("already-committed", data.get("step") or "", data.get("case"), data.get("commit"))
 
@@ -325,9 +342,19 @@ def landed_commit(root: Path, journal: Journal) -> str | None:
 def recover(root: Path) -> Recovery | None:
     """Finish or undo the step a killed process left (see the module's docstring).
     The caller holds the casebook's lock."""
+    if not pending(root):
+        return None
+    if gitstore.is_tracked(root, JOURNAL_FILE):
+        # Journals never travel (.yobo/ is git-ignored): one that came through git was
+        # put there by someone, and recovery must not write what it says.
+        return Recovery("tracked", "", None)
     try:
         journal = read(root)
-    except (OSError, ValueError, KeyError, TypeError):
+        top = root.resolve()
+        for rel in journal.paths if journal else ():
+            if not (root / rel).resolve().is_relative_to(top):  # through a symlink out of the casebook
+                raise ValueError(rel)
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
         broken = root / JOURNAL_FILE
         broken.replace(broken.with_name(f"journal-{secrets.token_hex(4)}.broken.json"))
         return Recovery("unreadable", "", None)
