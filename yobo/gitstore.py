@@ -82,9 +82,11 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
     # A fresh machine may have no git identity; the acting staff member then
     # commits too, rather than git refusing the step.
-    if not config_get(root, "user.name"):
+    configured = _git(root, "config", "--get-regexp", r"^user\.(name|email)$", check=False).stdout  # one call, not two
+    values = dict((line.split(" ", 1) + [""])[:2] for line in configured.splitlines())  # the last one wins, as in git
+    if not values.get("user.name", "").strip():
         env["GIT_COMMITTER_NAME"] = author.name
-    if not config_get(root, "user.email"):
+    if not values.get("user.email", "").strip():
         env["GIT_COMMITTER_EMAIL"] = author.email
     _git(root, "add", "--", *paths, env=env)
     signing = (["-c", "gpg.format=ssh", "-c", f"user.signingKey={author.signing_key}", "commit", "-S"]
