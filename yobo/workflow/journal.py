@@ -28,13 +28,8 @@ replaced atomically (temporary file + ``os.replace``).  Files are created with m
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import os
-import secrets
-import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -87,6 +82,8 @@ class Journal:
         return [e.path for e in self.files]
 
     def to_json(self) -> dict:
+        import base64
+
         return {
             "format": FORMAT, "id": self.id, "step": self.step, "case": self.case, "message": self.message,
             "author": {"name": self.author.name, "email": self.author.email}, "head": self.head,
@@ -98,6 +95,8 @@ class Journal:
 
     @classmethod
     def from_json(cls, data: dict) -> "Journal":
+        import base64
+
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')}")
         files = tuple(Entry(_inside(f["path"]), None if f["before"] is None else base64.b64decode(f["before"]),
@@ -143,11 +142,19 @@ class Recovery:
         return f"{what}{done}（{commit}{detail}）"
 
 
+# hashlib, base64 and secrets are imported where used: every command imports this module
+# (to see whether a journal is pending) and a read command should not pay for them.
+
+
 def new_id() -> str:
-    return uuid.uuid4().hex
+    import secrets
+
+    return secrets.token_hex(16)
 
 
 def sha256(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -164,6 +171,8 @@ def file_sha(path: Path) -> str | None:
 def _temp_beside(path: Path) -> tuple[int, Path]:
     """A new temporary file in the target's folder (so a rename is atomic), created
     exclusively with 0666 minus the umask — not mkstemp's 0600."""
+    import secrets
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}"
@@ -354,9 +363,9 @@ def recover(root: Path) -> Recovery | None:
         for rel in journal.paths if journal else ():
             if not (root / rel).resolve().is_relative_to(top):  # through a symlink out of the casebook
                 raise ValueError(rel)
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+    except (OSError, ValueError, KeyError, TypeError):  # binascii.Error is a ValueError
         broken = root / JOURNAL_FILE
-        broken.replace(broken.with_name(f"journal-{secrets.token_hex(4)}.broken.json"))
+        broken.replace(broken.with_name(f"journal-{new_id()[:8]}.broken.json"))
         return Recovery("unreadable", "", None)
     if journal is None:
         return None
