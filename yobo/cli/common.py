@@ -98,7 +98,7 @@ def _fault_checkpoint():
 
 def _request_key(actor: str | None) -> str | None:
     """A fingerprint of this command: its path, every option as given (a file option by
-    its path, size and time) and the acting staff member.  The same command run again
+    its path, size and time), the acting staff member and the day.  The same command run again
     after a step was killed past its commit is recognised by it (no duplicate record)."""
     import hashlib
 
@@ -107,7 +107,8 @@ def _request_key(actor: str | None) -> str | None:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return None
-    parts = [ctx.command_path, actor or ""]
+    # The day counts too: the same note on another day is another record, not a retry.
+    parts = [ctx.command_path, actor or "", resolve_today(ctx.params.get("today")).isoformat()]
     for name, value in sorted(ctx.params.items()):
         if name in ("casebook", "json_"):
             continue
