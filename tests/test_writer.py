@@ -364,3 +364,53 @@ def test_a_journal_naming_a_path_outside_the_casebook_is_set_aside(cli, casebook
     assert run.code == 0 and "脇に置きました" in run.stderr
     assert (casebook / ".git" / "config").read_bytes() == config
     assert not (casebook / journal.JOURNAL_FILE).exists()
+
+
+# -- the editor is open without the lock -----------------------------------------------------------
+
+
+def _drafted(cli, casebook) -> str:
+    case = new_case(cli, casebook)
+    assert cli("plan", "draft", case, "--start", "2026-12-01", "--end", "2027-03-31", "-C", str(casebook)).code == 0
+    return case
+
+
+def _editor(tmp_path, *command: str, staff: str = OTHER_STAFF) -> tuple[str, Path]:
+    """An $EDITOR that runs a colleague's yobo command while it is open, then edits."""
+    from conftest import yobo_executable
+
+    result = tmp_path / "colleague.txt"
+    script = tmp_path / "editor.py"
+    script.write_text(f"""import os, pathlib, subprocess, sys
+buf = pathlib.Path(sys.argv[-1])
+env = dict(os.environ, YOBO_LOCK_TIMEOUT="1", YOBO_STAFF={staff!r})
+proc = subprocess.run([{yobo_executable()!r}, *{list(command)!r}], env=env, capture_output=True, text=True)
+pathlib.Path({str(result)!r}).write_text(str(proc.returncode) + "\\n" + proc.stderr, encoding="utf-8")
+buf.write_text(buf.read_text(encoding="utf-8").replace("day: ''", "day: 編集中に書いた目標", 1), encoding="utf-8")
+""", encoding="utf-8")
+    return f"{sys.executable} {script}", result
+
+
+def test_a_colleague_can_record_while_the_editor_is_open(cli, casebook, tmp_path):
+    case = _drafted(cli, casebook)
+    editor, result = _editor(tmp_path, "note", "add", case, "--text", "編集中の記録", "-C", str(casebook))
+    run = cli("plan", "edit", case, "-C", str(casebook), env={"EDITOR": editor})
+    assert run.code == 0, run.stderr
+    assert result.read_text(encoding="utf-8").startswith("0\n"), result.read_text(encoding="utf-8")
+    log = git(casebook, "log", "-2", "--format=%an %s").splitlines()
+    assert [line.split(" ")[0] for line in log] == [STAFF, OTHER_STAFF]
+    assert git(casebook, "status", "--porcelain") == ""
+
+
+def test_an_edit_is_not_saved_over_a_change_made_while_the_editor_was_open(cli, casebook, tmp_path):
+    case = _drafted(cli, casebook)
+    plan_rel = next(p for p in git(casebook, "ls-files").split() if p.endswith("plans/P1/plan.yaml"))
+    theirs = tmp_path / "theirs.yaml"
+    theirs.write_text((casebook / plan_rel).read_text(encoding="utf-8").replace("year: ''", "year: 同僚の目標", 1),
+                      encoding="utf-8")
+    editor, result = _editor(tmp_path, "plan", "edit", case, "--file", str(theirs), "-C", str(casebook))
+    run = cli("plan", "edit", case, "-C", str(casebook), env={"EDITOR": editor})
+    assert result.read_text(encoding="utf-8").startswith("0\n"), result.read_text(encoding="utf-8")
+    assert_one_line_error(run, "EDITOR", "ほかの人が計画 P1 を変更したため", "保存しませんでした")
+    assert (casebook / plan_rel).read_text(encoding="utf-8") == theirs.read_text(encoding="utf-8")
+    assert git(casebook, "status", "--porcelain") == ""

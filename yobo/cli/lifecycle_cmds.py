@@ -113,6 +113,13 @@ def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
         return path.read_text(encoding="utf-8")
 
 
+def _still_as_opened(session: Session, opened: str | None, now: str | None, text: str, what: str) -> None:
+    """Refuse to save an edit when someone changed the document while the editor was open."""
+    if opened != now or (now is not None and read_text(session.root, now) != text):
+        raise InputError(f"エディタで編集している間にほかの人が{what} を変更したため、保存しませんでした。"
+                         "もう一度開いて編集してください", field="EDITOR")
+
+
 # -- certifications --------------------------------------------------------------------------------
 
 
@@ -207,16 +214,22 @@ def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="�
 
 def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
               as_: AsOpt = None) -> None:
-    """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version."""
-    session = Session(casebook, case, today, as_)
-    ctx = session.context()
-    latest = session.case.latest_basic_info
-    initial = read_text(session.root, latest.path) if latest else (
+    """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version.  The editor is
+    open without the casebook's lock (colleagues' steps need not wait for it); the
+    version edited must still be the latest when it is saved."""
+    opened = Session(casebook, case, today, as_, write=False)
+    ctx = opened.context()
+    latest = opened.case.latest_basic_info
+    initial = read_text(opened.root, latest.path) if latest else (
         "# yaml-language-server: $schema=../../../../schemas/basic-info.schema.json\n# 利用者基本情報\n"
         f"author: {ctx.actor.name}\n")
     text = _edit_in_editor(initial)
     if latest and text == initial:
         raise InputError("変更がないため保存しませんでした", field="EDITOR")
+    session = Session(casebook, case, today, as_)  # the lock, and the case read again
+    ctx = session.context()
+    now = session.case.latest_basic_info
+    _still_as_opened(session, latest.path if latest else None, now.path if now else None, initial, "利用者基本情報")
     change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
     _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
 
@@ -271,14 +284,20 @@ def plan_draft(
 def plan_edit(case: CaseArg, plan: PlanOpt = None,
               file: Annotated[Path | None, typer.Option("--file", help="計画書の全文（YAML）。省略時は $EDITOR で編集")] = None,
               casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
-    """Change a plan not yet agreed (the whole text from --file, or in $EDITOR)."""
-    session = Session(casebook, case, today, as_)
-    ctx = session.context()
-    target = steps.current_plan(ctx, plan)
+    """Change a plan not yet agreed (the whole text from --file, or in $EDITOR: open
+    without the casebook's lock, and saved only if the plan is still as it was opened)."""
     if file is not None:
         _, text = _yaml_file(file)
     else:
-        text = _edit_in_editor(read_text(session.root, target.path))
+        opened = Session(casebook, case, today, as_, write=False)
+        edited = steps.current_plan(opened.context(), plan)
+        initial = read_text(opened.root, edited.path)
+        text = _edit_in_editor(initial)
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    target = steps.current_plan(ctx, plan)
+    if file is None:
+        _still_as_opened(session, edited.path, target.path, initial, f"計画 {edited.id}")
     change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
     _done(session, change, f"計画 {target.id} を修正しました{note}")
