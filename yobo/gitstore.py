@@ -52,7 +52,7 @@ def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) ->
     if check and proc.returncode != 0:
         if "index.lock" in proc.stderr and "File exists" in proc.stderr:
             # git's own advice is English and generic; say where the file is and what is safe.
-            raise GitError(index_lock_message(root / lock_path(root)))
+            raise GitError(index_lock_message(lock_path(root)))
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"git {args[0]} に失敗しました（{detail[-1] if detail else proc.returncode}）")
     return proc
@@ -280,9 +280,9 @@ class WriteState:
     index_lock: Path
 
 
-def lock_path(root: Path) -> str:
-    """``index.lock`` of the repository holding ``root`` (relative to ``root`` unless absolute)."""
-    return _git(root, "rev-parse", "--git-path", "index.lock", check=False).stdout.strip() or ".git/index.lock"
+def lock_path(root: Path) -> Path:
+    """``index.lock`` of the repository holding ``root``."""
+    return git_path(root, "index.lock") or root / ".git" / "index.lock"
 
 
 def index_lock_message(path: Path) -> str:

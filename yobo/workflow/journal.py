@@ -299,7 +299,7 @@ def clear_stale_index_lock(root: Path, path: Path | None = None) -> Path | None:
     then loses nothing: git writes the new index into it and renames it only when done.
     Otherwise GitError names the exact path and the safe fix.  Returns the removed path.
     ``path``: where ``index.lock`` is, when the caller asked git already."""
-    path = path if path is not None else root / gitstore.lock_path(root)
+    path = path if path is not None else gitstore.lock_path(root)
     try:
         before = path.stat()
     except FileNotFoundError:
