@@ -86,7 +86,8 @@ class Journal:
 
         return {
             "format": FORMAT, "id": self.id, "step": self.step, "case": self.case, "message": self.message,
-            "author": {"name": self.author.name, "email": self.author.email}, "head": self.head,
+            "author": {"name": self.author.name, "email": self.author.email,
+                       "signing_key": getattr(self.author, "signing_key", None)}, "head": self.head,
             "request": self.request, "dirs": list(self.dirs),
             "files": [{"path": e.path, "after_sha256": e.after_sha,
                        "before": None if e.before is None else base64.b64encode(e.before).decode("ascii")}
@@ -104,8 +105,15 @@ class Journal:
         for rel in data.get("dirs") or ():
             _inside(rel)
         return cls(id=data["id"], step=data["step"], case=data["case"], message=data["message"],
-                   author=gitstore.Identity(data["author"]["name"], data["author"]["email"]), head=data["head"],
+                   author=_identity(data["author"]), head=data["head"],
                    request=data.get("request"), files=files, dirs=tuple(data.get("dirs") or ()))
+
+
+def _identity(data: dict) -> gitstore.Identity:
+    """The journal's author, with the staff member's signing key when one was used, so a
+    commit completed by recovery is signed as the step's own would have been."""
+    key = data.get("signing_key")
+    return gitstore.Identity(data["name"], data["email"], **({"signing_key": key} if key else {}))
 
 
 def _inside(rel: str) -> str:
