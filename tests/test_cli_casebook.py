@@ -158,10 +158,12 @@ def test_validate_reports_every_problem_with_file_line_and_code(cli, casebook):
                       if line.startswith("mode:"))
     assert f"cases/{case_id[:2]}/{case_id}/case.yaml:{route_line}: [case-route-mode]" in run.stdout
     assert any("[schema-format]" in line and "2027-02-30" in line and ".yaml:" in line for line in lines)
-    assert "問題が 2 件あります" in run.stderr
+    # the two hand edits are not committed either: each is said once more (uncommitted-file)
+    assert "問題が 4 件あります" in run.stderr
     report = json.loads(cli("validate", "-C", str(casebook), "--json").stdout)
     assert report["ok"] is False
-    assert sorted(p["code"] for p in report["problems"]) == ["case-route-mode", "schema-format"]
+    assert sorted(p["code"] for p in report["problems"]) == ["case-route-mode", "schema-format", "uncommitted-file",
+                                                             "uncommitted-file"]
 
 
 def test_validate_reports_a_broken_config_and_unparseable_files(cli, casebook):

@@ -50,6 +50,9 @@ def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) ->
     except FileNotFoundError:
         raise GitError("git が見つかりません。git をインストールしてください") from None
     if check and proc.returncode != 0:
+        if "index.lock" in proc.stderr and "File exists" in proc.stderr:
+            # git's own advice is English and generic; say where the file is and what is safe.
+            raise GitError(index_lock_message(lock_path(root)))
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"git {args[0]} に失敗しました（{detail[-1] if detail else proc.returncode}）")
     return proc
@@ -79,9 +82,11 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
     # A fresh machine may have no git identity; the acting staff member then
     # commits too, rather than git refusing the step.
-    if not config_get(root, "user.name"):
+    configured = _git(root, "config", "--get-regexp", r"^user\.(name|email)$", check=False).stdout  # one call, not two
+    values = dict((line.split(" ", 1) + [""])[:2] for line in configured.splitlines())  # the last one wins, as in git
+    if not values.get("user.name", "").strip():
         env["GIT_COMMITTER_NAME"] = author.name
-    if not config_get(root, "user.email"):
+    if not values.get("user.email", "").strip():
         env["GIT_COMMITTER_EMAIL"] = author.email
     _git(root, "add", "--", *paths, env=env)
     signing = (["-c", "gpg.format=ssh", "-c", f"user.signingKey={author.signing_key}", "commit", "-S"]
@@ -246,3 +251,119 @@ def tracked_files(root: Path, *pathspecs: str) -> list[str]:
     """Paths in git's index matching ``pathspecs`` (``:(glob)`` magic allowed)."""
     proc = _git(root, "ls-files", "-z", "--", *pathspecs, check=False)
     return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []
+# -- the state a write step needs ------------------------------------------------------------------
+
+#: Operations git leaves half-done in the git folder, with the file that marks each and
+#: the Japanese advice to finish or abandon it (git's own names in brackets).
+OPERATIONS = (
+    ("MERGE_HEAD", "マージ（git merge）", "git commit で終えるか git merge --abort で取りやめて"),
+    ("rebase-merge", "リベース（git rebase）", "git rebase --continue で終えるか git rebase --abort で取りやめて"),
+    ("rebase-apply", "リベースまたはパッチの適用（git rebase / git am）",
+     "git rebase --continue（git am --continue）で終えるか --abort で取りやめて"),
+    ("CHERRY_PICK_HEAD", "チェリーピック（git cherry-pick）",
+     "git cherry-pick --continue で終えるか git cherry-pick --abort で取りやめて"),
+    ("REVERT_HEAD", "取り消しコミット（git revert）", "git revert --continue で終えるか git revert --abort で取りやめて"),
+    ("BISECT_LOG", "二分探索（git bisect）", "git bisect reset で終えて"),
+)
+
+
+@dataclass(frozen=True)
+class WriteState:
+    """What git says before a step writes: the branch HEAD is on (None when detached),
+    the commit HEAD names (None before the first), an operation in progress (its label
+    and advice), the paths already staged, and where ``index.lock`` would be."""
+
+    branch: str | None
+    head: str | None
+    operation: tuple[str, str] | None
+    staged: tuple[str, ...]
+    index_lock: Path
+
+
+def lock_path(root: Path) -> Path:
+    """``index.lock`` of the repository holding ``root``."""
+    return git_path(root, "index.lock") or root / ".git" / "index.lock"
+
+
+def index_lock_message(path: Path) -> str:
+    return (f"git の作業中ファイル {path} が残っていて記録できません。git を使っているほかのプログラム（エディタ・"
+            "git の画面など）がないことを確かめてから、このファイルを削除してもう一度実行してください")
+
+
+def write_state(root: Path) -> WriteState:
+    """Two git calls: the git paths that mark a state and HEAD's commit, then the index
+    against HEAD."""
+    names = ["HEAD", "index.lock", *(name for name, _, _ in OPERATIONS)]
+    args = ["rev-parse"]
+    for name in names:
+        args += ["--git-path", name]
+    proc = _git(root, *args, "HEAD", check=False)  # before the first commit, HEAD alone fails
+    lines = proc.stdout.splitlines()
+    if len(lines) < len(names):
+        raise GitError(f"git rev-parse に失敗しました（{proc.stderr.strip().splitlines()[-1:]}）")
+    found = dict(zip(names, (root / p for p in lines)))
+    head_id = lines[len(names)] if proc.returncode == 0 and len(lines) > len(names) else None
+    try:
+        head_text = found["HEAD"].read_text(encoding="utf-8").strip()
+    except OSError:
+        head_text = ""
+    branch = head_text.removeprefix("ref: ").removeprefix("refs/heads/") if head_text.startswith("ref: ") else None
+    operation = next(((label, advice) for name, label, advice in OPERATIONS if found[name].exists()), None)
+    staged = _git(root, "diff", "--cached", "--name-only", "--no-renames", "-z").stdout
+    return WriteState(branch=branch, head=head_id, operation=operation,
+                      staged=tuple(p for p in staged.split("\0") if p), index_lock=found["index.lock"])
+
+
+def is_tracked(root: Path, rel: str) -> bool:
+    """Whether git tracks ``rel`` (in the index), e.g. a cache file someone added with -f."""
+    return _git(root, "ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
+
+
+def commit_with_trailer(root: Path, value: str) -> str | None:
+    """The commit whose message carries the trailer line ``value`` (e.g. ``Yobo-Journal: …``), or None."""
+    if head(root) is None:
+        return None
+    proc = _git(root, "log", "-F", f"--grep={value}", "-n1", "--format=%H", "HEAD", check=False)
+    return proc.stdout.strip() or None
+
+
+def git_running_in(root: Path) -> bool | None:
+    """Whether a git process works in this repository: True, False, or None when it
+    cannot be told (a git process this user may not inspect).
+
+    A process counts when its name is git and its working folder is inside the work
+    tree or the git folder (git changes into the repository before it takes
+    ``index.lock``, ``-C`` included).  psutil reads this on Linux, macOS and Windows.
+    """
+    import psutil
+
+    top = root.resolve()
+    git_dir = (root / _git(root, "rev-parse", "--git-common-dir").stdout.strip()).resolve()
+    unknown = False
+    for proc in psutil.process_iter(["name"]):
+        name = (proc.info.get("name") or "").lower()
+        if name not in ("git", "git.exe") and not name.startswith("git-"):
+            continue
+        try:
+            cwd = Path(proc.cwd()).resolve()
+        except psutil.NoSuchProcess:  # gone, or a zombie (ZombieProcess): it holds nothing
+            continue
+        except (psutil.AccessDenied, OSError):
+            unknown = True
+            continue
+        if cwd == top or top in cwd.parents or cwd == git_dir or git_dir in cwd.parents:
+            return True
+    return None if unknown else False
+
+
+def status_entries(root: Path) -> list[tuple[str, str]] | None:
+    """``(XY, path)`` of every path that differs from HEAD (porcelain v1 codes, e.g.
+    ``??`` untracked, `` M`` modified, ``A `` staged new), every untracked file listed
+    on its own; paths relative to ``root``.  None outside git.  No pathspec: git's
+    untracked cache is used only without one (perf-baseline.md §6)."""
+    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", check=False)
+    if proc.returncode != 0:
+        return None
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    return [(entry[:2], entry[3:].removeprefix(prefix)) for entry in proc.stdout.split("\0")
+            if len(entry) > 3 and entry[3:].startswith(prefix)]

@@ -19,8 +19,8 @@ from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from .due_cmds import index_warnings
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, plan_status, print_json,
-                     read_yaml_file, resolve_actor, resolve_today)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, hold_casebook, plan_status,
+                     print_json, read_yaml_file, resolve_actor, resolve_today)
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -60,6 +60,7 @@ def case_new(
     """Register a new case and its certification (one commit); prints the new case id last."""
     root = find_casebook(casebook)
     day = resolve_today(today)
+    hold_casebook(root, as_)  # before reading: two registrations of one person cannot both pass the check
     config = load_config(root)
     given = dict(zip(_NEW_FIELDS, (insured_no, name, kana, birth, sex, level, cert_from, cert_to,
                                    route, mode, hokatsu, manager)))

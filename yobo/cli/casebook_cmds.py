@@ -18,7 +18,8 @@ from ..values import check_text, parse_digits, parse_staff_name
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, hold_casebook, print_json,
+                     resolve_actor, resolve_today)
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
 
@@ -79,6 +80,7 @@ def staff_add(
     from ..sharing.signing import read_public_key
 
     root = find_casebook(casebook)
+    hold_casebook(root, as_)
     config = load_config(root)
     name = parse_staff_name("NAME", name)
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
@@ -120,6 +122,9 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
     problems = config_problems + list(book.problems)
     if config is not None:  # the rules need a readable yobo.yaml
         problems += locate_problems(root, run_consistency_rules(book, today=day))
+    from ..workflow.journal import uncommitted_problems
+
+    problems += uncommitted_problems(root)
     problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
     if json_:
         print_json({"ok": not problems, "cases": len(book.cases), "documents": book.documents,

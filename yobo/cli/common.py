@@ -42,10 +42,123 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="結果を JSON で出力�
 
 
 def find_casebook(casebook: Path | None) -> Path:
-    """``--casebook`` / ``YOBO_CASEBOOK``, else the current folder and upwards."""
-    if casebook is not None:
-        return layout.open_root(casebook)
-    return layout.find_root(Path.cwd())
+    """``--casebook`` / ``YOBO_CASEBOOK``, else the current folder and upwards.
+
+    Every command opens its casebook here, so this is where a step a killed process
+    left half-done is completed or rolled back (``yobo.workflow.journal``), with one
+    line on stderr saying which."""
+    root = layout.open_root(casebook) if casebook is not None else layout.find_root(Path.cwd())
+    from ..workflow.journal import pending
+
+    if pending(root):  # one stat when nothing was interrupted
+        from ..workflow.lock import recover_if_free
+
+        recover_if_free(root, notice)
+    return root
+
+
+def notice(message: str) -> None:
+    """A one-line Japanese notice on stderr (stdout stays clean for --json)."""
+    sys.stderr.write(f"yobo: 注意: {message}\n")
+
+
+#: Seconds a write step waits for another one to finish (``YOBO_LOCK_TIMEOUT``).
+LOCK_TIMEOUT_VAR = "YOBO_LOCK_TIMEOUT"
+#: Test aid, not for users: the name of a checkpoint of a write step
+#: (``yobo.workflow.lock.CHECKPOINTS``) where the process kills itself (SIGKILL), so
+#: the crash tests can stop a step at an exact point.
+FAULT_VAR = "YOBO_FAULT"
+
+
+def _lock_wait() -> float:
+    from ..workflow.lock import DEFAULT_WAIT
+
+    raw = os.environ.get(LOCK_TIMEOUT_VAR, "").strip()
+    if not raw:
+        return DEFAULT_WAIT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise InputError(f"'{raw}' は待ち時間の秒数（0〜3600）ではありません", field=LOCK_TIMEOUT_VAR)
+    return value
+
+
+def _fault_checkpoint():
+    """The YOBO_FAULT test aid as a checkpoint callback (None when unset)."""
+    wanted = os.environ.get(FAULT_VAR, "").strip()
+    if not wanted:
+        return None
+
+    def checkpoint(point: str) -> None:
+        if point == wanted:
+            import signal
+
+            sys.stdout.flush()
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+    return checkpoint
+
+
+def _request_key(actor: str | None) -> str | None:
+    """A fingerprint of this command: its path, every option as given (a file option by
+    its path, size and time), the acting staff member and the day.  The same command run again
+    after a step was killed past its commit is recognised by it (no duplicate record)."""
+    import hashlib
+
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    # The day counts too: the same note on another day is another record, not a retry.
+    parts = [ctx.command_path, actor or "", resolve_today(ctx.params.get("today")).isoformat()]
+    for name, value in sorted(ctx.params.items()):
+        if name in ("casebook", "json_"):
+            continue
+        if isinstance(value, Path) and value.is_file():
+            st = value.stat()
+            value = f"{value.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        parts.append(f"{name}={value!r}")
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def hold_casebook(root: Path, as_: str | None) -> None:
+    """Take the casebook's write lock for the rest of this command, before it reads
+    anything it will decide on (``yobo.workflow.lock``).  Waits YOBO_LOCK_TIMEOUT
+    seconds (default 10) for another writer, then refuses naming who holds it."""
+    from datetime import datetime
+
+    import click
+
+    from ..workflow import lock
+
+    actor = (as_ or "").strip() or gitstore.config_get(root, "user.name")
+    holder = lock.Holder(staff=actor, started=datetime.now().astimezone().isoformat(timespec="seconds"))
+    wait = _lock_wait()
+    manager = lock.hold(root, holder=holder, wait=wait, checkpoint=_fault_checkpoint(),
+                        request=_request_key(actor), notify=notice)
+    try:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.with_resource(manager)  # let go when the command has finished and printed
+        else:  # called outside a command (a script): held until the process ends
+            import atexit
+            from contextlib import ExitStack
+
+            stack = ExitStack()
+            stack.enter_context(manager)
+            atexit.register(stack.close)
+    except lock.LockBusy as exc:
+        raise InputError(f"{exc.message}（待ち時間は環境変数 {LOCK_TIMEOUT_VAR} で変えられます）") from None
+    except lock.AlreadyRecorded as exc:
+        notice(exc.message)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.params.get("json_"):
+            done = exc.recovery
+            print_json({"already_recorded": True, "step": done.step, "case": done.case, "commit": done.commit})
+        raise typer.Exit(0) from None
 
 
 #: The dates ``--today`` may be: from the start of 介護保険 (April 2000) to the end of the

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, read_user_file, read_yaml_file,
-                     resolve_actor, resolve_today, size_limit)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, hold_casebook, print_json, read_user_file,
+                     read_yaml_file, resolve_actor, resolve_today, size_limit)
 
 export_app = typer.Typer(help="ケースブックの内容を他のシステム向けのファイルに書き出します。", no_args_is_help=True)
 import_app = typer.Typer(help="他のシステムのファイルをケースブックに取り込みます。", no_args_is_help=True)
@@ -154,6 +154,7 @@ def import_careplan_data(files: FilesArg, case: ImportCaseOpt = None, as_: AsOpt
     from ..workflow.apply import apply_change
 
     root = find_casebook(casebook)
+    hold_casebook(root, as_)  # one writer: nobody registers the same person while this reads the casebook
     config = load_config(root)
     day = resolve_today(today)
     author = resolve_actor(root, config, as_)

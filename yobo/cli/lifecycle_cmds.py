@@ -21,8 +21,9 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, plan_status, print_json, private_tmp,
-                     read_user_file, run_child, read_yaml_file, resolve_actor, resolve_today, size_limit)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, hold_casebook, plan_status,
+                     print_json, private_tmp, read_user_file, read_yaml_file, resolve_actor, resolve_today,
+                     run_child, size_limit)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -41,11 +42,16 @@ contract_app = typer.Typer(help="契約（重要事項説明書・契約書・�
 
 
 class Session:
-    """One command's casebook, case and acting staff member."""
+    """One command's casebook, case and acting staff member.  A write command (``write``,
+    the default) holds the casebook's lock from before the case is read until it has
+    committed and printed, so two steps at once never decide on the same old state."""
 
-    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None):
+    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None, *,
+                 write: bool = True):
         self.root = find_casebook(casebook)
         self.today = resolve_today(today)
+        if write:
+            hold_casebook(self.root, as_)
         self.config = load_config(self.root)
         self.case_id = resolve_case_id(case, case_ids(self.root))
         found, problems, _ = load_case(self.root, self.case_id, case_dir(self.case_id))
@@ -103,6 +109,13 @@ def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
             return decode_text(path.read_bytes(), "EDITOR")
         except DocumentError as exc:
             raise InputError(exc.problems[0].message, field="EDITOR") from None
+
+
+def _still_as_opened(session: Session, opened: str | None, now: str | None, text: str, what: str) -> None:
+    """Refuse to save an edit when someone changed the document while the editor was open."""
+    if opened != now or (now is not None and read_text(session.root, now) != text):
+        raise InputError(f"エディタで編集している間にほかの人が{what} を変更したため、保存しませんでした。"
+                         "もう一度開いて編集してください", field="EDITOR")
 
 
 # -- certifications --------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt =
     """Show the latest 基本チェックリスト with its scores."""
     from .. import checklist as kcl
 
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     latest = session.case.latest_checklist
     if latest is None:
         raise InputError(f"ケース {session.case_id} の基本チェックリストはまだありません（yobo checklist record）")
@@ -207,23 +220,29 @@ def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="�
 
 def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
               as_: AsOpt = None) -> None:
-    """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version."""
-    session = Session(casebook, case, today, as_)
-    ctx = session.context()
-    latest = session.case.latest_basic_info
-    initial = read_text(session.root, latest.path) if latest else (
+    """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version.  The editor is
+    open without the casebook's lock (colleagues' steps need not wait for it); the
+    version edited must still be the latest when it is saved."""
+    opened = Session(casebook, case, today, as_, write=False)
+    ctx = opened.context()
+    latest = opened.case.latest_basic_info
+    initial = read_text(opened.root, latest.path) if latest else (
         "# yaml-language-server: $schema=../../../../schemas/basic-info.schema.json\n# 利用者基本情報\n"
         f"author: {ctx.actor.name}\n")
-    text = _edit_in_editor(initial, session.root)
+    text = _edit_in_editor(initial, opened.root)
     if latest and text == initial:
         raise InputError("変更がないため保存しませんでした", field="EDITOR")
+    session = Session(casebook, case, today, as_)  # the lock, and the case read again
+    ctx = session.context()
+    now = session.case.latest_basic_info
+    _still_as_opened(session, latest.path if latest else None, now.path if now else None, initial, "利用者基本情報")
     change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
     _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
 
 
 def info_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Show the latest 利用者基本情報."""
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     latest = session.case.latest_basic_info
     if latest is None:
         raise InputError(f"ケース {session.case_id} の利用者基本情報はまだありません（yobo info set）")
@@ -272,14 +291,20 @@ def plan_draft(
 def plan_edit(case: CaseArg, plan: PlanOpt = None,
               file: Annotated[Path | None, typer.Option("--file", help="計画書の全文（YAML）。省略時は $EDITOR で編集")] = None,
               casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
-    """Change a plan not yet agreed (the whole text from --file, or in $EDITOR)."""
-    session = Session(casebook, case, today, as_)
-    ctx = session.context()
-    target = steps.current_plan(ctx, plan)
+    """Change a plan not yet agreed (the whole text from --file, or in $EDITOR: open
+    without the casebook's lock, and saved only if the plan is still as it was opened)."""
     if file is not None:
         _, text = _yaml_file(file, casebook)
     else:
-        text = _edit_in_editor(read_text(session.root, target.path), session.root)
+        opened = Session(casebook, case, today, as_, write=False)
+        edited = steps.current_plan(opened.context(), plan)
+        initial = read_text(opened.root, edited.path)
+        text = _edit_in_editor(initial, opened.root)
+    session = Session(casebook, case, today, as_)
+    ctx = session.context()
+    target = steps.current_plan(ctx, plan)
+    if file is None:
+        _still_as_opened(session, edited.path, target.path, initial, f"計画 {edited.id}")
     change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
     _done(session, change, f"計画 {target.id} を修正しました{note}")
@@ -340,7 +365,7 @@ def plan_weekly(case: CaseArg,
 
 def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
     """Show a plan and where it stands in the cycle."""
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     ctx = steps.Context(session.config, load_profile(session.config.profile), session.case, session.today,
                         session.config.staff[0] if session.config.staff else None)
     target = steps.current_plan(ctx, plan)

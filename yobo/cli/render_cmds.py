@@ -76,7 +76,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
 
         browser_path = find_browser(browser)
 
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, None, None, write=False)
     # A form is the person's data: a PDF's HTML is staged in the casebook's private
     # .yobo/tmp/, and SIGTERM/SIGHUP/SIGINT remove every staged file on the way out.
     with stop_on_signals(), (private_tmp(session.root) if fmt == "pdf" else nullcontext()) as scratch:

@@ -1,26 +1,36 @@
-"""The one writer: validate, write atomically, commit once; undo on failure.
+"""The one writer: lock, validate, journal, write, commit once; undo on failure.
 
 A step's :class:`Change` lists the full new text of each file it touches.
 Before anything is written every YAML document in it is parsed and checked
-against its schema, so bad input never reaches the disk.  Files are written
-through a temporary file and ``os.replace`` (a crash leaves the old or the new
-file, never half of one), then git makes exactly one commit.  If git fails, the
-old contents are put back and the index is reset: the tree is as it was.
+against its schema, so bad input never reaches the disk.  Then, holding the
+casebook's lock (:mod:`yobo.workflow.lock`):
+
+1. git must be ready for a commit that is not lost: HEAD on a branch, no merge,
+   rebase, cherry-pick, revert or bisect half-done, nobody else's changes staged,
+   no leftover ``index.lock`` (cleared when provably stale);
+2. the step journal is written (:mod:`yobo.workflow.journal`);
+3. each file is written whole: a new record created exclusively (never over another
+   file), an edited one replaced atomically;
+4. git makes exactly one commit of exactly the step's paths, with a
+   ``Yobo-Journal:`` trailer that lets recovery recognise it.
+
+If anything fails, the files are put back and the index reset: the tree is as it
+was.  If the process is killed, the next command recovers from the journal.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import gitstore
 from ..casebook import classify_casebook_path
-from ..errors import DocumentError, InputError
+from ..errors import DocumentError, GitError, InputError
 from ..schemas import check_document
 from ..vocab import STEPS
 from ..yamlio import load_fast
+from . import journal, lock
+
 
 def kind_of(rel: str) -> str | None:
     return classify_casebook_path(rel)
@@ -35,6 +45,9 @@ class Change:
     files: dict[str, str | bytes] = field(default_factory=dict)  # casebook-relative path -> new text (or bytes: scans)
     #: Japanese warnings the step allowed past (e.g. a plan outside a pending certification)
     warnings: tuple[str, ...] = ()
+    #: paths the step declares new: refused if they exist.  Any path absent when the step
+    #: is applied is created exclusively as well, whether declared or not.
+    creates: frozenset[str] = frozenset()
 
     @property
     def subject(self) -> str:
@@ -67,22 +80,6 @@ def check_change(change: Change) -> None:
         raise DocumentError(problems)
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".yobo-", suffix=".tmp", dir=path.parent)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def require_own_repository(root: Path) -> None:
     """Refuse to commit into a repository the casebook is only a part of (e.g. yobo's own source)."""
     top = gitstore.toplevel(root)
@@ -95,47 +92,74 @@ def require_own_repository(root: Path) -> None:
         )
 
 
+def check_git_state(state: gitstore.WriteState, paths: list[str]) -> None:
+    """Refuse (GitError, exit 2) a write git would lose or mix up; see the module's docstring."""
+    if state.operation is not None:  # first: a rebase detaches HEAD, and its advice is the one to give
+        label, advice = state.operation
+        raise GitError(f"git の{label}の途中のため記録できません。{advice}から実行してください")
+    if state.branch is None:
+        raise GitError("HEAD がブランチを指していません（detached HEAD）。このまま記録すると、ブランチを切り替えたときに"
+                       "記録が失われます。git switch ブランチ名 でブランチに戻ってから実行してください")
+    others = [p for p in state.staged if p not in paths]
+    if others:
+        more = f" ほか {len(others) - 1} 件" if len(others) > 1 else ""
+        raise GitError(f"この手順と関係のない変更がステージされています（{others[0]}{more}）。"
+                       f"git commit で先にコミットするか、git restore --staged {others[0]} で取り消してから実行してください")
+
+
 def apply_change(root: Path, change: Change, author: gitstore.Identity) -> str:
-    """Write the change and commit it; returns the commit id."""
+    """Write the change and commit it; returns the commit id.  Takes the casebook's
+    lock unless this process holds it already (the CLI takes it before loading)."""
     check_change(change)
     require_own_repository(root)
+    with lock.hold(root, holder=lock.Holder(staff=author.name)) as writer:
+        return _write_and_commit(root, change, author, writer)
+
+
+def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, writer: lock.Writer) -> str:
     paths = sorted(change.files)
-    before: dict[str, bytes | None] = {}
-    for rel in paths:
-        target = root / rel
-        before[rel] = target.read_bytes() if target.exists() else None
-    created_dirs = _missing_dirs(root, paths)
+    state = gitstore.write_state(root)
+    if state.index_lock.exists():
+        removed = journal.clear_stale_index_lock(root, state.index_lock)
+        if removed is not None:
+            writer.notify(f"前回中断された git が残した {removed} を削除しました（git は動いていませんでした）")
+    check_git_state(state, paths)
+    before = {rel: ((root / rel).read_bytes() if (root / rel).is_file() else None) for rel in paths}
+    taken = sorted(rel for rel in change.creates if before[rel] is not None or (root / rel).exists())
+    if taken:
+        raise InputError(f"{taken[0]} はすでにあります。記録を上書きしません（もう一度実行してください）")
+    data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in change.files.items()}
+    step_id = journal.new_id()
+    step = journal.Journal(
+        id=step_id, step=change.step, case=change.case_id, author=author, head=state.head,
+        message=f"{change.message}{journal.TRAILER}: {step_id}\n", request=writer.request,
+        dirs=tuple(journal.missing_dirs(root, paths)),
+        files=tuple(journal.Entry(rel, before[rel], journal.sha256(data[rel])) for rel in paths))
     try:
-        for rel in paths:
-            _write_atomic(root / rel, change.files[rel])
-        return gitstore.commit(root, paths, change.message, author)
-    except OSError as exc:
-        _restore(root, before, created_dirs)
-        raise InputError(f"ファイルを書き込めませんでした（{exc.strerror or exc}）") from None
-    except BaseException:
-        _restore(root, before, created_dirs)
+        journal.write(root, step)
+    except OSError as exc:  # nothing written yet
+        raise InputError(f"{journal.JOURNAL_FILE} を書けないため記録できません（{exc.strerror or exc}）") from None
+    current = None
+    try:
+        writer.checkpoint("before-write")
+        for n, current in enumerate(paths):
+            if n == 1:
+                writer.checkpoint("mid-write")
+            journal.write_file(root / current, data[current], new=before[current] is None)
+        writer.checkpoint("after-write")
+        commit = gitstore.commit(root, paths, step.message, author)
+    except BaseException as exc:
+        landed = journal.landed_commit(root, step)
+        if landed is not None:  # git made the commit and failed after it: the step is done
+            writer.committed = step.id
+            return landed
+        journal.rollback(root, step)
+        journal.clear(root, step.id)
+        if isinstance(exc, FileExistsError):  # someone else's file took the name meanwhile
+            raise InputError(f"{current} はすでにあります。記録を上書きしません（もう一度実行してください）") from None
+        if isinstance(exc, OSError):
+            raise InputError(f"ファイルを書き込めませんでした（{exc.strerror or exc}）") from None
         raise
-
-
-def _missing_dirs(root: Path, paths: list[str]) -> list[Path]:
-    missing = set()
-    for rel in paths:
-        for parent in (root / rel).parents:
-            if parent == root or parent.exists():
-                break
-            missing.add(parent)
-    return sorted(missing, key=lambda p: len(p.parts), reverse=True)
-
-
-def _restore(root: Path, before: dict[str, bytes | None], created_dirs: list[Path]) -> None:
-    gitstore.unstage(root, list(before))
-    for rel, text in before.items():
-        target = root / rel
-        if text is None:
-            if target.exists():
-                target.unlink()
-        else:
-            _write_atomic(target, text)
-    for folder in created_dirs:  # deepest first
-        if folder.exists() and not any(folder.iterdir()):
-            folder.rmdir()
+    writer.committed = step.id
+    writer.checkpoint("after-commit")
+    return commit

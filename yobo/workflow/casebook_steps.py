@@ -90,7 +90,11 @@ def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
     change = plan_init(req)
     created = not path.exists()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # The casebook holds personal data: a new folder is the user's alone (0700);
+        # the files in it follow the umask, as git's do.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if created:
+            path.mkdir(mode=0o700)
         gitstore.init(path)
         return apply_change(path, change, author)
     except BaseException:
