@@ -31,6 +31,23 @@ def _japanese_help_panels() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必須]"
     rich_utils.ENVVAR_STRING = "[環境変数: {}]"
     rich_utils.DEFAULT_STRING = "[既定: {}]"
+    if not getattr(rich_utils._make_rich_text, "yobo_folds", False):
+        rich_utils._make_rich_text = _folding(rich_utils._make_rich_text)
+
+
+def _folding(make_text):
+    """Typer's help texts sit in table cells that end an overlong word in 「…」; Japanese
+    has no spaces, so a whole sentence is one word.  Folding breaks it over lines instead."""
+
+    def make_folding_text(*args, **kwargs):
+        text = make_text(*args, **kwargs)
+        if hasattr(text, "overflow"):  # a rich Text (Markdown help folds by itself)
+            text.overflow = "fold"
+        return text
+
+    make_folding_text.yobo_folds = True
+    return make_folding_text
+
 
 _original_help_option = click_core.Command.get_help_option
 

@@ -21,6 +21,7 @@ from ..yamlio import load_fast
 from .due_cmds import index_warnings
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, plan_status, print_json,
                      resolve_actor, resolve_today)
+from .common import table as new_table
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -196,11 +197,7 @@ def case_list(
     if not rows:
         typer.echo("ケースはありません")
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for title in ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態"):
-        table.add_column(title)
+    table = new_table("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態", whole=("ID", "認定終了日"))
     for r in rows:
         table.add_row(r["id"], r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
                       label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—", _status_cell(r),

@@ -19,6 +19,7 @@ from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
 from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
 
@@ -153,11 +154,7 @@ def log(
         typer.echo("記録はまだありません")
         return
     out = console()
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for title in ("日時", "作成者", "手順", "ケース", "コミット"):
-        table.add_column(title, no_wrap=True)
+    table = new_table("日時", "作成者", "手順", "ケース", "コミット", whole=("日時", "ケース", "コミット"))
     for e in entries:
         step = STEPS.get(e.step, e.step) if e.step else f"（手作業の変更）{e.subject}"
         table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])

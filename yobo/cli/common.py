@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,12 +94,143 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+#: The width of redirected output (cron mail, ``> due.txt``): wide enough that no
+#: line is ever wrapped or cut; rich pads nothing beyond a table's own width.
+UNLIMITED_WIDTH = 100_000
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+class _TrimmedLines:
+    """A file for rich that drops the spaces rich pads table cells and titles with, so
+    redirected output has no trailing blanks (no colour codes are written there)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending.rstrip(" "))
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def terminal_width() -> int | None:
+    """``COLUMNS`` when set; None (rich asks the terminal) on a terminal; no limit otherwise."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if _is_terminal(sys.stdout) else UNLIMITED_WIDTH
+
+
 def console():
+    """The console tables and lines are printed on: folded to the terminal's width, never
+    cut; redirected output is not limited at all."""
     # rich is imported on first use so a --json run does not pay for it.
     from rich.console import Console
 
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
-    return Console(width=width, highlight=False)
+    if _is_terminal(sys.stdout):
+        return Console(width=terminal_width(), highlight=False)
+    return Console(width=terminal_width(), highlight=False, file=_TrimmedLines(sys.stdout), soft_wrap=False)
+
+
+#: The least width (in cells, two Japanese characters) a folding column is squeezed to.
+FOLD_LEAST = 4
+
+
+def table(*columns: str, title: str | None = None, whole: tuple[str, ...] = ()):
+    """A borderless table whose cells fold at the column's width: a long Japanese cell
+    (no spaces to wrap at) is broken over lines, never ended in 「…」.  Columns named in
+    ``whole`` (ids, dates) are short and kept on one line; the others give way."""
+    from rich.table import Table
+    from rich.text import Text
+
+    class FoldingTable(Table):
+        def __rich_console__(self, console, options):
+            # Narrower than the table's least width, rich would squeeze columns to
+            # nothing; each row is then printed as 「見出し: 値」 lines instead.
+            if self._least_width() <= options.max_width:
+                yield from super().__rich_console__(console, options)
+                return
+            if self.title:
+                yield Text(str(self.title), overflow="fold")
+            for row in range(self.row_count):
+                for column in self.columns:
+                    cell = column._cells[row]
+                    if str(cell):
+                        yield Text(f"{column.header}: {cell}", overflow="fold")
+                yield Text("")
+
+        def _least_width(self) -> int:
+            """Whole columns at full width, the others two characters wide, and the gaps."""
+            from rich.cells import cell_len
+
+            widths = [max(cell_len(str(c)) for c in (column.header, *column._cells)) if column.no_wrap
+                      else FOLD_LEAST for column in self.columns]
+            return sum(widths) + 2 * (len(widths) - 1)
+
+    shown = FoldingTable(title=title, title_justify="left", box=None, pad_edge=False, show_lines=False)
+    for name in columns:
+        shown.add_column(name, overflow="fold", no_wrap=name in whole)
+    return shown
+
+
+#: What the core receives to report progress: ``report(done, total)``.
+ProgressFn = Callable[[int, int], None]
+
+#: A bar appears only once work has gone on this long, so quick runs stay quiet.
+PROGRESS_DELAY = 0.5
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Progress reporting for a run whose stderr is not a terminal: nothing."""
+
+
+@contextmanager
+def progress(description: str) -> Iterator[ProgressFn]:
+    """A progress bar on stderr for long work, as a plain ``report(done, total)`` callable
+    the core calls (the core never imports rich).  Silent when stderr is not a terminal;
+    the bar appears after :data:`PROGRESS_DELAY` seconds and is removed when done."""
+    if not _is_terminal(sys.stderr):
+        yield _no_progress
+        return
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task(description, total=None)
+    started_at, shown = time.monotonic(), False
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        bar.update(task, completed=done, total=total)
+        if not shown and time.monotonic() - started_at >= PROGRESS_DELAY:
+            bar.start()
+            shown = True
+
+    try:
+        yield report
+    finally:
+        if shown:
+            bar.stop()
 
 
 def plan_status(plan) -> dict:

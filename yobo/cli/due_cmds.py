@@ -22,6 +22,7 @@ from ..profiles import load_profile
 from ..rules.due import UNREADABLE
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
+from .common import table as new_table
 
 
 def _statuses(values: list[str] | None) -> frozenset[str]:
@@ -171,8 +172,6 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
     if not items:
         out.print(f"{day} 時点で期限のあるものはありません")
         return
-    from rich.table import Table
-
     by_staff: dict[str, list] = {}
     for item in items:
         by_staff.setdefault(item.staff or f"{office}（事業所）", []).append(item)
@@ -180,10 +179,8 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
         rows = by_staff[staff_name]
         # a terminal table of thousands of rows helps nobody and costs ~1 s to draw (perf-baseline.md §5)
         shown = rows[:limit] if limit else rows
-        table = Table(title=f"{staff_name}（{len(rows)} 件）", title_justify="left", box=None,
-                      pad_edge=False, show_lines=False)
-        for title in ("状態", "期限", "ケース", "氏名", "内容"):
-            table.add_column(title, no_wrap=title != "内容")
+        table = new_table("状態", "期限", "ケース", "氏名", "内容", title=f"{staff_name}（{len(rows)} 件）",
+                          whole=("期限", "ケース"))
         last_group = None
         for item in shown:
             group = item.status(day)
