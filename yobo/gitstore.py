@@ -36,10 +36,13 @@ class LogEntry:
     subject: str
     case: str | None
     step: str | None
+    #: the date the step records (its Yobo-Date: trailer); None for commits made before
+    #: yobo wrote it, or by hand
+    step_date: str | None = None
 
     def to_json(self) -> dict:
         return {"commit": self.commit, "author": self.author, "email": self.email, "date": self.date,
-                "subject": self.subject, "case": self.case, "step": self.step}
+                "subject": self.subject, "case": self.case, "step": self.step, "step_date": self.step_date}
 
 
 def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -102,7 +105,8 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
     """Commits touching ``pathspec`` (relative to ``root``), newest first."""
     fmt = _SEP.join(["%H", "%an", "%ae", "%aI", "%s",
                      "%(trailers:key=Yobo-Case,valueonly,separator=%x2C)",
-                     "%(trailers:key=Yobo-Step,valueonly,separator=%x2C)"]) + _END
+                     "%(trailers:key=Yobo-Step,valueonly,separator=%x2C)",
+                     "%(trailers:key=Yobo-Date,valueonly,separator=%x2C)"]) + _END
     args = ["log", f"--format={fmt}"]
     if limit:
         args.append(f"-n{limit}")
@@ -114,8 +118,8 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
         record = record.strip("\n")
         if not record:
             continue
-        h, an, ae, ad, s, case, step = record.split(_SEP)
-        entries.append(LogEntry(h, an, ae, ad, s, case.strip() or None, step.strip() or None))
+        h, an, ae, ad, s, case, step, day = record.split(_SEP)
+        entries.append(LogEntry(h, an, ae, ad, s, case.strip() or None, step.strip() or None, day.strip() or None))
     return entries
 
 

@@ -17,8 +17,9 @@ from ..rules import run_consistency_rules
 from ..values import parse_digits
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
-from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_actor, resolve_today
+from ..workflow.casebook_steps import InitRequest, init_casebook, plan_init, plan_staff_add
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, print_json, progress,
+                     resolve_actor, resolve_today)
 from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
@@ -36,6 +37,8 @@ def init(
     staff: Annotated[list[str] | None, typer.Option("--staff", help="登録する職員の氏名（くり返し指定可）")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="見本のケース（架空の利用者）を入れたケースブックを作ります")] = False,
     as_: AsOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Create a casebook: yobo.yaml, .gitignore, schemas, git init and the first commit."""
     kind = parse_choice("--office-kind", office_kind, OFFICE_KINDS) if office_kind else None
@@ -43,7 +46,8 @@ def init(
     req = InitRequest(path=path, office_name=(office_name or "").strip() or None, office_kind=kind,
                       office_number=number, profile=profile, staff=tuple(s.strip() for s in staff or () if s.strip()),
                       sample=sample, office_postal_code=_clean_optional(office_postal_code),
-                      office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone))
+                      office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone),
+                      today=resolve_today(today))
     registered = req.staff
     if sample:
         from ..workflow.casebook_steps import sample_files
@@ -55,6 +59,9 @@ def init(
     actor = (as_ or "").strip() or (registered[0] if registered else None)
     author = resolve_actor(path if path.exists() else Path.cwd(), None, actor, registered)
     commit = init_casebook(req, author)
+    if json_:
+        print_json(change_json(commit, plan_init(req), path))
+        return
     typer.echo(f"ケースブックを作成しました: {path}（コミット {commit[:7]}、作成者 {author.name}）")
 
 
@@ -72,6 +79,8 @@ def staff_add(
     ssh_key: Annotated[Path | None, typer.Option("--ssh-key", help="記録に署名する SSH 公開鍵のファイル（例: ~/.ssh/id_ed25519.pub）")] = None,
     casebook: CasebookOpt = None,
     as_: AsOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Register a staff member in staff/<party>/<id>.yaml (one commit)."""
     import random
@@ -83,7 +92,8 @@ def staff_add(
     name = name.strip()
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
     key = read_public_key(ssh_key) if ssh_key else None
-    change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom())
+    change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom(),
+                            day=resolve_today(today))
     # The first staff member of an empty list — or the first of the other office in a
     # shared repository — registers themself: the commit is theirs, not the other office's.
     own_party = [s for s in config.staff if s.party == (side or config.office_kind)]
@@ -92,11 +102,15 @@ def staff_add(
     else:
         author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
     commit = apply_change(root, change, author)
+    if json_:
+        print_json(change_json(commit, change, root))
+        return
     typer.echo(f"職員を登録しました: {name}（コミット {commit[:7]}）")
 
 
-def staff_list(casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+def staff_list(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """List the registered staff."""
+    resolve_today(today)  # accepted like everywhere (scripts pass it to every command); checked, not needed
     config = load_config(find_casebook(casebook))
     if json_:
         print_json([{"name": s.name, "email": s.email, "party": s.party} for s in config.staff])
@@ -116,7 +130,8 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
         config, config_problems = load_config(root), []
     except DocumentError as exc:
         config, config_problems = None, list(exc.problems)
-    book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG)
+    with progress("文書を検査中") as report:
+        book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG, progress=report)
     problems = config_problems + list(book.problems)
     if config is not None:  # the rules need a readable yobo.yaml
         problems += locate_problems(root, run_consistency_rules(book, today=day))
@@ -137,10 +152,13 @@ def log(
     case: Annotated[str | None, typer.Argument(help="ケースID（先頭の数文字でも可）。省略時はケースブック全体")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="表示する件数の上限")] = None,
     casebook: CasebookOpt = None,
+    today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Who changed what, when: the git history of the casebook or of one case."""
+    """Who changed what, when: the git history of the casebook or of one case.  The date of
+    each step (its Yobo-Date trailer) is shown beside the time it was committed."""
     root = find_casebook(casebook)
+    resolve_today(today)  # accepted like everywhere; the history is what it is on any day
     pathspec = "."
     if case is not None:
         from ..casebook import case_dir
@@ -154,10 +172,11 @@ def log(
         typer.echo("記録はまだありません")
         return
     out = console()
-    table = new_table("日時", "作成者", "手順", "ケース", "コミット", whole=("日時", "ケース", "コミット"))
+    table = new_table("日付", "記録日時", "作成者", "手順", "ケース", "コミット",
+                      whole=("日付", "記録日時", "ケース", "コミット"))
     for e in entries:
         step = STEPS.get(e.step, e.step) if e.step else f"（手作業の変更）{e.subject}"
-        table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])
+        table.add_row(e.step_date or "—", e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])
     out.print(table)
 
 

@@ -85,6 +85,14 @@ def signing_key(root: Path, staff) -> str | None:
     return str(path)
 
 
+def change_json(commit: str, change, root: Path, **extra) -> dict:
+    """What a write command prints with ``--json``: the commit, the case and the files it
+    wrote (casebook-relative), and the step's date."""
+    return {"commit": commit, "case": change.case_id, "step": change.step,
+            "date": change.day.isoformat() if change.day else None, "casebook": str(root),
+            "files": sorted(change.files), **extra}
+
+
 def print_json(data: Any) -> None:
     """Indented JSON; a long list is written compact instead (json's C encoder: 30,000 due
     items take well under 0.1 s instead of 0.8 s indented)."""

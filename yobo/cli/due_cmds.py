@@ -206,7 +206,7 @@ def report_monthly(
     month: Annotated[str, typer.Option("--month", help="対象の月（YYYY-MM）")],
     format_: Annotated[str, typer.Option("--format", help="出力形式: md（Markdown）| html")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
 ) -> None:
     """The monthly due-list report: deadlines of the month and those overdue, per staff member."""
     try:
@@ -231,6 +231,10 @@ def report_monthly(
             "status": status_label(d, day), "status_code": d.status(day), "case": d.case,
             "due": "—" if d.code == UNREADABLE else d.due.isoformat(),  # no day of its own
             "name": d.name, "title": d.title, "source": label_source(d.source), "excused": d.excused})
+    if json_:  # the report's own data, per staff member, for a script or a spreadsheet
+        print_json({"month": f"{year:04d}-{mon:02d}", "office": config.office_name, "today": day.isoformat(),
+                    "total": len(items), "groups": [{"staff": k, "rows": v} for k, v in sorted(groups.items())]})
+        return
     from ..render import render_template
 
     text = render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, print_json
+from .common import CasebookOpt, JsonOpt, TodayOpt, print_json, progress
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -40,7 +40,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
            form: FormArg = None, plan: PlanOpt = None, date: DateOpt = None, format_: FormatOpt = None,
            output: OutputOpt = None, all_: AllOpt = False, occasion: OccasionOpt = None, paper: PaperOpt = None, expected: ExpectedOpt = None,
            change: ChangeOpt = False, item: ItemOpt = None, disease: DiseaseOpt = None, browser: BrowserOpt = None,
-           casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+           casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Render one form of a case, or every form with --all."""
     from .. import forms as kforms
     from ..values import parse_date
@@ -75,7 +75,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
 
         browser_path = find_browser(browser)
 
-    session = Session(casebook, case, None, None)
+    session = Session(casebook, case, today, None)
     root, config, found, case_id = session.root, session.config, session.case, session.case_id
     text_format = "md" if fmt == "md" else "html"  # a PDF is printed from the HTML
 
@@ -102,8 +102,10 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
     if output.exists() and not output.is_dir():
         raise InputError(f"{output} はフォルダではありません", field="--output")
     output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging:
-        for path, text, _ in rendered:
+    with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging, \
+            progress("様式を出力中") as report:
+        for done, (path, text, _) in enumerate(rendered):
+            report(done, len(rendered))
             _write(text, Path(staging) / path.name, fmt, browser_path)
         for path, _, _ in rendered:
             os.replace(Path(staging) / path.name, path)

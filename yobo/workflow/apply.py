@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .. import gitstore
@@ -35,6 +36,9 @@ class Change:
     files: dict[str, str | bytes] = field(default_factory=dict)  # casebook-relative path -> new text (or bytes: scans)
     #: Japanese warnings the step allowed past (e.g. a plan outside a pending certification)
     warnings: tuple[str, ...] = ()
+    #: the date the step records (its --date, else today), kept in the commit as Yobo-Date:
+    #: the commit's own time is when it was typed in, which may be days later
+    day: date | None = None
 
     @property
     def subject(self) -> str:
@@ -47,6 +51,8 @@ class Change:
         if self.case_id:
             lines.append(f"Yobo-Case: {self.case_id}")
         lines.append(f"Yobo-Step: {self.step}")
+        if self.day is not None:
+            lines.append(f"Yobo-Date: {self.day.isoformat()}")
         return "\n".join(lines) + "\n"
 
 

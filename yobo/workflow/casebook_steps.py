@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .. import gitstore
@@ -34,6 +35,8 @@ class InitRequest:
     office_postal_code: str | None = None
     office_address: str | None = None
     office_phone: str | None = None
+    #: the day of the first commit (``--today``), recorded as its Yobo-Date
+    today: date | None = None
 
 
 def schema_files() -> dict[str, str]:
@@ -77,7 +80,7 @@ def plan_init(req: InitRequest) -> Change:
         files = {CONFIG_FILE: render_new(CONFIG_FILE, "casebook", config)}
     files[".gitignore"] = GITIGNORE
     files.update(schema_files())
-    change = Change(step="init", case_id=None, files=files)
+    change = Change(step="init", case_id=None, files=files, day=req.today)
     check_change(change)
     return change
 
@@ -104,7 +107,8 @@ def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
 
 
 def plan_staff_add(root: Path, config: Config, name: str, email: str | None, party: str | None = None, *,
-                   ssh_key: str | None = None, rng: random.Random | None = None) -> Change:
+                   ssh_key: str | None = None, rng: random.Random | None = None,
+                   day: date | None = None) -> Change:
     """A new ``staff/<party>/<opaque id>.yaml``: one file a person, so two offices
     registering staff on the same day never edit the same file (yobo.yaml's legacy
     ``staff:`` list is left as it is and still read)."""
@@ -121,4 +125,4 @@ def plan_staff_add(root: Path, config: Config, name: str, email: str | None, par
     if ssh_key:
         entry["ssh_key"] = ssh_key
     rel = staff_path(party, staff_id)
-    return Change(step="staff-add", case_id=None, files={rel: render_new(rel, "staff", entry)})
+    return Change(step="staff-add", case_id=None, files={rel: render_new(rel, "staff", entry)}, day=day)
