@@ -123,6 +123,17 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
     return entries
 
 
+def committed_text(root: Path, rel: str) -> str | None:
+    """The text of ``rel`` as HEAD holds it, or None (not committed, or no commits yet)."""
+    proc = _git(root, "show", f"HEAD:{rel}", check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def restore_committed(root: Path, paths: list[str]) -> None:
+    """Put ``paths`` back as HEAD holds them (git writes them, not yobo)."""
+    _git(root, "checkout", "HEAD", "--", *paths)
+
+
 def head(root: Path) -> str | None:
     proc = _git(root, "rev-parse", "-q", "--verify", "HEAD", check=False)
     return proc.stdout.strip() or None if proc.returncode == 0 else None

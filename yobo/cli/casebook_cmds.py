@@ -17,12 +17,14 @@ from ..rules import run_consistency_rules
 from ..values import parse_digits
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
-from ..workflow.casebook_steps import InitRequest, init_casebook, plan_init, plan_staff_add
+from ..schemas import outdated_schema_copies
+from ..workflow.casebook_steps import InitRequest, init_casebook, plan_init, plan_staff_add, update_schemas
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, print_json, progress,
                      resolve_actor, resolve_today)
 from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
+schemas_app = typer.Typer(help="ケースブックのスキーマ（エディタ用の写し）。", no_args_is_help=True)
 
 
 def init(
@@ -135,17 +137,46 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
     problems = config_problems + list(book.problems)
     if config is not None:  # the rules need a readable yobo.yaml
         problems += locate_problems(root, run_consistency_rules(book, today=day))
+    problems += outdated_schema_copies(root)
     problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
+    # warnings (an outdated schema copy) are shown but do not fail the check
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
     if json_:
-        print_json({"ok": not problems, "cases": len(book.cases), "documents": book.documents,
+        print_json({"ok": not errors, "cases": len(book.cases), "documents": book.documents,
                     "problems": [p.to_json() for p in problems]})
     else:
         for problem in problems:
-            typer.echo(str(problem))
-        summary = (f"問題が {len(problems)} 件あります" if problems else "問題はありません")
-        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認）", err=bool(problems))
-    if problems:
+            typer.echo(str(problem) + ("（警告）" if problem.severity == "warning" else ""))
+        summary = (f"問題が {len(errors)} 件あります" if errors else "問題はありません")
+        extra = f"、警告 {warnings} 件" if warnings else ""
+        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認{extra}）", err=bool(errors))
+    if errors:
         raise typer.Exit(1)
+
+
+def schemas_update(casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+                   json_: JsonOpt = False) -> None:
+    """Make the casebook's copy of the schemas the installed yobo's (one commit)."""
+    from .. import __version__
+
+    root = find_casebook(casebook)
+    config = load_config(root)
+    day = resolve_today(today)
+    done = update_schemas(root, resolve_actor(root, config, as_), day)
+    if json_:
+        print_json(change_json(done.commit, done.change, root, restored=list(done.restored)) if done.change else
+                   {"commit": None, "case": None, "step": "schemas-update", "date": day.isoformat(),
+                    "casebook": str(root), "files": [], "restored": list(done.restored)})
+        return
+    for rel in done.restored:
+        typer.echo(f"元に戻しました（最後のコミットの内容）: {rel}")
+    if done.change is None:
+        typer.echo(f"スキーマはインストールされている yobo {__version__} のものと同じです（コミットなし）")
+        return
+    for rel in sorted(done.change.files):
+        typer.echo(f"更新: {rel}")
+    typer.echo(f"スキーマを yobo {__version__} のものに更新しました（{len(done.change.files)} 件、コミット {done.commit[:7]}）")
 
 
 def log(
@@ -187,3 +218,5 @@ def register(app: typer.Typer) -> None:
     staff_app.command("add", help="職員を staff/<所属>/<ID>.yaml に一人一ファイルで登録します（1コミット。--ssh-key で署名用の公開鍵も）。")(staff_add)
     staff_app.command("list", help="登録済みの職員を一覧にします。")(staff_list)
     app.add_typer(staff_app, name="staff", help="職員の登録と一覧。")
+    schemas_app.command("update", help="ケースブックのスキーマ（schemas/ の写し。エディタが検査・補完に使う）を、インストールされている yobo のものに更新します（1コミット）。yobo validate が schema-outdated で知らせます。")(schemas_update)
+    app.add_typer(schemas_app, name="schemas", help="ケースブックのスキーマ（エディタ用の写し）。")

@@ -15,7 +15,7 @@ from ..loader import staff_files
 from ..model import Config
 from ..profiles import profile_names
 from ..resources import data_dir
-
+from ..schemas import installed_schemas, outdated_schema_copies
 from .apply import Change, apply_change, check_change, require_own_repository
 from .documents import render_new
 
@@ -41,7 +41,35 @@ class InitRequest:
 
 def schema_files() -> dict[str, str]:
     """yobo's schemas, copied into each casebook so editors validate without yobo."""
-    return {f"schemas/{p.name}": p.read_text(encoding="utf-8") for p in sorted(data_dir("schemas").glob("*.schema.json"))}
+    return installed_schemas()
+
+
+@dataclass(frozen=True)
+class SchemasUpdate:
+    """What ``yobo schemas update`` did: the commit (None when nothing was committed), the
+    files it committed, and those only put back as the last commit holds them."""
+
+    commit: str | None
+    change: Change | None
+    restored: tuple[str, ...]
+
+
+def update_schemas(root: Path, author: gitstore.Identity, day: date | None = None) -> SchemasUpdate:
+    """Make the casebook's schema copies the installed yobo's again (``yobo validate``
+    says which differ: schema-outdated), in one commit.  A copy only edited in the working
+    tree, whose committed text is already the installed one, is put back by git: there is
+    nothing to commit for it."""
+    require_own_repository(root)
+    installed = installed_schemas()
+    stale = sorted({problem.source.path for problem in outdated_schema_copies(root)})
+    restored = [rel for rel in stale if gitstore.committed_text(root, rel) == installed[rel]]
+    if restored:
+        gitstore.restore_committed(root, restored)
+    files = {rel: installed[rel] for rel in stale if rel not in restored}
+    if not files:
+        return SchemasUpdate(None, None, tuple(restored))
+    change = Change(step="schemas-update", case_id=None, files=files, day=day)
+    return SchemasUpdate(apply_change(root, change, author), change, tuple(restored))
 
 
 def sample_files() -> dict[str, str]:
