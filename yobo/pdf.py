@@ -16,8 +16,13 @@ from pathlib import Path
 
 from .errors import YoboError
 
-#: Names the browser goes by on Debian, Ubuntu and Google's packages.
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: Names the browser goes by on Debian, Ubuntu and Google's packages, then Edge and
+#: Chrome as Windows calls them when they are on PATH.
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "msedge", "chrome")
+
+#: Where Windows installs Edge (there on every office PC since Windows 10) and Chrome,
+#: under "Program Files", "Program Files (x86)" or the user's own AppData\Local.
+WINDOWS_BROWSERS = ("Microsoft/Edge/Application/msedge.exe", "Google/Chrome/Application/chrome.exe")
 
 BROWSER_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,8 +35,10 @@ class BrowserMissing(YoboError):
     """No Chromium to print with."""
 
 
-def find_browser(explicit: str | None = None) -> str:
-    """``explicit`` (from ``--browser`` / ``YOBO_CHROMIUM``) or the first Chromium on PATH."""
+def find_browser(explicit: str | None = None, program_dirs: tuple[Path, ...] = ()) -> str:
+    """``explicit`` (from ``--browser`` / ``YOBO_CHROMIUM``), else the first Chromium-family
+    browser on PATH, else Edge or Chrome where Windows installs them under ``program_dirs``
+    (the caller's %ProgramFiles%, %ProgramFiles(x86)% and %LOCALAPPDATA%)."""
     if explicit:
         found = shutil.which(explicit)
         if found is None:
@@ -41,8 +48,14 @@ def find_browser(explicit: str | None = None) -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise BrowserMissing("PDF には Chromium が必要です。Debian では sudo apt install chromium で入れてください"
-                         "（HTML で出力してブラウザから印刷することもできます: --format html）", field="--format")
+    for rel in WINDOWS_BROWSERS:  # Edge before Chrome: every Windows PC has Edge
+        for folder in program_dirs:
+            candidate = Path(folder, *rel.split("/"))
+            if candidate.is_file():
+                return str(candidate)
+    raise BrowserMissing("PDF には Chromium・Google Chrome・Microsoft Edge のどれかが必要です。Debian では sudo apt install "
+                         "chromium で入れてください。Windows では Edge を探します（--browser で場所を指定できます。"
+                         "HTML で出力してブラウザから印刷することもできます: --format html）", field="--format")
 
 
 def html_to_pdf(html: str, out: Path, *, browser: str, timeout: float = 120.0) -> None:
@@ -52,7 +65,7 @@ def html_to_pdf(html: str, out: Path, *, browser: str, timeout: float = 120.0) -
         page = Path(work) / "form.html"
         page.write_text(html, encoding="utf-8")
         printed = Path(work) / "form.pdf"
-        command = [browser, *BROWSER_FLAGS, f"--user-data-dir={work}/profile", "--no-pdf-header-footer",
+        command = [browser, *BROWSER_FLAGS, f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
                    f"--print-to-pdf={printed}", page.as_uri()]
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)

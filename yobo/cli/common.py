@@ -241,6 +241,24 @@ def progress(description: str) -> Iterator[ProgressFn]:
             bar.stop()
 
 
+def program_dirs() -> tuple[Path, ...]:
+    """Where Windows installs programs (%ProgramFiles%, %ProgramFiles(x86)%, the user's
+    %LOCALAPPDATA%): the PDF step looks for Edge and Chrome there.  Empty elsewhere."""
+    names = ("ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "LOCALAPPDATA")
+    return tuple(dict.fromkeys(Path(os.environ[n]) for n in names if os.environ.get(n)))
+
+
+def editor_command(editor: str, *, windows: bool = os.name == "nt") -> list[str]:
+    """$VISUAL/$EDITOR as a command line.  POSIX shells quote with backslashes; on Windows a
+    backslash is the path separator (``C:\\Program Files\\…``) and only double quotes group."""
+    import shlex
+
+    if not windows:
+        return shlex.split(editor)
+    parts = shlex.split(editor, posix=False)
+    return [p[1:-1] if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in parts]
+
+
 def plan_status(plan) -> dict:
     """The plan's steps with their dates (Japanese labels), for show commands."""
     confirmed = [r for r in plan.reviews if r.plan_digest == plan.digest]

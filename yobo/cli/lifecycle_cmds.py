@@ -5,7 +5,6 @@ evaluate, case close, attach.  Each parses its options, calls one step of
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import tempfile
 from dataclasses import replace
@@ -24,8 +23,8 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, find_casebook, plan_status, print_json,
-                     resolve_actor, resolve_today)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, editor_command, find_casebook, plan_status,
+                     print_json, resolve_actor, resolve_today)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -111,7 +110,7 @@ def _edit_in_editor(initial: str, suffix: str = ".yaml") -> str:
     with tempfile.TemporaryDirectory(prefix="yobo-") as folder:
         path = Path(folder) / f"edit{suffix}"
         path.write_text(initial, encoding="utf-8")
-        if subprocess.run([*shlex.split(editor), str(path)]).returncode != 0:
+        if subprocess.run([*editor_command(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
         return path.read_text(encoding="utf-8")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, TodayOpt, print_json, progress
+from .common import CasebookOpt, JsonOpt, TodayOpt, print_json, program_dirs, progress
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -33,7 +33,8 @@ ChangeOpt = Annotated[bool, typer.Option("--change", help="計画作成依頼届
 ItemOpt = Annotated[str | None, typer.Option("--item", help="福祉用具貸与の聴き取りに書く福祉用具の種目")]
 DiseaseOpt = Annotated[str | None, typer.Option("--disease", help="福祉用具貸与の聴き取りに書く疾病名（発症年月日）")]
 BrowserOpt = Annotated[str | None, typer.Option(
-    "--browser", envvar="YOBO_CHROMIUM", show_envvar=True, help="PDF を作る Chromium のコマンド（省略時は PATH から探します）")]
+    "--browser", envvar="YOBO_CHROMIUM", show_envvar=True,
+    help="PDF を作るブラウザ（Chromium・Chrome・Edge）のコマンドか場所（省略時は PATH から、Windows では Edge・Chrome のインストール先も探します）")]
 
 
 def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数文字でも可）", show_default=False)],
@@ -73,7 +74,7 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
     if fmt == "pdf":
         from ..pdf import find_browser
 
-        browser_path = find_browser(browser)
+        browser_path = find_browser(browser, program_dirs())
 
     session = Session(casebook, case, today, None)
     root, config, found, case_id = session.root, session.config, session.case, session.case_id
