@@ -138,3 +138,20 @@ def test_the_sample_still_initialises_and_the_wheel_carries_real_schemas(cli, tm
     root = tmp_path / "sample"
     assert cli("init", str(root), "--sample", env={"YOBO_STAFF": "田中美咲"}).code == 0
     assert sorted(p.name for p in (root / "schemas").iterdir()) == sorted(p.name for p in (REPO / "schemas").iterdir())
+
+
+def test_redirected_output_on_windows_is_utf8():
+    """cp932 (a Japanese Windows code page) has no ☑: yobo writes UTF-8 there instead."""
+    import io
+
+    from yobo.cli import utf8_streams
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="cp932")
+    utf8_streams(stream, windows=True)
+    stream.write("☑ 要支援1")
+    stream.flush()
+    assert raw.getvalue().decode("utf-8") == "☑ 要支援1"
+    posix = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    utf8_streams(posix, windows=False)
+    assert posix.encoding == "latin-1"

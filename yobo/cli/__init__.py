@@ -209,6 +209,18 @@ from . import share_cmds  # noqa: E402
 share_cmds.register(app)
 
 
+def utf8_streams(*streams, windows: bool = os.name == "nt") -> None:
+    """On Windows, write UTF-8 whatever the code page: a redirected ``yobo render … > plan.md``
+    would otherwise be written in cp932, which has no ☑ and fails on it.  (The console
+    itself already takes UTF-8 since Python 3.6.)"""
+    if not windows:
+        return
+    for stream in streams:
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
+
+
 def main() -> None:
     """Console-script entry point."""
+    utf8_streams(sys.stdout, sys.stderr)
     app()
