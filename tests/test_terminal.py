@@ -128,3 +128,28 @@ def test_a_very_narrow_terminal_gets_one_line_a_field(yobo_bin, sample):
     assert run.code == 0
     assert "ID: 3QK7WA" in run.stdout and "氏名: 山本 ハナ" in run.stdout
     assert ELLIPSIS not in run.stdout
+
+
+def test_japanese_text_breaks_between_characters_not_before_closing_marks():
+    """A light 禁則処理: lines are filled to the width, no line starts with 、。） and no
+    line ends with （; a number or an English word is never split."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from yobo.cli.common import japanese_line_breaking
+
+    japanese_line_breaking()
+    text = "認定結果待ち（2026-11-16 申請、有効期間 2026-12-31 まで）：間に合わなければ暫定ケアプランの特例取扱い申出書を出します。"
+    for width in (12, 20, 30):
+        screen = io.StringIO()
+        Console(file=screen, width=width).print(text)
+        lines = screen.getvalue().splitlines()
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all(cell_len(line) <= width for line in lines)
+        assert not any(line.lstrip()[:1] in "、。）：" for line in lines[1:]), lines
+        assert not any(line.rstrip().endswith("（") for line in lines), lines
+        assert any("2026-11-16" in line for line in lines) and any("2026-12-31" in line for line in lines)
+        # filled, not ragged: a line is short only by a token that did not fit (at most 「（2026-11-16」)
+        assert all(cell_len(line.rstrip()) >= width - cell_len("（2026-11-16") for line in lines[:-1]), lines

@@ -32,6 +32,9 @@ def _japanese_help_panels() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必須]"
     rich_utils.ENVVAR_STRING = "[環境変数: {}]"
     rich_utils.DEFAULT_STRING = "[既定: {}]"
+    from .common import japanese_line_breaking
+
+    japanese_line_breaking()
     if not getattr(rich_utils._make_rich_text, "yobo_folds", False):
         rich_utils._make_rich_text = _folding(rich_utils._make_rich_text)
 
