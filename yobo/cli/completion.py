@@ -89,11 +89,10 @@ def _codes(table: dict) -> callable:
 def _completers() -> dict[str, callable]:
     """Parameter name -> completer.  Codes come from the one table each is defined in."""
     from .. import vocab
-    from ..duelist import STATUSES
     from ..profiles import profile_names
 
     completers = {"case": complete_case, "staff": complete_staff, "as_": complete_staff, "manager": complete_staff,
-                  "status": _codes(STATUSES), "profile": _codes({name: "" for name in profile_names()})}
+                  "status": _codes(vocab.DUE_STATUSES), "profile": _codes({name: "" for name in profile_names()})}
     for name, table in (("level", vocab.LEVELS), ("sex", vocab.SEXES), ("mode", vocab.MODES),
                         ("route", vocab.ROUTES), ("office_kind", vocab.OFFICE_KINDS), ("party", vocab.OFFICE_KINDS)):
         completers[name] = _codes(table)
