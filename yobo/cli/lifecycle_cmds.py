@@ -413,8 +413,8 @@ def contract_record(case: CaseArg,
     commit = session.commit(change)
     record = load_fast(next(iter(change.files.values())), "custody")
     if json_:
-        print_json({"case": session.case_id, "path": next(iter(change.files)), "signed_with": record["signed_with"],
-                    "handovers": record["handovers"]})
+        print_json(change_json(commit, session.dated(change), session.root, path=next(iter(change.files)),
+                               signed_with=record["signed_with"], handovers=record["handovers"]))
         return
     typer.echo(f"契約を記録しました（コミット {commit[:7]}）:")
     for h in record["handovers"]:
