@@ -5,6 +5,7 @@ or kana, and --json on every command that prints a result."""
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import json
 import os
 import shutil
@@ -246,3 +247,19 @@ def test_report_monthly_json(cli, sample):
     assert run.code == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["month"] == "2026-12" and report["total"] == sum(len(g["rows"]) for g in report["groups"])
+
+
+def test_every_write_schema_describes_the_write_result():
+    """The write commands' output schemas all carry change_json's fields (one shape)."""
+    import inspect
+
+    from yobo.cli.common import change_json
+    from yobo.resources import data_dir
+
+    keys = set(re.findall(r'"(\w+)":', inspect.getsource(change_json)))
+    writes = [p for p in (data_dir("schemas") / "output").glob("*.schema.json")
+              if {"commit", "step"} <= set(json.loads(p.read_text(encoding="utf-8")).get("properties", {}))]
+    assert len(writes) >= 20
+    for path in writes:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        assert keys <= set(schema["properties"]) and keys <= set(schema["required"]), path.name
