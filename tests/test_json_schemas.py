@@ -160,6 +160,8 @@ def book(tmp_path_factory):
     hokatsu = ("--as", "青木 保健師")
     record("review-plan", "review", "plan", "3QK7WA", *hokatsu)
     record("meeting-record", "meeting", "record", "3QK7WA", "--attendee", "山本 ハナ:本人")
+    record("doctor-confirm", "doctor", "confirm", "3QK7WA", "--service", "介護予防通所リハビリテーション", "--method", "電話",
+           "--doctor", "主治医 一郎", "--date", "2026-11-20")
     record("plan-agree", "plan", "agree", "3QK7WA", "--signer", "山本 ハナ")
     record("attach", "attach", "3QK7WA", "service-plan", str(files / "scan.pdf"), "--copy")
     record("plan-start", "plan", "start", "3QK7WA", "--today", "2026-12-01")
@@ -177,6 +179,9 @@ def book(tmp_path_factory):
            "--date", "2026-11-21")
     edited("info-edit", "info", "edit", "3QK7WA")
     edited("plan-edit", "plan", "edit", case)
+    record("monitor-done", "monitor", "done", "--code", "benefit-management", "--month", "2026-10")
+    record("equipment-record", "equipment", "record", "5MZ2RT", "--item", "wheelchair", "--consulted-on", "2026-11-20",
+           "--confirmed-on", "2026-11-21")
     record("staff-add", "staff", "add", "新人 一郎")
     (root / "schemas" / "note.schema.json").write_text("{}", encoding="utf-8")
     record("schemas-update", "schemas", "update")
@@ -224,7 +229,8 @@ RUNS = {
     "review-plan": [], "meeting-record": [], "plan-agree": [], "contract-record": [], "attach": [], "plan-start": [],
     "monitor-record": [], "note-add": [], "cert-add": [], "plan-weekly": [], "plan-amend": [], "evaluate": [],
     "review-evaluation": [], "case-close": [], "info-set": [], "info-edit": [], "plan-edit": [], "staff-add": [],
-    "schemas-update": [], "init": [], "dev-gen-casebook": [],
+    "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
+    "equipment-record": [],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],
