@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import re
+import sys
 from pathlib import Path
 
 import click
@@ -133,6 +134,65 @@ def book(tmp_path_factory):
     record("submit-hokatsu", "submit", "hokatsu", case, "--occasion", "draft", "--date", "2026-11-21")
     record("contract-record", "contract", "record", case, "--date", "2026-11-21")
 
+    # every other write command, each where the sample's cases stand (issue 15: --json on write commands)
+    files = root.parent / "inputs"
+    files.mkdir()
+    (files / "scan.pdf").write_bytes(b"%PDF-1.4 scan\n")
+    weekly = (root / "cases/C2/C2VW9F/plans/P1/weekly.yaml").read_text(encoding="utf-8")
+    (files / "weekly.yaml").write_text(re.sub(r"(?m)^other_services: .*$", "other_services: 月1回の通院（変更）", weekly),
+                                       encoding="utf-8")
+    # an "editor" that fills in the plan's 1日の目標 (and adds a line to anything else)
+    (files / "edit.py").write_text(
+        "import re, sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read()\n"
+        "changed = re.sub(r\"(?m)^(  day: )''$\", r'\\1毎日散歩する', text, count=1)\n"
+        "open(path, 'w', encoding='utf-8').write(changed if changed != text else text + '# 追記\\n')\n",
+        encoding="utf-8")
+    editor = f"{sys.executable} {files / 'edit.py'}"
+
+    def edited(name: str, *args: str):
+        result = runner.invoke(app, [*args, "-C", str(root), "--json"], env={**env, "EDITOR": editor},
+                               catch_exceptions=False)
+        assert result.exit_code == 0, (name, result.stderr)
+        outputs[name] = json.loads(result.stdout)
+
+    hokatsu = ("--as", "青木 保健師")
+    record("review-plan", "review", "plan", "3QK7WA", *hokatsu)
+    record("meeting-record", "meeting", "record", "3QK7WA", "--attendee", "山本 ハナ:本人")
+    record("doctor-confirm", "doctor", "confirm", "3QK7WA", "--service", "介護予防通所リハビリテーション", "--method", "電話",
+           "--doctor", "主治医 一郎", "--date", "2026-11-20")
+    record("plan-agree", "plan", "agree", "3QK7WA", "--signer", "山本 ハナ")
+    record("attach", "attach", "3QK7WA", "service-plan", str(files / "scan.pdf"), "--copy")
+    record("plan-start", "plan", "start", "3QK7WA", "--today", "2026-12-01")
+    record("monitor-record", "monitor", "record", "8HD4NX", "--method", "visit")
+    record("note-add", "note", "add", "5MZ2RT", "--text", "電話で様子を確認")
+    record("cert-add", "cert", "add", "H6JT8B", "--level", "shien1", "--from", "2026-12-01", "--to", "2027-11-30")
+    record("plan-weekly", "plan", "weekly", "C2VW9F", "--file", str(files / "weekly.yaml"), "--plan", "P1")
+    record("plan-amend", "plan", "amend", "5MZ2RT", "--kind", "provider-name", "--field", "goals[0].services[0].provider",
+           "--new", "ひだまり", "--reason", "名称変更", "--consent-date", "2026-11-20", "--consent-method", "電話")
+    record("evaluate", "evaluate", "A7PE3K", "--decision", "end")
+    assert run("submit", "hokatsu", "A7PE3K", "--occasion", "evaluation", "-C", str(root)).exit_code == 0
+    record("review-evaluation", "review", "evaluation", "A7PE3K", *hokatsu)
+    record("case-close", "case", "close", "A7PE3K", "--reason", "評価のあと終了", "--today", "2026-12-01")
+    record("info-set", "info", "set", "3QK7WA", "--file", str(root / "cases/3Q/3QK7WA/basic-info/2026-11-10.yaml"),
+           "--date", "2026-11-21")
+    edited("info-edit", "info", "edit", "3QK7WA")
+    edited("plan-edit", "plan", "edit", case)
+    record("monitor-done", "monitor", "done", "--code", "benefit-management", "--month", "2026-10")
+    record("equipment-record", "equipment", "record", "5MZ2RT", "--item", "wheelchair", "--consulted-on", "2026-11-20",
+           "--confirmed-on", "2026-11-21")
+    record("staff-add", "staff", "add", "新人 一郎")
+    (root / "schemas" / "note.schema.json").write_text("{}", encoding="utf-8")
+    record("schemas-update", "schemas", "update")
+    made = run("init", str(root.parent / "other"), "--office-name", "テスト居宅", "--office-kind", "kyotaku",
+               "--staff", "山田花子", "--as", "山田花子", "--json")
+    assert made.exit_code == 0, made.stderr
+    outputs["init"] = json.loads(made.stdout)
+    generated = run("dev", "gen-casebook", "3", str(root.parent / "generated"), "--json")
+    assert generated.exit_code == 0, generated.stderr
+    outputs["dev-gen-casebook"] = json.loads(generated.stdout)
+
     # ケアプランデータ連携: a sample plan written out, then read into an empty casebook
     folder = root.parent / "careplan-data"
     route = ("--to-office", "1234567890", "--to-service", "A5", "--time", "090000")
@@ -164,8 +224,14 @@ RUNS = {
     "render": [("render", "5MZ2RT", "plan", "-o", "{tmp}/plan.md"), ("render", "A7PE3K", "--all", "-o", "{tmp}/all")],
     "equipment-check": [("equipment", "check", "5MZ2RT", "--item", "車いす"),
                         ("equipment", "check", "3QK7WA", "--item", "special-bed")],
-    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "contract-record": [], "import-careplan-data": [],
     "verify": [("verify", "--all")], "sync": [("sync", "--status")],
+    "case-new": [], "checklist-record": [], "plan-draft": [], "submit-hokatsu": [], "import-careplan-data": [],
+    "review-plan": [], "meeting-record": [], "plan-agree": [], "contract-record": [], "attach": [], "plan-start": [],
+    "monitor-record": [], "note-add": [], "cert-add": [], "plan-weekly": [], "plan-amend": [], "evaluate": [],
+    "review-evaluation": [], "case-close": [], "info-set": [], "info-edit": [], "plan-edit": [], "staff-add": [],
+    "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
+    "equipment-record": [],
+    "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],
 }

@@ -13,9 +13,11 @@ import hashlib
 import os
 import random
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import CaseNotFound, CasebookNotFound
+from .values import search_key
 
 CONFIG_FILE = "yobo.yaml"
 CASES_DIR = "cases"
@@ -116,6 +118,26 @@ def author_token(staff_id: str | None, party: str, name: str) -> str:
         number, rest = divmod(number, len(ID_ALPHABET))
         out.append(ID_ALPHABET[rest])
     return "".join(out)
+
+
+def resolve_case_ref(ref: str, existing: list[str], people: Callable[[], Iterable[tuple[str, str, str]]]) -> str:
+    """The one case ``ref`` names: an id or unique id prefix (:func:`resolve_case_id`), else
+    part of a name or kana (either width, hiragana or katakana) that matches exactly one
+    case.  ``people()`` gives (id, name, kana) and is asked only when ``ref`` is no id."""
+    wanted = ref.strip().upper()
+    if not wanted or all(ch in ID_ALPHABET for ch in wanted):
+        return resolve_case_id(ref, existing)
+    key = search_key(ref)
+    matches = [(case_id, name) for case_id, name, kana in people()
+               if key in search_key(name) or key in search_key(kana)]
+    if len(matches) == 1:
+        return matches[0][0]
+    if not matches:
+        raise CaseNotFound(f"'{ref}' に当てはまるケース（ID・氏名・フリガナ）はありません（yobo case list --name で探せます）",
+                           field="CASE")
+    shown = "、".join(f"{case_id} {name}" for case_id, name in matches[:5]) + ("…" if len(matches) > 5 else "")
+    raise CaseNotFound(f"'{ref}' に当てはまるケースが {len(matches)} 件あります（{shown}）。ケースIDで指定してください",
+                       field="CASE")
 
 
 #: Every kind of document in a case folder: (pattern of the path inside the case

@@ -36,10 +36,13 @@ class LogEntry:
     subject: str
     case: str | None
     step: str | None
+    #: the date the step records (its Yobo-Date: trailer); None for commits made before
+    #: yobo wrote it, or by hand
+    step_date: str | None = None
 
     def to_json(self) -> dict:
         return {"commit": self.commit, "author": self.author, "email": self.email, "date": self.date,
-                "subject": self.subject, "case": self.case, "step": self.step}
+                "subject": self.subject, "case": self.case, "step": self.step, "step_date": self.step_date}
 
 
 def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -107,7 +110,8 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
     """Commits touching ``pathspec`` (relative to ``root``), newest first."""
     fmt = _SEP.join(["%H", "%an", "%ae", "%aI", "%s",
                      "%(trailers:key=Yobo-Case,valueonly,separator=%x2C)",
-                     "%(trailers:key=Yobo-Step,valueonly,separator=%x2C)"]) + _END
+                     "%(trailers:key=Yobo-Step,valueonly,separator=%x2C)",
+                     "%(trailers:key=Yobo-Date,valueonly,separator=%x2C)"]) + _END
     args = ["log", f"--format={fmt}"]
     if limit:
         args.append(f"-n{limit}")
@@ -119,9 +123,20 @@ def log(root: Path, pathspec: str = ".", limit: int | None = None) -> list[LogEn
         record = record.strip("\n")
         if not record:
             continue
-        h, an, ae, ad, s, case, step = record.split(_SEP)
-        entries.append(LogEntry(h, an, ae, ad, s, case.strip() or None, step.strip() or None))
+        h, an, ae, ad, s, case, step, day = record.split(_SEP)
+        entries.append(LogEntry(h, an, ae, ad, s, case.strip() or None, step.strip() or None, day.strip() or None))
     return entries
+
+
+def committed_text(root: Path, rel: str) -> str | None:
+    """The text of ``rel`` as HEAD holds it, or None (not committed, or no commits yet)."""
+    proc = _git(root, "show", f"HEAD:{rel}", check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def restore_committed(root: Path, paths: list[str]) -> None:
+    """Put ``paths`` back as HEAD holds them (git writes them, not yobo)."""
+    _git(root, "checkout", "HEAD", "--", *paths)
 
 
 def head(root: Path) -> str | None:

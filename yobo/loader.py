@@ -488,11 +488,16 @@ def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
     return replace(plan, reviews=in_order(reviews), meetings=in_order(meetings))
 
 
-def load_casebook(root: Path, *, validate: bool = False, config: Config | None = None) -> Casebook:
-    """Every case of the casebook at ``root`` with the problems met on the way."""
+def load_casebook(root: Path, *, validate: bool = False, config: Config | None = None,
+                  progress=None) -> Casebook:
+    """Every case of the casebook at ``root`` with the problems met on the way;
+    ``progress(done, total)``, when given, is called after each case."""
     config = config or load_config(root)
     cases, problems, documents = [], [], 1
-    for case_id, case_dir in layout.iter_case_dirs(root):
+    folders = list(layout.iter_case_dirs(root))
+    for done, (case_id, case_dir) in enumerate(folders, 1):
+        if progress is not None:
+            progress(done - 1, len(folders))
         case, found, read = load_case(root, case_id, case_dir, validate=validate)
         problems += found
         documents += read

@@ -10,12 +10,49 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .errors import Problem, Source
 from .resources import data_dir
 from .values import bad_char, describe_char, number_problem, printable, staff_name_problem
 from .yamlio import locate_line
+
+
+#: The casebook's copy of the schemas (``yobo init`` writes it): editors validate and
+#: complete YAML with it; yobo itself always validates with its own installed schemas.
+COPY_DIR = "schemas"
+
+
+def installed_schemas() -> dict[str, str]:
+    """This yobo's schemas as a casebook holds them: casebook-relative path -> text."""
+    return {f"{COPY_DIR}/{p.name}": p.read_text(encoding="utf-8")
+            for p in sorted(data_dir("schemas").glob("*.schema.json"))}
+
+
+def outdated_schema_copies(root: Path) -> list[Problem]:
+    """A ``schema-outdated`` warning for each schema the casebook lacks or holds in another
+    version than the installed yobo's (after an upgrade, or a local edit).  Compared as
+    JSON, so line endings (git on Windows) and indentation do not count."""
+    from . import __version__
+
+    problems = []
+    for rel, text in installed_schemas().items():
+        copy = root / rel
+        if not copy.is_file():
+            why = f"がありません。エディタで検査・補完するには yobo schemas update で作成してください"
+        else:
+            try:
+                same = json.loads(copy.read_text(encoding="utf-8")) == json.loads(text)
+            except (OSError, UnicodeDecodeError, ValueError):
+                same = False
+            if same:
+                continue
+            why = (f"がインストールされている yobo {__version__} のものと違います（エディタは古い内容で検査します。"
+                   "yobo は自分のスキーマで検査します）。yobo schemas update で更新してください")
+        problems.append(Problem(Source(rel, 1 if copy.is_file() else 0), "schema-outdated",
+                                f"スキーマ {Path(rel).name} {why}", severity="warning"))
+    return problems
 
 
 @lru_cache(maxsize=None)

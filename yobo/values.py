@@ -44,10 +44,22 @@ def parse_digits(field: str, value: str, length: int, what: str) -> str:
     return text
 
 
+def fold_kana(value: str) -> str:
+    """NFKC (half-width kana and full-width letters and digits to their usual forms), then
+    hiragana to katakana: the one spelling kana are stored and compared in."""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+
+
+def search_key(value: str) -> str:
+    """A name or kana as a search compares it: kana folded (:func:`fold_kana`), spaces of
+    either width dropped, letters in one case — やまもと, ﾔﾏﾓﾄ and ヤマモト are the same."""
+    return re.sub(r"\s+", "", fold_kana(value)).casefold()
+
+
 def normalize_kana(field: str, value: str) -> str:
     """Full-width katakana: hiragana and half-width kana are converted, anything else refused."""
-    text = unicodedata.normalize("NFKC", value).strip()
-    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    text = fold_kana(value).strip()
     text = re.sub(r"\s+", "\u3000", text)  # one full-width space between family and given name
     if not text or not re.fullmatch(r"[\u30A0-\u30FF\u3000・ー]+", text):
         raise InputError(f"'{printable(value)}' はフリガナ（カタカナ）として使えません", field=field)

@@ -72,6 +72,7 @@ STEPS = {
     "doctor-confirm": "主治医の指示の確認",
     "equipment-record": "福祉用具の例外給付の記録",
     "done-mark": "期限を済みにした記録",
+    "schemas-update": "スキーマの更新",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import Annotated
 
 import click.core as click_core
 import click.exceptions as click_exc
@@ -32,6 +33,26 @@ def _japanese_help_panels() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必須]"
     rich_utils.ENVVAR_STRING = "[環境変数: {}]"
     rich_utils.DEFAULT_STRING = "[既定: {}]"
+    from .common import japanese_line_breaking
+
+    japanese_line_breaking()
+    if not getattr(rich_utils._make_rich_text, "yobo_folds", False):
+        rich_utils._make_rich_text = _folding(rich_utils._make_rich_text)
+
+
+def _folding(make_text):
+    """Typer's help texts sit in table cells that end an overlong word in 「…」; Japanese
+    has no spaces, so a whole sentence is one word.  Folding breaks it over lines instead."""
+
+    def make_folding_text(*args, **kwargs):
+        text = make_text(*args, **kwargs)
+        if hasattr(text, "overflow"):  # a rich Text (Markdown help folds by itself)
+            text.overflow = "fold"
+        return text
+
+    make_folding_text.yobo_folds = True
+    return make_folding_text
+
 
 _original_help_option = click_core.Command.get_help_option
 
@@ -46,8 +67,18 @@ def _japanese_help_option(self, ctx):
 _original_get_help = click_core.Command.get_help
 
 
+#: Typer's own options on the root command, said in Japanese.
+_TYPER_OPTION_HELP = {
+    "install_completion": "今使っているシェル（bash・zsh・fish・PowerShell）に補完を設定します（ケースID・職員名・コードを Tab で補完）",
+    "show_completion": "補完の設定スクリプトを表示します（自分で設定ファイルに書くとき）",
+}
+
+
 def _japanese_get_help(self, ctx):
     _japanese_help_panels()
+    for param in self.params:
+        if param.name in _TYPER_OPTION_HELP:
+            param.help = _TYPER_OPTION_HELP[param.name]
     return _original_get_help(self, ctx)
 
 
@@ -165,6 +196,10 @@ class YoboGroup(TyperGroup):
     """The root group: runs a command and turns every failure into one line and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        if os.environ.get("_YOBO_COMPLETE"):  # the shell asks for completions: only then is this work done
+            from .completion import attach
+
+            attach(self)
         try:
             code = super().main(args=args, prog_name=prog_name or "yobo", complete_var=complete_var,
                                 standalone_mode=False, **extra)
@@ -207,10 +242,26 @@ app = typer.Typer(
     name="yobo",
     help="yobo（予防）: 介護予防支援・介護予防ケアマネジメントのケースファイルを git で管理します。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["--help", "-h"]},
 )
+
+def _show_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"yobo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_show_version, is_eager=True,
+                                          help="yobo の版を表示して終了します")] = False,
+) -> None:
+    """yobo（予防）: 介護予防支援・介護予防ケアマネジメントのケースファイルを git で管理します。"""
+
 
 from . import casebook_cmds, case_cmds, dev_cmds, due_cmds, lifecycle_cmds, render_cmds  # noqa: E402  (commands register on ``app``)
 
@@ -230,6 +281,18 @@ from . import share_cmds  # noqa: E402
 share_cmds.register(app)
 
 
+def utf8_streams(*streams, windows: bool = os.name == "nt") -> None:
+    """On Windows, write UTF-8 whatever the code page: a redirected ``yobo render … > plan.md``
+    would otherwise be written in cp932, which has no ☑ and fails on it.  (The console
+    itself already takes UTF-8 since Python 3.6.)"""
+    if not windows:
+        return
+    for stream in streams:
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
+
+
 def main() -> None:
     """Console-script entry point."""
+    utf8_streams(sys.stdout, sys.stderr)
     app()

@@ -8,19 +8,20 @@ from typing import Annotated
 
 import typer
 
-from ..casebook import case_dir, resolve_case_id
+from ..casebook import case_dir, resolve_case_ref
 from ..errors import InputError
 from ..loader import case_ids, load_case, load_config
 from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
-                      parse_line)
+                      parse_line, require_text, search_key)
 from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS
 from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from .due_cmds import index_warnings
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, hold_casebook, plan_status,
-                     print_json, read_yaml_file, resolve_actor, resolve_today)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, hold_casebook,
+                     plan_status, print_json, read_yaml_file, resolve_actor, resolve_today)
+from .common import table as new_table
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -107,7 +108,7 @@ def case_new(
                            existing_insured=active, rng=random.SystemRandom())
     commit = apply_change(root, change, author)
     if json_:
-        print_json({"case": change.case_id})
+        print_json(change_json(commit, change, root))
         return
     typer.echo(f"ケースを登録しました（{LEVELS[req.level]}・{ROUTES[req.route]}・{MODES[req.mode]}、コミット {commit[:7]}）")
     typer.echo(change.case_id)
@@ -154,6 +155,8 @@ def case_list(
     csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Excel ファイル（.xlsx）をこのファイル名で書き出します（日付は日付、ID は文字列）")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="--csv の出力先のファイル（省略時は画面）")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="氏名（またはフリガナ）の一部で絞り込みます。ひらがな・カタカナ、全角・半角、空白の有無を区別しません")] = None,
+    kana: Annotated[str | None, typer.Option("--kana", help="フリガナの一部で絞り込みます（ひらがなでも半角カナでも可）")] = None,
     casebook: CasebookOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
@@ -176,6 +179,14 @@ def case_list(
     # open are exactly what cannot be known.
     rows = [r for r in rows if r["status"] == UNREADABLE or ((all_ or r["status"] == "active")
                                                               and (staff is None or r["manager"] == staff))]
+    # (an unreadable case has no name to search: it stays listed, like above)
+    if name is not None:
+        key = search_key(name)
+        rows = [r for r in rows if r["status"] == UNREADABLE
+                or key in search_key(r["name"] or "") or key in search_key(r["kana"] or "")]
+    if kana is not None:
+        key = search_key(kana)
+        rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["kana"] or "")]
     if unreadable:
         typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
     if json_:
@@ -193,11 +204,7 @@ def case_list(
     if not rows:
         typer.echo("ケースはありません")
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for title in ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態"):
-        table.add_column(title)
+    table = new_table("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態", whole=("ID", "認定終了日"))
     for r in rows:
         table.add_row(r["id"], r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
                       label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—", _status_cell(r),
@@ -207,7 +214,7 @@ def case_list(
 
 
 def case_show(
-    case: Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")],
+    case: Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）、または一件に決まる氏名・フリガナ（一部でも可）")],
     casebook: CasebookOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
@@ -215,8 +222,18 @@ def case_show(
     """Show one case: the person, route, mode, parties and certifications."""
     root = find_casebook(casebook)
     day = resolve_today(today)
-    # Only the one case is read: listing folder names is cheap even at 10,000 cases.
-    case_id = resolve_case_id(case, case_ids(root))
+
+    def people():
+        from ..index import load_summaries
+        from ..profiles import load_profile
+
+        config = load_config(root, validate=False)
+        summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
+        return [(s.id, s.name, s.kana) for s in summaries]
+
+    # Only the one case is read: listing folder names is cheap even at 10,000 cases; the
+    # index of names is opened only when CASE is not an id.
+    case_id = resolve_case_ref(case, case_ids(root), people)
     found, problems, _ = load_case(root, case_id, case_dir(case_id))
     if found is None:
         raise InputError(f"ケース {case_id} の文書を読めません: {problems[0]}")

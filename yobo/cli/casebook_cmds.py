@@ -17,11 +17,14 @@ from ..rules import run_consistency_rules
 from ..values import check_text, parse_digits, parse_staff_name
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
-from ..workflow.casebook_steps import InitRequest, init_casebook, plan_staff_add
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, hold_casebook, print_json,
-                     resolve_actor, resolve_today)
+from ..schemas import outdated_schema_copies
+from ..workflow.casebook_steps import InitRequest, init_casebook, plan_init, plan_staff_add, update_schemas
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, hold_casebook,
+                     print_json, progress, resolve_actor, resolve_today)
+from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
+schemas_app = typer.Typer(help="ケースブックのスキーマ（エディタ用の写し）。", no_args_is_help=True)
 
 
 def init(
@@ -36,6 +39,8 @@ def init(
     staff: Annotated[list[str] | None, typer.Option("--staff", help="登録する職員の氏名（くり返し指定可）")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="見本のケース（架空の利用者）を入れたケースブックを作ります")] = False,
     as_: AsOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Create a casebook: yobo.yaml, .gitignore, schemas, git init and the first commit."""
     kind = parse_choice("--office-kind", office_kind, OFFICE_KINDS) if office_kind else None
@@ -44,7 +49,8 @@ def init(
                       office_kind=kind, office_number=number, profile=profile,
                       staff=tuple(parse_staff_name("--staff", s) for s in staff or () if s.strip()),
                       sample=sample, office_postal_code=_clean_optional(office_postal_code),
-                      office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone))
+                      office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone),
+                      today=resolve_today(today))
     registered = req.staff
     if sample:
         from ..workflow.casebook_steps import sample_files
@@ -56,6 +62,9 @@ def init(
     actor = (as_ or "").strip() or (registered[0] if registered else None)
     author = resolve_actor(path if path.exists() else Path.cwd(), None, actor, registered)
     commit = init_casebook(req, author)
+    if json_:
+        print_json(change_json(commit, plan_init(req), path))
+        return
     typer.echo(f"ケースブックを作成しました: {path}（コミット {commit[:7]}、作成者 {author.name}）")
 
 
@@ -73,6 +82,8 @@ def staff_add(
     ssh_key: Annotated[Path | None, typer.Option("--ssh-key", help="記録に署名する SSH 公開鍵のファイル（例: ~/.ssh/id_ed25519.pub）")] = None,
     casebook: CasebookOpt = None,
     as_: AsOpt = None,
+    today: TodayOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Register a staff member in staff/<party>/<id>.yaml (one commit)."""
     import random
@@ -85,7 +96,8 @@ def staff_add(
     name = parse_staff_name("NAME", name)
     side = parse_choice("--party", party, OFFICE_KINDS) if party else None
     key = read_public_key(ssh_key) if ssh_key else None
-    change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom())
+    change = plan_staff_add(root, config, name, email, side, ssh_key=key, rng=random.SystemRandom(),
+                            day=resolve_today(today))
     # The first staff member of an empty list — or the first of the other office in a
     # shared repository — registers themself: the commit is theirs, not the other office's.
     own_party = [s for s in config.staff if s.party == (side or config.office_kind)]
@@ -94,11 +106,15 @@ def staff_add(
     else:
         author = resolve_actor(root, config if config.staff else None, as_ or (None if config.staff else name))
     commit = apply_change(root, change, author)
+    if json_:
+        print_json(change_json(commit, change, root))
+        return
     typer.echo(f"職員を登録しました: {name}（コミット {commit[:7]}）")
 
 
-def staff_list(casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+def staff_list(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """List the registered staff."""
+    resolve_today(today)  # accepted like everywhere (scripts pass it to every command); checked, not needed
     config = load_config(find_casebook(casebook))
     if json_:
         print_json([{"name": s.name, "email": s.email, "party": s.party} for s in config.staff])
@@ -118,34 +134,67 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
         config, config_problems = load_config(root), []
     except DocumentError as exc:
         config, config_problems = None, list(exc.problems)
-    book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG)
+    with progress("文書を検査中") as report:
+        book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG, progress=report)
     problems = config_problems + list(book.problems)
     if config is not None:  # the rules need a readable yobo.yaml
         problems += locate_problems(root, run_consistency_rules(book, today=day))
     from ..workflow.journal import uncommitted_problems
 
     problems += uncommitted_problems(root)
+    problems += outdated_schema_copies(root)
     problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
+    # warnings (an outdated schema copy) are shown but do not fail the check
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
     if json_:
-        print_json({"ok": not problems, "cases": len(book.cases), "documents": book.documents,
+        print_json({"ok": not errors, "cases": len(book.cases), "documents": book.documents,
                     "problems": [p.to_json() for p in problems]})
     else:
         for problem in problems:
-            typer.echo(str(problem))
-        summary = (f"問題が {len(problems)} 件あります" if problems else "問題はありません")
-        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認）", err=bool(problems))
-    if problems:
+            typer.echo(str(problem) + ("（警告）" if problem.severity == "warning" else ""))
+        summary = (f"問題が {len(errors)} 件あります" if errors else "問題はありません")
+        extra = f"、警告 {warnings} 件" if warnings else ""
+        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認{extra}）", err=bool(errors))
+    if errors:
         raise typer.Exit(1)
+
+
+def schemas_update(casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+                   json_: JsonOpt = False) -> None:
+    """Make the casebook's copy of the schemas the installed yobo's (one commit)."""
+    from .. import __version__
+
+    root = find_casebook(casebook)
+    config = load_config(root)
+    day = resolve_today(today)
+    done = update_schemas(root, resolve_actor(root, config, as_), day)
+    if json_:
+        print_json(change_json(done.commit, done.change, root, restored=list(done.restored)) if done.change else
+                   {"commit": None, "case": None, "step": "schemas-update", "date": day.isoformat(),
+                    "casebook": str(root), "files": [], "restored": list(done.restored)})
+        return
+    for rel in done.restored:
+        typer.echo(f"元に戻しました（最後のコミットの内容）: {rel}")
+    if done.change is None:
+        typer.echo(f"スキーマはインストールされている yobo {__version__} のものと同じです（コミットなし）")
+        return
+    for rel in sorted(done.change.files):
+        typer.echo(f"更新: {rel}")
+    typer.echo(f"スキーマを yobo {__version__} のものに更新しました（{len(done.change.files)} 件、コミット {done.commit[:7]}）")
 
 
 def log(
     case: Annotated[str | None, typer.Argument(help="ケースID（先頭の数文字でも可）。省略時はケースブック全体")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="表示する件数の上限")] = None,
     casebook: CasebookOpt = None,
+    today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Who changed what, when: the git history of the casebook or of one case."""
+    """Who changed what, when: the git history of the casebook or of one case.  The date of
+    each step (its Yobo-Date trailer) is shown beside the time it was committed."""
     root = find_casebook(casebook)
+    resolve_today(today)  # accepted like everywhere; the history is what it is on any day
     pathspec = "."
     if case is not None:
         from ..casebook import case_dir
@@ -159,14 +208,11 @@ def log(
         typer.echo("記録はまだありません")
         return
     out = console()
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for title in ("日時", "作成者", "手順", "ケース", "コミット"):
-        table.add_column(title, no_wrap=True)
+    table = new_table("日付", "記録日時", "作成者", "手順", "ケース", "コミット",
+                      whole=("日付", "記録日時", "ケース", "コミット"))
     for e in entries:
         step = STEPS.get(e.step, e.step) if e.step else f"（手作業の変更）{e.subject}"
-        table.add_row(e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])
+        table.add_row(e.step_date or "—", e.date[:16].replace("T", " "), e.author, step, e.case or "", e.commit[:7])
     out.print(table)
 
 
@@ -177,3 +223,5 @@ def register(app: typer.Typer) -> None:
     staff_app.command("add", help="職員を staff/<所属>/<ID>.yaml に一人一ファイルで登録します（1コミット。--ssh-key で署名用の公開鍵も）。")(staff_add)
     staff_app.command("list", help="登録済みの職員を一覧にします。")(staff_list)
     app.add_typer(staff_app, name="staff", help="職員の登録と一覧。")
+    schemas_app.command("update", help="ケースブックのスキーマ（schemas/ の写し。エディタが検査・補完に使う）を、インストールされている yobo のものに更新します（1コミット）。yobo validate が schema-outdated で知らせます。")(schemas_update)
+    app.add_typer(schemas_app, name="schemas", help="ケースブックのスキーマ（エディタ用の写し）。")

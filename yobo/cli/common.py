@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -233,6 +235,14 @@ def signing_key(root: Path, staff) -> str | None:
     return str(path)
 
 
+def change_json(commit: str, change, root: Path, **extra) -> dict:
+    """What a write command prints with ``--json``: the commit, the case and the files it
+    wrote (casebook-relative), and the step's date."""
+    return {"commit": commit, "case": change.case_id, "step": change.step,
+            "date": change.day.isoformat() if change.day else None, "casebook": str(root),
+            "files": sorted(change.files), **extra}
+
+
 def print_json(data: Any) -> None:
     """Indented JSON; a long list is written compact instead (json's C encoder: 30,000 due
     items take well under 0.1 s instead of 0.8 s indented)."""
@@ -242,12 +252,191 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+#: The width of redirected output (cron mail, ``> due.txt``): wide enough that no
+#: line is ever wrapped or cut; rich pads nothing beyond a table's own width.
+UNLIMITED_WIDTH = 100_000
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+class _TrimmedLines:
+    """A file for rich that drops the spaces rich pads table cells and titles with, so
+    redirected output has no trailing blanks (no colour codes are written there)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending.rstrip(" "))
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def terminal_width() -> int | None:
+    """``COLUMNS`` when set; None (rich asks the terminal) on a terminal; no limit otherwise."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if _is_terminal(sys.stdout) else UNLIMITED_WIDTH
+
+
+#: Japanese line breaking (a light 禁則処理): a line may break between any two Japanese
+#: characters, but not before closing punctuation nor after an opening bracket.
+_CJK = "\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6"
+_OPENING = "（「『【〔［｛〈《"
+_CLOSING = "、。，．）」』】〕］｝〉》！？：；ー〜～…・"
+_JAPANESE_WORD = re.compile(rf"\s*[{_OPENING}]*(?:[{_CJK}]|[^\s{_CJK}]+)[{_CLOSING}]*\s*")
+
+
+def _japanese_words(text: str):
+    """rich's ``words`` (start, end, word) with every Japanese character a word of its own:
+    Japanese has no spaces, so rich would otherwise treat a whole sentence as one word and
+    move it to a line of its own, or fold it mid-number."""
+    position = 0
+    match = _JAPANESE_WORD.match(text, position)
+    while match is not None and match.end() > position:
+        yield match.start(), match.end(), match.group(0)
+        position = match.end()
+        match = _JAPANESE_WORD.match(text, position)
+
+
+def japanese_line_breaking() -> None:
+    """Teach rich (pinned below 16 in pyproject.toml) to break lines the Japanese way, for
+    tables and for --help alike.  Called by the CLI only, before anything is printed."""
+    from rich import _wrap
+
+    _wrap.words = _japanese_words
+
+
 def console():
+    """The console tables and lines are printed on: folded to the terminal's width, never
+    cut; redirected output is not limited at all."""
     # rich is imported on first use so a --json run does not pay for it.
     from rich.console import Console
 
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
-    return Console(width=width, highlight=False)
+    japanese_line_breaking()
+
+    if _is_terminal(sys.stdout):
+        return Console(width=terminal_width(), highlight=False)
+    return Console(width=terminal_width(), highlight=False, file=_TrimmedLines(sys.stdout), soft_wrap=False)
+
+
+#: The least width (in cells, two Japanese characters) a folding column is squeezed to.
+FOLD_LEAST = 4
+
+
+def table(*columns: str, title: str | None = None, whole: tuple[str, ...] = ()):
+    """A borderless table whose cells fold at the column's width: a long Japanese cell
+    (no spaces to wrap at) is broken over lines, never ended in 「…」.  Columns named in
+    ``whole`` (ids, dates) are short and kept on one line; the others give way."""
+    from rich.table import Table
+    from rich.text import Text
+
+    class FoldingTable(Table):
+        def __rich_console__(self, console, options):
+            # Narrower than the table's least width, rich would squeeze columns to
+            # nothing; each row is then printed as 「見出し: 値」 lines instead.
+            if self._least_width() <= options.max_width:
+                yield from super().__rich_console__(console, options)
+                return
+            if self.title:
+                yield Text(str(self.title), overflow="fold")
+            for row in range(self.row_count):
+                for column in self.columns:
+                    cell = column._cells[row]
+                    if str(cell):
+                        yield Text(f"{column.header}: {cell}", overflow="fold")
+                yield Text("")
+
+        def _least_width(self) -> int:
+            """Whole columns at full width, the others two characters wide, and the gaps."""
+            from rich.cells import cell_len
+
+            widths = [max(cell_len(str(c)) for c in (column.header, *column._cells)) if column.no_wrap
+                      else FOLD_LEAST for column in self.columns]
+            return sum(widths) + 2 * (len(widths) - 1)
+
+    shown = FoldingTable(title=title, title_justify="left", box=None, pad_edge=False, show_lines=False)
+    for name in columns:
+        shown.add_column(name, overflow="fold", no_wrap=name in whole)
+    return shown
+
+
+#: What the core receives to report progress: ``report(done, total)``.
+ProgressFn = Callable[[int, int], None]
+
+#: A bar appears only once work has gone on this long, so quick runs stay quiet.
+PROGRESS_DELAY = 0.5
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Progress reporting for a run whose stderr is not a terminal: nothing."""
+
+
+@contextmanager
+def progress(description: str) -> Iterator[ProgressFn]:
+    """A progress bar on stderr for long work, as a plain ``report(done, total)`` callable
+    the core calls (the core never imports rich).  Silent when stderr is not a terminal;
+    the bar appears after :data:`PROGRESS_DELAY` seconds and is removed when done."""
+    if not _is_terminal(sys.stderr):
+        yield _no_progress
+        return
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task(description, total=None)
+    started_at, shown = time.monotonic(), False
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        bar.update(task, completed=done, total=total)
+        if not shown and time.monotonic() - started_at >= PROGRESS_DELAY:
+            bar.start()
+            shown = True
+
+    try:
+        yield report
+    finally:
+        if shown:
+            bar.stop()
+
+
+def program_dirs() -> tuple[Path, ...]:
+    """Where Windows installs programs (%ProgramFiles%, %ProgramFiles(x86)%, the user's
+    %LOCALAPPDATA%): the PDF step looks for Edge and Chrome there.  Empty elsewhere."""
+    names = ("ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "LOCALAPPDATA")
+    return tuple(dict.fromkeys(Path(os.environ[n]) for n in names if os.environ.get(n)))
+
+
+def editor_command(editor: str, *, windows: bool = os.name == "nt") -> list[str]:
+    """$VISUAL/$EDITOR as a command line.  POSIX shells quote with backslashes; on Windows a
+    backslash is the path separator (``C:\\Program Files\\…``) and only double quotes group."""
+    import shlex
+
+    if not windows:
+        return shlex.split(editor)
+    parts = shlex.split(editor, posix=False)
+    return [p[1:-1] if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in parts]
 
 
 def plan_status(plan) -> dict:

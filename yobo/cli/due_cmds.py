@@ -23,6 +23,7 @@ from ..rules.due import UNREADABLE
 from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
+from .common import table as new_table
 
 
 def _statuses(values: list[str] | None) -> frozenset[str]:
@@ -172,8 +173,6 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
     if not items:
         out.print(f"{day} 時点で期限のあるものはありません")
         return
-    from rich.table import Table
-
     by_staff: dict[str, list] = {}
     for item in items:
         by_staff.setdefault(item.staff or f"{office}（事業所）", []).append(item)
@@ -181,10 +180,8 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
         rows = by_staff[staff_name]
         # a terminal table of thousands of rows helps nobody and costs ~1 s to draw (perf-baseline.md §5)
         shown = rows[:limit] if limit else rows
-        table = Table(title=f"{staff_name}（{len(rows)} 件）", title_justify="left", box=None,
-                      pad_edge=False, show_lines=False)
-        for title in ("状態", "期限", "ケース", "氏名", "内容"):
-            table.add_column(title, no_wrap=title != "内容")
+        table = new_table("状態", "期限", "ケース", "氏名", "内容", title=f"{staff_name}（{len(rows)} 件）",
+                          whole=("期限", "ケース"))
         last_group = None
         for item in shown:
             group = item.status(day)
@@ -210,7 +207,7 @@ def report_monthly(
     month: Annotated[str, typer.Option("--month", help="対象の月（YYYY-MM）")],
     format_: Annotated[str, typer.Option("--format", help="出力形式: md（Markdown）| html")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
 ) -> None:
     """The monthly due-list report: deadlines of the month and those overdue, per staff member."""
     try:
@@ -236,6 +233,10 @@ def report_monthly(
             "status": status_label(d, day), "status_code": d.status(day), "case": d.case,
             "due": "—" if d.code == UNREADABLE else d.due.isoformat(),  # no day of its own
             "name": d.name, "title": d.title, "source": label_source(d.source), "excused": d.excused})
+    if json_:  # the report's own data, per staff member, for a script or a spreadsheet
+        print_json({"month": f"{year:04d}-{mon:02d}", "office": config.office_name, "today": day.isoformat(),
+                    "total": len(items), "groups": [{"staff": k, "rows": v} for k, v in sorted(groups.items())]})
+        return
     from ..render import render_template
 
     text = render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,

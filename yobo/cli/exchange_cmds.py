@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -170,7 +171,8 @@ def import_careplan_data(files: FilesArg, case: ImportCaseOpt = None, as_: AsOpt
     office = dict(parse_document(root, "yobo.yaml")[0]["office"])
     result = plan_import(root, load_casebook(root, config=config), office, contents, today=day, actor=author.name,
                          case_ref=case_id, rng=random.Random())
-    commit = apply_change(root, result.change, author) if result.change else None
+    # dated the day it is recorded (Yobo-Date:, shown by yobo log)
+    commit = apply_change(root, replace(result.change, day=result.change.day or day), author) if result.change else None
     if json_:
         print_json({**result.to_json(), "commit": commit})
         return

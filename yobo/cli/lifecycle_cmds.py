@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -21,9 +24,9 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import lifecycle as steps
 from ..workflow.apply import Change, apply_change
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, hold_casebook, plan_status,
-                     print_json, private_tmp, read_user_file, read_yaml_file, resolve_actor, resolve_today,
-                     run_child, size_limit)
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, editor_command, find_casebook,
+                     hold_casebook, plan_status, print_json, private_tmp, read_user_file, read_yaml_file,
+                     resolve_actor, resolve_today, run_child, size_limit)
 
 CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
@@ -69,7 +72,11 @@ class Session:
                              today=self.today, actor=actor)
 
     def commit(self, change: Change) -> str:
-        return apply_change(self.root, change, self.author)
+        return apply_change(self.root, self.dated(change), self.author)
+
+    def dated(self, change: Change) -> Change:
+        """A step with no date of its own is dated the day it is recorded."""
+        return change if change.day is not None else replace(change, day=self.today)
 
 
 def _date(value: str | None, field: str = "--date"):
@@ -83,10 +90,13 @@ def _yaml_file(path: Path | None, casebook: Path | None = None, *, mapping: bool
     return read_yaml_file(path, casebook, mapping=mapping)
 
 
-def _done(session: Session, change: Change, message: str) -> str:
+def _done(session: Session, change: Change, message: str, json_: bool = False) -> str:
     commit = session.commit(change)
     for warning in change.warnings:
         typer.echo(f"注意: {warning}", err=True)
+    if json_:
+        print_json(change_json(commit, session.dated(change), session.root, warnings=list(change.warnings)))
+        return commit
     typer.echo(f"{message}（コミット {commit[:7]}）")
     return commit
 
@@ -103,7 +113,7 @@ def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
     with private_tmp(root) as folder:
         path = folder / f"edit{suffix}"
         path.write_text(initial, encoding="utf-8")
-        if run_child([*shlex.split(editor), str(path)]).returncode != 0:
+        if run_child([*editor_command(editor), str(path)]).returncode != 0:
             raise InputError("エディタが失敗したため、何も保存しませんでした", field="EDITOR")
         try:
             return decode_text(path.read_bytes(), "EDITOR")
@@ -129,7 +139,7 @@ def cert_add(
     pending: Annotated[bool, typer.Option("--pending", help="申請中（結果待ち）として記録します")] = False,
     applied_on: Annotated[str | None, typer.Option("--applied-on", help="申請日")] = None,
     certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record a new certification (renewal, 区分変更, or pending application)."""
     from ..vocab import LEVELS
@@ -142,7 +152,7 @@ def cert_add(
         session.context(), level=code, status="pending" if pending else "certified",
         start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
         applied_on=dates["--applied-on"])
-    _done(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました")
+    _done(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
 
 
 # -- checklist -------------------------------------------------------------------------------------
@@ -184,17 +194,17 @@ def checklist_record(
                                     weight_kg=weight)
     commit = session.commit(change)
     if json_:
-        print_json({"case": session.case_id, **result.to_json()})
+        print_json({**change_json(commit, change, session.root), **result.to_json()})
         return
     typer.echo(kcl.describe(result))
     typer.echo(f"基本チェックリストを記録しました（コミット {commit[:7]}）")
 
 
-def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+def checklist_show(case: CaseArg, casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Show the latest 基本チェックリスト with its scores."""
     from .. import checklist as kcl
 
-    session = Session(casebook, case, None, None, write=False)
+    session = Session(casebook, case, today, None, write=False)
     latest = session.case.latest_checklist
     if latest is None:
         raise InputError(f"ケース {session.case_id} の基本チェックリストはまだありません（yobo checklist record）")
@@ -210,16 +220,16 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt =
 
 
 def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="利用者基本情報の YAML（全項目）")],
-             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Write a new version of the 利用者基本情報 from a file."""
     _, text = _yaml_file(file, casebook)
     session = Session(casebook, case, today, as_)
     change = steps.set_basic_info(session.context(), day=_date(day), text=text, source=str(file))
-    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
+    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
 
 
 def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
-              as_: AsOpt = None) -> None:
+              as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version.  The editor is
     open without the casebook's lock (colleagues' steps need not wait for it); the
     version edited must still be the latest when it is saved."""
@@ -237,12 +247,12 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     now = session.case.latest_basic_info
     _still_as_opened(session, latest.path if latest else None, now.path if now else None, initial, "利用者基本情報")
     change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
-    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}")
+    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
 
 
-def info_show(case: CaseArg, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+def info_show(case: CaseArg, casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Show the latest 利用者基本情報."""
-    session = Session(casebook, case, None, None, write=False)
+    session = Session(casebook, case, today, None, write=False)
     latest = session.case.latest_basic_info
     if latest is None:
         raise InputError(f"ケース {session.case_id} の利用者基本情報はまだありません（yobo info set）")
@@ -282,7 +292,7 @@ def plan_draft(
     for warning in change.warnings:
         typer.echo(f"注意: {warning}", err=True)
     if json_:
-        print_json({"case": session.case_id, "plan": plan_id})
+        print_json(change_json(commit, session.dated(change), session.root, plan=plan_id))
         return
     typer.echo(f"計画の原案を作成しました: {next(iter(change.files))}（コミット {commit[:7]}）")
     typer.echo(plan_id)
@@ -290,7 +300,7 @@ def plan_draft(
 
 def plan_edit(case: CaseArg, plan: PlanOpt = None,
               file: Annotated[Path | None, typer.Option("--file", help="計画書の全文（YAML）。省略時は $EDITOR で編集")] = None,
-              casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+              casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Change a plan not yet agreed (the whole text from --file, or in $EDITOR: open
     without the casebook's lock, and saved only if the plan is still as it was opened)."""
     if file is not None:
@@ -307,7 +317,7 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
         _still_as_opened(session, edited.path, target.path, initial, f"計画 {edited.id}")
     change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
-    _done(session, change, f"計画 {target.id} を修正しました{note}")
+    _done(session, change, f"計画 {target.id} を修正しました{note}", json_)
 
 
 def plan_amend(case: CaseArg,
@@ -319,7 +329,7 @@ def plan_amend(case: CaseArg,
                consent_date: Annotated[str | None, typer.Option("--consent-date", help="利用者の同意を得た日（YYYY-MM-DD）")] = None,
                consent_method: Annotated[str, typer.Option("--consent-method", help="同意を得た方法（訪問・電話など）")] = "",
                plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
-               as_: AsOpt = None) -> None:
+               as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record a 軽微な変更 of an agreed plan: the old text kept struck through, a 経過記録 entry."""
     session = Session(casebook, case, today, as_)
     ctx = session.context()
@@ -328,30 +338,30 @@ def plan_amend(case: CaseArg,
                               field=field, new=new, reason=reason,
                               consent_date=check_date_window("--consent-date", _date(consent_date, "--consent-date"),
                                                              session.today), consent_method=consent_method)
-    _done(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）")
+    _done(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）", json_)
 
 
 def plan_agree(case: CaseArg, signer: Annotated[str, typer.Option("--signer", help="署名した人の氏名")],
-               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record the user's consent to the plan (同意)."""
     session = Session(casebook, case, today, as_)
     change = steps.agree_plan(session.context(), day=_date(day), signer=signer)
-    _done(session, change, "計画への同意を記録しました")
+    _done(session, change, "計画への同意を記録しました", json_)
 
 
 def plan_start(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
-               as_: AsOpt = None) -> None:
+               as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record the service start date."""
     session = Session(casebook, case, today, as_)
     change = steps.start_plan(session.context(), day=_date(day))
-    _done(session, change, "サービス開始を記録しました")
+    _done(session, change, "サービス開始を記録しました", json_)
 
 
 def plan_weekly(case: CaseArg,
                 file: Annotated[Path, typer.Option("--file", help="週間計画表の YAML（entries・daily_activities・other_services）")],
                 plan: PlanOpt = None,
                 day: Annotated[str | None, typer.Option("--date", help="週間計画表の作成日（YYYY-MM-DD）。省略時はファイルの date、なければ今日")] = None,
-                casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+                casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Write a plan's 週間計画表 (plans/<id>/weekly.yaml) from a file."""
     _, text = _yaml_file(file, casebook)
     session = Session(casebook, case, today, as_)
@@ -360,12 +370,12 @@ def plan_weekly(case: CaseArg,
     existed = target.weekly is not None
     change = steps.set_weekly(ctx, plan_id=target.id, day=_date(day), text=text, source=str(file))
     verb = "更新しました" if existed else "保存しました"
-    _done(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}")
+    _done(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}", json_)
 
 
-def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
+def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Show a plan and where it stands in the cycle."""
-    session = Session(casebook, case, None, None, write=False)
+    session = Session(casebook, case, today, None, write=False)
     ctx = steps.Context(session.config, load_profile(session.config.profile), session.case, session.today,
                         session.config.staff[0] if session.config.staff else None)
     target = steps.current_plan(ctx, plan)
@@ -413,8 +423,8 @@ def submit_hokatsu(case: CaseArg,
     for warning in change.warnings:
         typer.echo(f"注意: {warning}", err=True)
     if json_:
-        print_json({"case": session.case_id, "occasion": occ, "path": next(iter(change.files)),
-                    "handovers": record["handovers"], "left_out": list(change.warnings)})
+        print_json(change_json(commit, session.dated(change), session.root, occasion=occ, path=next(iter(change.files)),
+                               handovers=record["handovers"], left_out=list(change.warnings)))
         return
     typer.echo(f"包括へ提出しました（{steps.OCCASIONS[occ]}、コミット {commit[:7]}）:")
     for h in record["handovers"]:
@@ -438,8 +448,8 @@ def contract_record(case: CaseArg,
     commit = session.commit(change)
     record = load_fast(next(iter(change.files.values())), "custody")
     if json_:
-        print_json({"case": session.case_id, "path": next(iter(change.files)), "signed_with": record["signed_with"],
-                    "handovers": record["handovers"]})
+        print_json(change_json(commit, session.dated(change), session.root, path=next(iter(change.files)),
+                               signed_with=record["signed_with"], handovers=record["handovers"]))
         return
     typer.echo(f"契約を記録しました（コミット {commit[:7]}）:")
     for h in record["handovers"]:
@@ -451,20 +461,20 @@ def contract_record(case: CaseArg,
 
 def review_plan(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見（特になければ空）")] = "",
                 plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
-                as_: AsOpt = None) -> None:
+                as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """The 包括 confirms a plan draft (確認者・確認日・意見)."""
     session = Session(casebook, case, today, as_)
     change = steps.review_plan(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
-    _done(session, change, "原案を確認しました")
+    _done(session, change, "原案を確認しました", json_)
 
 
 def review_evaluation(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見")] = "",
                       plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None,
-                      today: TodayOpt = None, as_: AsOpt = None) -> None:
+                      today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """The 包括 confirms an evaluation and returns it as the profile says."""
     session = Session(casebook, case, today, as_)
     change = steps.review_evaluation(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
-    _done(session, change, "評価表を確認しました")
+    _done(session, change, "評価表を確認しました", json_)
 
 
 # -- meeting, monitoring, notes --------------------------------------------------------------------
@@ -476,7 +486,7 @@ def meeting_record(
     place: Annotated[str, typer.Option("--place", help="開催場所")] = "",
     hokatsu_attended: Annotated[bool, typer.Option("--hokatsu-attended", help="包括の職員が出席した")] = False,
     file: Annotated[Path | None, typer.Option("--file", help="要点（topics・discussion・conclusion・remaining、開催時間 start_time・end_time）の YAML")] = None,
-    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record a サービス担当者会議 (要点 from --file)."""
     points, _ = _yaml_file(file, casebook)
@@ -490,7 +500,7 @@ def meeting_record(
     change = steps.record_meeting(session.context(), day=_date(day), attendees=people, place=place,
                                   hokatsu_attended=hokatsu_attended,
                                   points={k: str(v) for k, v in points.items() if v is not None})
-    _done(session, change, "担当者会議を記録しました")
+    _done(session, change, "担当者会議を記録しました", json_)
 
 
 def monitor_record(
@@ -499,7 +509,7 @@ def monitor_record(
     state_change: Annotated[bool, typer.Option("--state-change", help="利用者の状態に変化があった")] = False,
     reason: Annotated[str, typer.Option("--reason", help="居宅を訪問できなかった特段の事情（利用者側の事情）")] = "",
     summary: Annotated[str, typer.Option("--summary", help="モニタリングの結果")] = "",
-    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record a monitoring contact in that month's file."""
     how = parse_choice("--method", method, MONITORING_METHODS)
@@ -510,17 +520,17 @@ def monitor_record(
     existing = path.read_text(encoding="utf-8") if path.exists() else None
     change = steps.record_monitoring(ctx, day=when, method=how, state_change=state_change, reason=reason,
                                      summary=summary, existing_text=existing)
-    _done(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました")
+    _done(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました", json_)
 
 
 def note_add(case: CaseArg, text: Annotated[str, typer.Option("--text", help="経過の内容")],
              kind: Annotated[str, typer.Option("--kind", help="種類: general | meeting | minor-change | doctor | special-circumstances | termination | switch | video-agreement（テレビ電話の同意・合意）")] = "general",
-             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+             day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Add an entry to the 支援経過記録."""
     what = parse_choice("--kind", kind, NOTE_KINDS)
     session = Session(casebook, case, today, as_)
     change = steps.add_note(session.context(), day=_date(day), text=text, kind=what)
-    _done(session, change, "支援経過記録に追加しました")
+    _done(session, change, "支援経過記録に追加しました", json_)
 
 
 # -- evaluate, close, attach -----------------------------------------------------------------------
@@ -531,7 +541,7 @@ def evaluate(
     decision: Annotated[str | None, typer.Option("--decision", help="continue（プラン継続）| change（プラン変更）| end（終了）")] = None,
     next_route: Annotated[str | None, typer.Option("--next-route", help="今後の支援: kaigo（介護給付）| yobo（予防給付）| sogo（介護予防・生活支援サービス事業）| ippan（一般介護予防事業）| end（終了）")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="目標ごとの評価（goals: の一覧）と overall_policy の YAML")] = None,
-    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Write the 評価表 of the current plan (goals and periods copied from the plan)."""
     outcomes, _ = _yaml_file(file, casebook)
@@ -539,16 +549,16 @@ def evaluate(
     route = parse_choice("--next-route", next_route, NEXT_ROUTES) if next_route else None
     session = Session(casebook, case, today, as_)
     change = steps.evaluate_plan(session.context(), day=_date(day), outcomes=outcomes, decision=dec, next_route=route)
-    _done(session, change, "評価表を作成しました")
+    _done(session, change, "評価表を作成しました", json_)
 
 
 def case_close(case: CaseArg, reason: Annotated[str, typer.Option("--reason", help="終了の理由")],
-               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+               day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Close a case (完結); its retention period counts from this date."""
     session = Session(casebook, case, today, as_)
     text = read_text(session.root, session.case.file)
     change = steps.close_case(session.context(), day=_date(day), reason=reason, case_text=text)
-    _done(session, change, "ケースを終了しました")
+    _done(session, change, "ケースを終了しました", json_)
 
 
 def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコード（plan・evaluation・contract など）")],
@@ -556,7 +566,8 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
            original: Annotated[bool, typer.Option("--original", help="原本のスキャン")] = False,
            copy: Annotated[bool, typer.Option("--copy", help="写しのスキャン")] = False,
            holder: Annotated[str | None, typer.Option("--holder", help="その紙を持っている側: kyotaku | hokatsu | provider | user | town（省略時は自分の事業所）")] = None,
-           day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None) -> None:
+           day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+           json_: JsonOpt = False) -> None:
     """Attach a scan of a paper's 原本 or 写し to the case, with who holds that paper."""
     if original == copy:
         raise InputError("--original か --copy のどちらか一方を指定してください", field="--original")
@@ -566,7 +577,7 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
     session = Session(casebook, case, today, as_)
     change = steps.attach_scan(session.context(), doc=code, kind="original" if original else "copy",
                                filename=file.name, content=content, day=_date(day), holder=who)
-    _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました")
+    _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました", json_)
 
 
 cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)

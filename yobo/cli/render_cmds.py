@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import CasebookOpt, JsonOpt, print_json, private_tmp, run_child, stop_on_signals
+from .common import (CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, private_tmp, program_dirs, progress,
+                     run_child, stop_on_signals)
 
 FormArg = Annotated[str | None, typer.Argument(
     metavar="FORM", show_default=False,
@@ -34,19 +35,43 @@ ChangeOpt = Annotated[bool, typer.Option("--change", help="計画作成依頼届
 ItemOpt = Annotated[str | None, typer.Option("--item", help="福祉用具貸与の聴き取りに書く福祉用具の種目")]
 DiseaseOpt = Annotated[str | None, typer.Option("--disease", help="福祉用具貸与の聴き取りに書く疾病名（発症年月日）")]
 BrowserOpt = Annotated[str | None, typer.Option(
-    "--browser", envvar="YOBO_CHROMIUM", show_envvar=True, help="PDF を作る Chromium のコマンド（省略時は PATH から探します）")]
+    "--browser", envvar="YOBO_CHROMIUM", show_envvar=True,
+    help="PDF を作るブラウザ（Chromium・Chrome・Edge）のコマンドか場所（省略時は PATH から、Windows では Edge・Chrome のインストール先も探します）")]
 
 
-def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数文字でも可）", show_default=False)],
+CasesOpt = Annotated[str | None, typer.Option(
+    "--cases", help="複数のケースの様式を一度に出力します: ケースIDをカンマで区切って（例: 5MZ2RT,C2VW9F）。-o はフォルダ")]
+StaffOpt = Annotated[str | None, typer.Option(
+    "--staff", help="この担当者の支援中のケースすべての様式を一度に出力します。-o はフォルダ")]
+FormOpt = Annotated[str | None, typer.Option("--form", help="様式（FORM と同じ。--cases・--staff と使うとき向け）")]
+
+
+def render(case: Annotated[str | None, typer.Argument(
+               help="ケース ID（先頭の数文字でも可）。--cases・--staff のときは省略", show_default=False)] = None,
            form: FormArg = None, plan: PlanOpt = None, date: DateOpt = None, format_: FormatOpt = None,
            output: OutputOpt = None, all_: AllOpt = False, occasion: OccasionOpt = None, paper: PaperOpt = None, expected: ExpectedOpt = None,
            change: ChangeOpt = False, item: ItemOpt = None, disease: DiseaseOpt = None, browser: BrowserOpt = None,
-           casebook: CasebookOpt = None, json_: JsonOpt = False) -> None:
-    """Render one form of a case, or every form with --all."""
+           cases: CasesOpt = None, staff: StaffOpt = None, form_opt: FormOpt = None,
+           casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
+    """Render one form of a case, every form with --all, or one form (or all) of many cases
+    with --cases / --staff; PDFs of many forms are printed by one browser."""
     from .. import forms as kforms
     from ..values import parse_date
     from .lifecycle_cmds import Session
 
+    many = cases is not None or staff is not None
+    if cases is not None and staff is not None:
+        raise InputError("--cases と --staff は同時に指定できません", field="--cases")
+    if many and case is not None:
+        if form is not None:
+            raise InputError("--cases・--staff のときはケース ID を書かず、様式だけを指定してください", field="CASE")
+        case, form = None, case  # `yobo render --cases A,B plan`: the one word is the form
+    if form_opt is not None:
+        if form is not None and form != form_opt:
+            raise InputError(f"様式が二つ指定されています（{form} と {form_opt}）", field="--form")
+        form = form_opt
+    if not many and case is None:
+        raise InputError("ケース ID を指定してください（複数なら --cases または --staff）", field="CASE")
     fmt = _format(format_, output)
     if paper is not None and paper.lower() not in ("a4", "a3"):
         raise InputError(f"'{paper}' は用紙ではありません（a4 または a3）", field="--paper")
@@ -66,64 +91,109 @@ def render(case: Annotated[str, typer.Argument(help="ケース ID（先頭の数
             usable = "、".join(f"--{name}" for name in chosen.options) or "なし"
             raise InputError(f"{chosen.code}（{chosen.title}）では使いません（使えるオプション: {usable}）",
                              field=f"--{stray[0]}")
-    if all_ and output is None:
-        raise InputError("--all には出力先のフォルダ -o が必要です", field="--output")
+    if (all_ or many) and output is None:
+        raise InputError(f"{'--all' if all_ else '--cases・--staff'} には出力先のフォルダ -o が必要です", field="--output")
     if fmt == "pdf" and output is None:
         raise InputError("PDF は -o でファイルを指定してください", field="--output")
     browser_path = None
     if fmt == "pdf":
         from ..pdf import find_browser
 
-        browser_path = find_browser(browser)
-
-    session = Session(casebook, case, None, None, write=False)
-    # A form is the person's data: a PDF's HTML is staged in the casebook's private
-    # .yobo/tmp/, and SIGTERM/SIGHUP/SIGINT remove every staged file on the way out.
-    with stop_on_signals(), (private_tmp(session.root) if fmt == "pdf" else nullcontext()) as scratch:
-        _render(session, chosen, options, fmt, output, all_, browser_path, scratch, json_)
-
-
-def _render(session, chosen, options: dict, fmt: str, output: Path | None, all_: bool, browser_path: str | None,
-            scratch: Path | None, json_: bool) -> None:
-    from .. import forms as kforms
-
-    root, config, found, case_id = session.root, session.config, session.case, session.case_id
+        browser_path = find_browser(browser, program_dirs())
     text_format = "md" if fmt == "md" else "html"  # a PDF is printed from the HTML
 
-    if chosen is not None:
-        text = kforms.render(kforms.Source(root, config, found, options), chosen, text_format)
-        if output is None:
-            typer.echo(text, nl=False)
+    # A form is the person's data: a PDF's HTML (and the browser's profile) is staged in
+    # the casebook's private .yobo/tmp/, and SIGTERM/SIGHUP/SIGINT remove it on the way out.
+    scratch_folder = private_tmp(find_casebook(casebook)) if fmt == "pdf" else nullcontext()
+    with stop_on_signals(), scratch_folder as scratch:
+        if not many and chosen is not None:
+            session = Session(casebook, case, today, None, write=False)
+            text = kforms.render(kforms.Source(session.root, session.config, session.case, options), chosen, text_format)
+            if output is None:
+                typer.echo(text, nl=False)
+                return
+            _write(text, output, fmt, browser_path, scratch)
+            if json_:
+                print_json({"case": session.case_id, "form": chosen.code, "files": [str(output)]})
+            else:
+                typer.echo(f"{chosen.title}を出力しました: {output}")
             return
-        _write(text, output, fmt, browser_path, scratch)
-        if json_:
-            print_json({"case": case_id, "form": chosen.code, "files": [str(output)]})
-        else:
-            typer.echo(f"{chosen.title}を出力しました: {output}")
-        return
 
-    # --all: every form is rendered and written into a staging folder first, then moved
-    # in, so a form that cannot be rendered (or printed) leaves no half-filled folder.
-    rendered: list[tuple[Path, str, str]] = []
-    for each in kforms.forms().values():
-        for instance in each.instances(found):
-            source = kforms.Source(root, config, found, {**options, **instance})
-            text = kforms.render(source, each, text_format)
-            rendered.append((output / kforms.output_name(found, each, instance, fmt), text, each.title))
-    if output.exists() and not output.is_dir():
-        raise InputError(f"{output} はフォルダではありません", field="--output")
-    output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging:
-        for path, text, _ in rendered:
-            _write(text, Path(staging) / path.name, fmt, browser_path, scratch)
-        for path, _, _ in rendered:
-            os.replace(Path(staging) / path.name, path)
-    if json_:
-        print_json({"case": case_id, "files": [str(p) for p, _, _ in rendered]})
-        return
-    for path, _, title in rendered:
-        typer.echo(f"{title}: {path}")
-    typer.echo(f"{len(rendered)} 件の様式を出力しました: {output}")
+        # Every form is rendered first (a form that cannot be rendered stops the run before
+        # anything is printed), then written into a staging folder and moved in only when
+        # every one printed: a failure leaves no half-filled folder.
+        refs = [case] if not many else _cases_of(casebook, cases, staff)
+        rendered: list[tuple[Path, str, str, str]] = []
+        for ref in refs:
+            session = Session(casebook, ref, today, None, write=False)
+            found = session.case
+            if chosen is not None:
+                instances = [{k: v for k, v in options.items() if k in ("plan", "date", "occasion") and v}]
+                pairs = [(chosen, {})]
+            else:
+                pairs = [(each, instance) for each in kforms.forms().values() for instance in each.instances(found)]
+            for each, instance in pairs:
+                source = kforms.Source(session.root, session.config, found, {**options, **instance})
+                text = kforms.render(source, each, text_format)
+                name = kforms.output_name(found, each, instances[0] if chosen is not None else instance, fmt)
+                rendered.append((output / name, text, each.title, found.id))
+        if output.exists() and not output.is_dir():
+            raise InputError(f"{output} はフォルダではありません", field="--output")
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".yobo-render-", dir=output) as staging, \
+                progress("様式を出力中") as report, _printer(fmt, browser_path, scratch) as printer:
+            for done, (path, text, _, _) in enumerate(rendered):
+                report(done, len(rendered))
+                if printer is not None:
+                    printer.print(text, Path(staging) / path.name)
+                else:
+                    _write(text, Path(staging) / path.name, fmt, browser_path, scratch)
+            for path, _, _, _ in rendered:
+                os.replace(Path(staging) / path.name, path)
+        if json_:
+            if many:
+                print_json({"cases": list(dict.fromkeys(c for _, _, _, c in rendered)),
+                            "files": [str(p) for p, _, _, _ in rendered]})
+            else:
+                print_json({"case": rendered[0][3] if rendered else None, "files": [str(p) for p, _, _, _ in rendered]})
+            return
+        for path, _, title, _ in rendered:
+            typer.echo(f"{title}: {path}")
+        typer.echo(f"{len(rendered)} 件の様式を出力しました: {output}")
+
+
+def _cases_of(casebook: Path | None, cases: str | None, staff: str | None) -> list[str]:
+    """The case ids ``--cases`` lists (each resolved like CASE), or the active cases of ``--staff``."""
+    from ..casebook import resolve_case_id
+    from ..loader import case_ids, load_config
+
+    root = find_casebook(casebook)
+    if cases is not None:
+        known = case_ids(root)
+        chosen = [resolve_case_id(ref, known) for ref in cases.split(",") if ref.strip()]
+        if not chosen:
+            raise InputError("ケース ID をカンマで区切って指定してください", field="--cases")
+        return list(dict.fromkeys(chosen))
+    from ..index import load_summaries
+    from ..profiles import load_profile
+
+    config = load_config(root, validate=False)
+    summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
+    chosen = [s.id for s in summaries if s.status == "active" and s.manager == staff]
+    if not chosen:
+        raise InputError(f"担当者 '{staff}' の支援中のケースはありません", field="--staff")
+    return chosen
+
+
+def _printer(fmt: str, browser: str | None, scratch: Path | None):
+    """One browser for every PDF of the run; nothing for Markdown and HTML."""
+    from contextlib import nullcontext
+
+    if fmt != "pdf":
+        return nullcontext(None)
+    from ..pdf import Printer
+
+    return Printer(browser, scratch=scratch)
 
 
 def _format(requested: str | None, output: Path | None) -> str:

@@ -5,6 +5,8 @@ every write is one commit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +18,8 @@ from ..profiles import load_profile
 from ..safeguards import DOCTOR_METHODS, EQUIPMENT, EQUIPMENT_SOURCE
 from ..workflow import safeguards as steps
 from ..workflow.apply import apply_change
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, resolve_actor, resolve_today
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, find_casebook, print_json, resolve_actor,
+                     resolve_today)
 from .lifecycle_cmds import CaseArg, DateOpt, Session, _date, _done, _yaml_file
 
 doctor_app = typer.Typer(help="主治医の指示（医療系サービスの利用についての意見）の確認。", no_args_is_help=True)
@@ -35,13 +38,13 @@ def doctor_confirm(
     doctor: Annotated[str, typer.Option("--doctor", help="主治の医師・歯科医師の氏名")],
     text: Annotated[str, typer.Option("--text", help="意見・指示の内容")] = "",
     day: Annotated[str | None, typer.Option("--date", help="確認日（YYYY-MM-DD）。省略時は今日")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record the 主治医's instruction for a 医療系サービス (確認日・確認方法), with its 経過記録 entry."""
     session = Session(casebook, case, today, as_)
     change = steps.confirm_doctor(session.context(), service=service, day=_date(day), method=method, doctor=doctor,
                                   text=text)
-    _done(session, change, "主治医の指示の確認を記録しました")
+    _done(session, change, "主治医の指示の確認を記録しました", json_)
 
 
 def _survey(path: Path | None, casebook: Path | None) -> dict[str, int] | None:
@@ -102,14 +105,14 @@ def equipment_record(
     consulted_on: Annotated[str | None, typer.Option("--consulted-on", help="保険者と協議した日（YYYY-MM-DD）")] = None,
     confirmed_on: Annotated[str | None, typer.Option("--confirmed-on", help="保険者の確認書の日付（YYYY-MM-DD）")] = None,
     survey_file: SurveyOpt = None, day: DateOpt = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record, for the certification period in force, the survey's confirmation or the 協議 and 確認書."""
     survey = _survey(survey_file, casebook)
     session = Session(casebook, case, today, as_)
     change = steps.record_equipment(session.context(), item=item, consulted_on=_date(consulted_on, "--consulted-on"),
                                     confirmed_on=_date(confirmed_on, "--confirmed-on"), survey=survey, day=_date(day))
-    _done(session, change, "福祉用具の例外給付を記録しました")
+    _done(session, change, "福祉用具の例外給付を記録しました", json_)
 
 
 def monitor_done(
@@ -119,14 +122,14 @@ def monitor_done(
                                                        "YYYY-MM..YYYY-MM でまとめて（1か月1ファイル）")],
     case: Annotated[str | None, typer.Option("--case", help="このケースの期限だけ（省略時はケースブック全体の月次の期限）")] = None,
     day: Annotated[str | None, typer.Option("--date", help="済んだ日（YYYY-MM-DD）。省略時は今日")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
+    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Mark an obligation without a record of its own done (one file, one commit)."""
     if case is not None:
         session = Session(casebook, case, today, as_)
         change = steps.mark_case_done(session.context(), code=code.strip(), month=month, day=_date(day))
         months = "、".join(sorted(path.rsplit("/", 1)[-1].split("--")[0] for path in change.files))
-        _done(session, change, f"{months} の {code} を済みにしました（ケース {session.case_id}）")
+        _done(session, change, f"{months} の {code} を済みにしました（ケース {session.case_id}）", json_)
         return
     root = find_casebook(casebook)
     config = load_config(root)
@@ -135,7 +138,12 @@ def monitor_done(
     change = steps.mark_office_done(config=config, profile=load_profile(config.profile, config.overrides), actor=actor,
                                     today=resolve_today(today), code=code.strip(), month=month, day=_date(day),
                                     exists=lambda rel: (root / rel).exists())
+    # dated like every step (Yobo-Date:): its --date, else the day it is recorded
+    change = replace(change, day=change.day or _date(day) or resolve_today(today))
     commit = apply_change(root, change, author)
+    if json_:
+        print_json(change_json(commit, change, root))
+        return
     typer.echo(f"{month} の {code} をケースブック全体で済みにしました（{len(change.files)}件: "
                f"{'、'.join(sorted(change.files))}、コミット {commit[:7]}）")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import CasebookOpt, JsonOpt, find_casebook, print_json
+from .common import CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, resolve_today
 
 remote_app = typer.Typer(help="二つの事業所で共有するリモート（bare リポジトリ）。", no_args_is_help=True)
 
@@ -18,9 +18,11 @@ def verify(
     all_: Annotated[bool, typer.Option("--all", help="履歴を最初から確かめ直します")] = False,
     hook: Annotated[bool, typer.Option("--hook", hidden=True, help="pre-receive フックとして標準入力の更新を確かめます")] = False,
     casebook: CasebookOpt = None,
+    today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Check from history that each office wrote only its own files; exit 1 on findings."""
+    resolve_today(today)  # accepted like everywhere (scripts pass it to every command); checked, not needed
     from ..sharing.verify import verify_casebook, verify_push
 
     if hook:
@@ -52,9 +54,11 @@ def verify(
 def sync(
     status_: Annotated[bool, typer.Option("--status", help="送受信せず、共有リモートとの差（進み・遅れと相手の手順）を表示します")] = False,
     casebook: CasebookOpt = None,
+    today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Fetch, rebase this clone's records on the shared remote and push (commits nothing itself)."""
+    resolve_today(today)  # accepted like everywhere; syncing does not depend on the day
     from ..sharing import sync as syncing
 
     root = find_casebook(casebook)
@@ -93,8 +97,10 @@ def remote_init(
     path: Annotated[Path, typer.Argument(help="作成する共有リポジトリのフォルダ（新規または空。共有ドライブやサーバー上）")],
     branch: Annotated[str, typer.Option("--branch", help="共有するブランチ名")] = "main",
     source: Annotated[Path | None, typer.Option("--from", help="共有を始める前からのケースブック: その履歴を検査なしで最初に入れます")] = None,
+    today: TodayOpt = None,
 ) -> None:
     """Create a bare shared repository whose pre-receive hook refuses pushes that fail verify."""
+    resolve_today(today)  # accepted like everywhere
     from ..sharing.remote import init_remote
 
     hook = init_remote(path, [sys.executable, "-m", "yobo"], branch=branch,

@@ -44,8 +44,11 @@ def _write(root: Path, rel: str, kind: str, data: dict) -> None:
     path.write_text(dump_fast(data, header=header), encoding="utf-8")
 
 
-def generate(root: Path, count: int, *, today: date, seed: int = 1, commit: bool = True) -> list[str]:
-    """Write a casebook of ``count`` cases at ``root`` (a new folder); returns the case ids."""
+def generate(root: Path, count: int, *, today: date, seed: int = 1, commit: bool = True,
+             progress=None) -> list[str]:
+    """Write a casebook of ``count`` cases at ``root`` (a new folder); returns the case ids.
+    ``progress(done, total)`` is called after each case (and once more when git has
+    committed them: the commit is counted as one more step)."""
     rng = random.Random(seed)
     root.mkdir(parents=True)
     config = {"format": 1, "office": {"name": "合成テスト居宅介護支援事業所", "kind": "kyotaku", "number": "9900000000"},
@@ -60,12 +63,16 @@ def generate(root: Path, count: int, *, today: date, seed: int = 1, commit: bool
         case_id = new_case_id(ids, rng)
         ids.add(case_id)
         _case(root, case_id, n, rng, today)
+        if progress is not None:
+            progress(n + 1, count + 1)
     _monthly_marks(root, config, today)
     if commit:
         for args in (["init", "-q"], ["config", "core.untrackedCache", "true"], ["add", "-A"],
                      ["-c", "user.name=yobo-gen", "-c", "user.email=gen@yobo.invalid", "commit", "-q", "-m",
                       f"generate: {count} cases"]):
             subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    if progress is not None:
+        progress(count + 1, count + 1)
     return sorted(ids)
 
 

@@ -21,6 +21,7 @@ was.  If the process is killed, the next command recovers from the journal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .. import gitstore
@@ -48,6 +49,9 @@ class Change:
     #: paths the step declares new: refused if they exist.  Any path absent when the step
     #: is applied is created exclusively as well, whether declared or not.
     creates: frozenset[str] = frozenset()
+    #: the date the step records (its --date, else today), kept in the commit as Yobo-Date:
+    #: the commit's own time is when it was typed in, which may be days later
+    day: date | None = None
 
     @property
     def subject(self) -> str:
@@ -60,6 +64,8 @@ class Change:
         if self.case_id:
             lines.append(f"Yobo-Case: {self.case_id}")
         lines.append(f"Yobo-Step: {self.step}")
+        if self.day is not None:
+            lines.append(f"Yobo-Date: {self.day.isoformat()}")
         return "\n".join(lines) + "\n"
 
 

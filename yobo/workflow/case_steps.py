@@ -93,4 +93,4 @@ def plan_new_case(req: NewCase, *, config: Config, today: date, existing_ids: se
     return Change(step="case-new", case_id=case_id, files={
         case_rel: render_new(case_rel, "case", case),
         cert_rel: render_new(cert_rel, "certification", cert),
-    }, creates=frozenset({case_rel, cert_rel}))
+    }, creates=frozenset({case_rel, cert_rel}), day=today)

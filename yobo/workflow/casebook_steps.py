@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .. import gitstore
@@ -14,7 +15,7 @@ from ..loader import staff_files
 from ..model import Config
 from ..profiles import profile_names
 from ..resources import data_dir
-
+from ..schemas import installed_schemas, outdated_schema_copies
 from .apply import Change, apply_change, check_change, require_own_repository
 from .documents import render_new
 
@@ -34,11 +35,41 @@ class InitRequest:
     office_postal_code: str | None = None
     office_address: str | None = None
     office_phone: str | None = None
+    #: the day of the first commit (``--today``), recorded as its Yobo-Date
+    today: date | None = None
 
 
 def schema_files() -> dict[str, str]:
     """yobo's schemas, copied into each casebook so editors validate without yobo."""
-    return {f"schemas/{p.name}": p.read_text(encoding="utf-8") for p in sorted(data_dir("schemas").glob("*.schema.json"))}
+    return installed_schemas()
+
+
+@dataclass(frozen=True)
+class SchemasUpdate:
+    """What ``yobo schemas update`` did: the commit (None when nothing was committed), the
+    files it committed, and those only put back as the last commit holds them."""
+
+    commit: str | None
+    change: Change | None
+    restored: tuple[str, ...]
+
+
+def update_schemas(root: Path, author: gitstore.Identity, day: date | None = None) -> SchemasUpdate:
+    """Make the casebook's schema copies the installed yobo's again (``yobo validate``
+    says which differ: schema-outdated), in one commit.  A copy only edited in the working
+    tree, whose committed text is already the installed one, is put back by git: there is
+    nothing to commit for it."""
+    require_own_repository(root)
+    installed = installed_schemas()
+    stale = sorted({problem.source.path for problem in outdated_schema_copies(root)})
+    restored = [rel for rel in stale if gitstore.committed_text(root, rel) == installed[rel]]
+    if restored:
+        gitstore.restore_committed(root, restored)
+    files = {rel: installed[rel] for rel in stale if rel not in restored}
+    if not files:
+        return SchemasUpdate(None, None, tuple(restored))
+    change = Change(step="schemas-update", case_id=None, files=files, day=day)
+    return SchemasUpdate(apply_change(root, change, author), change, tuple(restored))
 
 
 def sample_files() -> dict[str, str]:
@@ -77,7 +108,7 @@ def plan_init(req: InitRequest) -> Change:
         files = {CONFIG_FILE: render_new(CONFIG_FILE, "casebook", config)}
     files[".gitignore"] = GITIGNORE
     files.update(schema_files())
-    change = Change(step="init", case_id=None, files=files)
+    change = Change(step="init", case_id=None, files=files, day=req.today)
     check_change(change)
     return change
 
@@ -108,7 +139,8 @@ def init_casebook(req: InitRequest, author: gitstore.Identity) -> str:
 
 
 def plan_staff_add(root: Path, config: Config, name: str, email: str | None, party: str | None = None, *,
-                   ssh_key: str | None = None, rng: random.Random | None = None) -> Change:
+                   ssh_key: str | None = None, rng: random.Random | None = None,
+                   day: date | None = None) -> Change:
     """A new ``staff/<party>/<opaque id>.yaml``: one file a person, so two offices
     registering staff on the same day never edit the same file (yobo.yaml's legacy
     ``staff:`` list is left as it is and still read)."""
@@ -125,4 +157,4 @@ def plan_staff_add(root: Path, config: Config, name: str, email: str | None, par
     if ssh_key:
         entry["ssh_key"] = ssh_key
     rel = staff_path(party, staff_id)
-    return Change(step="staff-add", case_id=None, files={rel: render_new(rel, "staff", entry)})
+    return Change(step="staff-add", case_id=None, files={rel: render_new(rel, "staff", entry)}, day=day)

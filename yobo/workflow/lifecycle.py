@@ -191,7 +191,7 @@ def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm:
     rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/checklists", day.isoformat())
     data = _clean({"seq": ctx.case.next_seq(), "date": day.isoformat(), "answers": answers, "height_cm": height_cm,
                    "weight_kg": weight_kg, "recorded_by": ctx.actor.name})
-    return Change("checklist-record", ctx.case.id, _new_doc(rel, "checklist", data))
+    return Change("checklist-record", ctx.case.id, _new_doc(rel, "checklist", data), day=day)
 
 
 def set_basic_info(ctx: Context, *, day: date | None, text: str, source: str) -> Change:
@@ -210,7 +210,7 @@ def set_basic_info(ctx: Context, *, day: date | None, text: str, source: str) ->
     body = dump_round_trip(doc)
     if not body.startswith("# yaml-language-server"):
         body = render_new(rel, "basic-info", load_fast(body, source))
-    return Change("basic-info", ctx.case.id, {rel: body})
+    return Change("basic-info", ctx.case.id, {rel: body}, day=day)
 
 
 # -- the plan ------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
     data.update(content)
     data = {k: v for k, v in data.items() if v is not None}
     rel = f"{ctx.folder}/plans/{plan_id}/plan.yaml"
-    return Change("plan-draft", case.id, _new_doc(rel, "plan", data), warnings=tuple(warnings))
+    return Change("plan-draft", case.id, _new_doc(rel, "plan", data), warnings=tuple(warnings), day=day)
 
 
 def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
@@ -449,7 +449,7 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
                  f"変更箇所: {field_label('plan', steps)}（{field}）\n変更前: {old}\n変更後: {new}\n理由: {reason.strip()}\n{consent_text}")
     note = add_note(ctx, day=day, text=note_text, kind="minor-change")
     files.update(note.files)
-    return Change("plan-amend", ctx.case.id, files)
+    return Change("plan-amend", ctx.case.id, files, day=day)
 
 
 #: Kinds of seed 002 III-1 that are no edit of the plan's text, and what to do instead.
@@ -573,7 +573,7 @@ def set_weekly(ctx: Context, *, plan_id: str | None, day: date | None, text: str
     rel = f"{plan.dir}/weekly.yaml"
     body = new_document({}, schema_ref=schema_ref(rel, "weekly"), title=TITLES["weekly"])
     body.update(out)
-    return Change("plan-weekly", ctx.case.id, {rel: dump_round_trip(body)})
+    return Change("plan-weekly", ctx.case.id, {rel: dump_round_trip(body)}, day=written)
 
 
 # -- submissions, 包括の確認 ---------------------------------------------------------------------
@@ -766,7 +766,7 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: 
     })
     data["handovers"] = handovers
     rel = _unique(existing_paths(case), f"{ctx.folder}/submissions", f"{day.isoformat()}-{occasion}")
-    return Change(f"submit-{occasion}", case.id, _new_doc(rel, "submission", data), warnings=tuple(left_out))
+    return Change(f"submit-{occasion}", case.id, _new_doc(rel, "submission", data), warnings=tuple(left_out), day=day)
 
 
 def step_handovers(ctx: Context, step: str, refs: dict[str, str]) -> list[dict]:
@@ -807,7 +807,7 @@ def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | 
                    "center": ctx.case.hokatsu, "opinion": opinion.strip(), "plan_digest": plan.digest})
     data["handovers"] = step_handovers(ctx, "review-plan", {"plan": plan.path})
     rel = _unique(existing_paths(ctx.case), f"{plan.dir}/reviews", f"{day.isoformat()}.hokatsu")
-    return Change("review-plan", ctx.case.id, _new_doc(rel, "review", data))
+    return Change("review-plan", ctx.case.id, _new_doc(rel, "review", data), day=day)
 
 
 def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
@@ -832,7 +832,7 @@ def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: 
                    "reviewer": ctx.actor.name, "center": ctx.case.hokatsu, "opinion": opinion.strip()})
     data["handovers"] = step_handovers(ctx, "review-evaluation", {"evaluation": plan.evaluation.path})
     rel = f"{plan.dir}/evaluation-review.hokatsu.yaml"
-    return Change("review-evaluation", ctx.case.id, _new_doc(rel, "review", data))
+    return Change("review-evaluation", ctx.case.id, _new_doc(rel, "review", data), day=day)
 
 
 # -- meeting, consent, start ----------------------------------------------------------------------
@@ -871,7 +871,7 @@ def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], pla
                    **{k: points[k] for k in MEETING_POINTS[2:] if k in points}, "recorded_by": ctx.actor.name,
                    "plan_digest": plan.digest})
     rel = _unique(existing_paths(ctx.case), f"{plan.dir}/meetings", day.isoformat())
-    return Change("meeting", ctx.case.id, _new_doc(rel, "meeting", data))
+    return Change("meeting", ctx.case.id, _new_doc(rel, "meeting", data), day=day)
 
 
 def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
@@ -913,7 +913,7 @@ def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
                 handover["copies_to"].append("doctor")
     if not data["signer"]:
         raise InputError("署名者を入力してください", field="--signer")
-    return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data))
+    return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data), day=day)
 
 
 def start_plan(ctx: Context, *, day: date | None) -> Change:
@@ -936,7 +936,7 @@ def start_plan(ctx: Context, *, day: date | None) -> Change:
     require_equipment(ctx, plan, day)
     data = {"date": day.isoformat(), "recorded_by": ctx.actor.name}
     return Change("plan-start", ctx.case.id, _new_doc(f"{plan.dir}/start.yaml", "service-start", data),
-                  warnings=tuple(equipment_warnings(ctx.case, plan, day)))
+                  warnings=tuple(equipment_warnings(ctx.case, plan, day)), day=day)
 
 
 # -- monitoring, notes -----------------------------------------------------------------------------
@@ -960,10 +960,10 @@ def record_monitoring(ctx: Context, *, day: date | None, method: str, state_chan
     month = day.strftime("%Y-%m")
     rel = monitoring_path(ctx.folder, month, ctx.actor)
     if existing_text is None:
-        return Change("monitor", ctx.case.id, _new_doc(rel, "monitoring", {"month": month, "records": [record]}))
+        return Change("monitor", ctx.case.id, _new_doc(rel, "monitoring", {"month": month, "records": [record]}), day=day)
     doc = load_round_trip(existing_text, rel)
     doc["records"].append(to_round_trip(record))
-    return Change("monitor", ctx.case.id, {rel: dump_round_trip(doc)})
+    return Change("monitor", ctx.case.id, {rel: dump_round_trip(doc)}, day=day)
 
 
 def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
@@ -975,7 +975,7 @@ def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
     rel = _party_path(ctx, "notes", day)
     data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "kind": kind, "text": text.strip(),
             "staff": ctx.actor.name, "party": ctx.actor.party}
-    return Change("note", ctx.case.id, _new_doc(rel, "note", data))
+    return Change("note", ctx.case.id, _new_doc(rel, "note", data), day=day)
 
 
 # -- evaluation, close -----------------------------------------------------------------------------
@@ -1024,7 +1024,7 @@ def evaluate_plan(ctx: Context, *, day: date | None, outcomes: dict, decision: s
                    "overall_policy": outcomes.get("overall_policy") or "", "decision": decision,
                    "next_route": next_route, "recorded_by": ctx.actor.name})
     data.setdefault("goals", [])
-    return Change("evaluate", ctx.case.id, _new_doc(f"{plan.dir}/evaluation.yaml", "evaluation", data))
+    return Change("evaluate", ctx.case.id, _new_doc(f"{plan.dir}/evaluation.yaml", "evaluation", data), day=day)
 
 
 def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -> Change:
@@ -1044,7 +1044,7 @@ def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -
     doc = load_round_trip(case_text, rel)
     doc["status"] = "closed"
     doc["closed"] = to_round_trip({"date": day.isoformat(), "reason": reason.strip()})
-    return Change("case-close", ctx.case.id, {rel: dump_round_trip(doc)})
+    return Change("case-close", ctx.case.id, {rel: dump_round_trip(doc)}, day=day)
 
 
 
@@ -1089,7 +1089,7 @@ def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: by
             "event": "scan", "handovers": [handover], "scan": scan}
     files: dict[str, str | bytes] = {scan_rel: content}
     files.update(_new_doc(record_rel, "custody", data))
-    return Change("attach", ctx.case.id, files)
+    return Change("attach", ctx.case.id, files, day=day)
 
 
 def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) -> Change:
@@ -1130,7 +1130,7 @@ def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) 
     signers = ["kyotaku", "hokatsu"] if signed_with == "both" else [signed_with]
     data = {"seq": ctx.case.next_seq(), "date": day.isoformat(), "staff": ctx.actor.name, "party": ctx.actor.party,
             "event": "contract", "signed_with": signers, "handovers": handovers}
-    return Change("contract", ctx.case.id, _new_doc(rel, "custody", data))
+    return Change("contract", ctx.case.id, _new_doc(rel, "custody", data), day=day)
 
 
 def _scan_paths(case: Case) -> set[str]:
