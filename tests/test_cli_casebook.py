@@ -82,7 +82,7 @@ def test_read_commands_work_on_the_bundled_sample_in_place(cli):
 def test_write_commands_refuse_a_casebook_inside_another_repository(cli, tmp_path):
     outer = tmp_path / "project"
     shutil.copytree(data_dir("sample-casebook"), outer / "sample", symlinks=False,
-                    ignore=shutil.ignore_patterns("schemas"))
+                    ignore=shutil.ignore_patterns("schemas", ".yobo"))
     git(outer, "init", "-q")
     before = snapshot(outer)
     run = cli("staff", "add", "新人", "-C", str(outer / "sample"), "--as", "田中美咲")
