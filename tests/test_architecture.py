@@ -43,7 +43,7 @@ def test_only_the_cli_reads_the_clock():
 
 
 def test_lower_layers_do_not_import_higher_ones():
-    order = ["errors", "vocab", "citations", "values", "model", "yamlio", "resources", "schemas", "profiles", "casebook",
+    order = ["errors", "vocab", "citations", "values", "model", "yamlio", "resources", "schemas", "profiles", "domain", "casebook",
              "rules", "loader", "gitstore", "workflow", "sharing", "careplan_data", "cli"]
     rank = {name: i for i, name in enumerate(order)}
     for path in PACKAGE.rglob("*.py"):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from ..calendar import add_months, day_in_month, month_end, month_index, month_start, shift_deadline
 from ..casebook import CASES_DIR
+from ..domain import hokatsu_confirms
 from ..model import Case, Casebook, Config, Plan
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
@@ -233,7 +234,7 @@ def evaluation(case: Case, profile: dict) -> list[Due]:
     settings = profile.get("evaluation", {})
     last = _plan_last_month(plan)
     src = "seed 000 手順16; seed 002 資料1-8"
-    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+    reviewed = hokatsu_confirms(case.mode, profile)
     submits = bool(reviewed and settings.get("submit_day"))
     out = []
     if plan.evaluation is None:
@@ -540,7 +541,7 @@ def draft_review(case: Case, profile: dict) -> list[Due]:
     ケアプラン原案の説明を行い、同意を得る); seed 000 原案の承認; seed 002 資料 3 ケアプラン原案の作成
     (確認し…居宅へ返却する).  No seed gives a number of days, so no earlier day is made up.
     """
-    reviewed = profile.get("hokatsu_review", {}).get(case.mode, case.mode == "itaku")
+    reviewed = hokatsu_confirms(case.mode, profile)
     plan = case.current_plan
     if case.status != "active" or not reviewed or plan is None or plan.consent is not None:
         return []

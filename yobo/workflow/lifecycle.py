@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..casebook import author_token, case_dir
+from ..domain import hokatsu_confirms
 from ..custody import replay
 from ..errors import DocumentError, InputError
 from ..model import Case, Config, Plan, Staff, get_path, plan_digest, set_path, split_field_path
@@ -76,7 +77,7 @@ def require_party(ctx: Context, party: str, what: str) -> None:
 
 def needs_hokatsu_review(ctx: Context) -> bool:
     """Whether the 包括 confirms plans and evaluations for this case (profile: by mode)."""
-    return bool(ctx.profile.get("hokatsu_review", {}).get(ctx.case.mode, ctx.case.mode == "itaku"))
+    return hokatsu_confirms(ctx.case.mode, ctx.profile)
 
 
 def current_plan(ctx: Context, plan_id: str | None = None) -> Plan:
