@@ -18,7 +18,7 @@ from ..profiles import load_profile
 from ..safeguards import DOCTOR_METHODS, EQUIPMENT, EQUIPMENT_SOURCE
 from ..workflow import safeguards as steps
 from ..workflow.apply import apply_change
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, find_casebook, print_json, resolve_actor,
+from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, find_casebook, hold_casebook, print_json, resolve_actor,
                      resolve_today)
 from .lifecycle_cmds import CaseArg, DateOpt, Session, _date, _done, _yaml_file
 
@@ -60,7 +60,7 @@ def equipment_check(case: CaseArg, item: ItemOpt, survey_file: SurveyOpt = None,
     when a 協議 is needed and not yet recorded, or the survey is missing)."""
     from ..safeguards import decide_equipment
 
-    session = Session(casebook, case, today, None)
+    session = Session(casebook, case, today, None, write=False)  # a read: no lock
     code = steps.parse_item(item)
     survey = _survey(survey_file, casebook)
     cert = steps.equipment_level(session.case, session.today)
@@ -132,6 +132,8 @@ def monitor_done(
         _done(session, change, f"{months} の {code} を済みにしました（ケース {session.case_id}）", json_)
         return
     root = find_casebook(casebook)
+    # one writer: the mark's file name is chosen from what exists, so the lock comes first
+    hold_casebook(root, as_)
     config = load_config(root)
     author = resolve_actor(root, config, as_)
     actor = config.staff_named(author.name)
