@@ -144,23 +144,6 @@ def head(root: Path) -> str | None:
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
-def case_trees(root: Path, cases_dir: str = "cases") -> dict[str, str]:
-    """``{cases/XX/ID: tree id}`` of every case folder committed at HEAD (two git calls)."""
-    shards = _git(root, "ls-tree", "-z", "HEAD", f"{cases_dir}/", check=False)
-    if shards.returncode != 0:
-        return {}
-    names = [line.split("\t", 1)[1] for line in shards.stdout.split("\0") if "\ttree" not in line and " tree " in line]
-    if not names:
-        return {}
-    listing = _git(root, "ls-tree", "-z", "HEAD", *(f"{n}/" for n in names), check=False)
-    trees = {}
-    for line in listing.stdout.split("\0"):
-        if " tree " in line:
-            meta, path = line.split("\t", 1)
-            trees[path] = meta.split()[2]
-    return trees
-
-
 class ChangedPaths:
     """``git status`` started in the background (it takes ~0.5 s on 10,000 cases, so the
     caller reads its index meanwhile, on the other core); ``result()`` waits for it."""
@@ -191,34 +174,6 @@ class ChangedPaths:
                                  for entry in out.decode("utf-8", "surrogateescape").split("\0")
                                  if len(entry) > 3 and entry[3:].startswith(prefix)]
         return self._entries
-
-
-def changed_paths(root: Path, *, ignored: bool) -> list[str] | None:
-    """Paths (relative to ``root``) that differ from HEAD: modified, staged, deleted and
-    untracked — and ignored ones when ``ignored``.  An untracked folder may be
-    reported as the folder itself.  None outside git.
-
-    No pathspec on purpose: with one, git skips its untracked cache (1.2 s instead
-    of 0.5 s on 10,000 cases); ``--ignored`` costs the same, so it is asked for only
-    when ignore rules reach into the casebook's cases.
-    """
-    args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"]
-    if ignored:
-        args.append("--ignored=matching")
-    proc = _git(root, *args, check=False)
-    if proc.returncode != 0:
-        return None
-    # porcelain paths are relative to the repository's top, not to ``root``
-    prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
-    return [entry[3:].removeprefix(prefix) for entry in proc.stdout.split("\0")
-            if len(entry) > 3 and entry[3:].startswith(prefix)]
-
-
-def ignored_under(root: Path, pathspec: str) -> bool:
-    """Whether any existing path under ``pathspec`` is ignored by git (slow: ~1 s at 10,000 cases)."""
-    proc = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--",
-                pathspec, check=False)
-    return bool(proc.stdout.strip("\0"))
 
 
 def ignore_sources(root: Path) -> tuple:
