@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import pickle
 import shutil
 import subprocess
@@ -449,6 +450,9 @@ BROKEN = {
     "missing-key": (lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("manager:")) + "\n",
                     "schema-required"),
     "duplicate-key": (lambda t: t + "status: closed\n", "duplicate-key"),
+    # unquoted digits are read as a number: once crashed `case list` (int < str) and hid the case
+    "numeric-id": (lambda t: t.replace("id: H6JT8B", "id: 127324"), "schema-type"),
+    "numeric-manager": (lambda t: re.sub(r"(?m)^manager: .*$", "manager: 12345", t), "schema-type"),
 }
 
 

@@ -247,6 +247,10 @@ def build_case(case_dir: str, data: dict, certifications: tuple[Certification, .
     if data["status"] not in CASE_STATUSES or data["route"] not in ROUTES or data["mode"] not in MODES:
         raise ValueError("status, route or mode")
     p = data["person"]
+    # An unquoted all-digit id or name (``id: 127324``) is read as a number; it would
+    # sort beside text ids and crash lists, or hide the case (the schema names the line).
+    if not all(isinstance(value, str) for value in (data["id"], data["manager"], p["name"], p["kana"])):
+        raise TypeError("id, manager, name or kana")
     closed = data.get("closed") or {}
     return Case(
         id=data["id"],
