@@ -21,7 +21,7 @@ from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHAN
 from ..workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
                         review)
 from ..workflow.context import Context, current_plan, monitoring_path
-from ..workflow.run import Session
+from ..workflow.run import Session, run
 from ..yamlio import load_fast
 from .common import (AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, change_json, editor_command,
                      finish_step, open_session, optional_date, plan_status, print_json, private_tmp, read_user_file,
@@ -88,8 +88,8 @@ def cert_add(
     session = open_session(casebook, case, today, as_)
     dates = {field: check_date_window(field, optional_date(value, field), session.today) for field, value in
              (("--from", start), ("--to", end), ("--certified-on", certified_on), ("--applied-on", applied_on))}
-    change = certification.add_certification(
-        session.context(), level=code, status="pending" if pending else "certified",
+    change = session.run(
+        certification.add_certification, level=code, status="pending" if pending else "certified",
         start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
         applied_on=dates["--applied-on"])
     finish_step(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
@@ -130,8 +130,8 @@ def checklist_record(
     result = kcl.score(parsed, height_cm=height, weight_kg=weight)
     session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    change = assessment.record_checklist(ctx, day=optional_date(day), answers=kcl.format_answers(parsed), height_cm=height,
-                                    weight_kg=weight)
+    change = run(ctx, assessment.record_checklist, day=optional_date(day), answers=kcl.format_answers(parsed),
+                 height_cm=height, weight_kg=weight)
     commit = session.commit(change)
     if json_:
         print_json({**change_json(commit, change, session.root), **result.to_json()})
@@ -186,7 +186,7 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     ctx = session.context()
     now = session.case.latest_basic_info
     _still_as_opened(session, latest.path if latest else None, now.path if now else None, initial, "利用者基本情報")
-    change = assessment.set_basic_info(ctx, day=optional_date(day), text=text, source="EDITOR")
+    change = run(ctx, assessment.set_basic_info, day=optional_date(day), text=text, source="EDITOR")
     finish_step(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
 
 
@@ -255,7 +255,7 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
     target = current_plan(ctx, plan)
     if file is None:
         _still_as_opened(session, edited.path, target.path, initial, f"計画 {edited.id}")
-    change = planning.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
+    change = run(ctx, planning.edit_plan, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
     finish_step(session, change, f"計画 {target.id} を修正しました{note}", json_)
 
@@ -274,10 +274,10 @@ def plan_amend(case: CaseArg,
     session = open_session(casebook, case, today, as_)
     ctx = session.context()
     target = current_plan(ctx, plan)
-    change = planning.amend_plan(ctx, target, plan_text=read_text(session.root, target.path), day=optional_date(day), kind=kind,
-                              field=field, new=new, reason=reason,
-                              consent_date=check_date_window("--consent-date", optional_date(consent_date, "--consent-date"),
-                                                             session.today), consent_method=consent_method)
+    consented = check_date_window("--consent-date", optional_date(consent_date, "--consent-date"), session.today)
+    change = run(ctx, planning.amend_plan, target, plan_text=read_text(session.root, target.path),
+                 day=optional_date(day), kind=kind, field=field, new=new, reason=reason, consent_date=consented,
+                 consent_method=consent_method)
     finish_step(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）", json_)
 
 
@@ -308,7 +308,7 @@ def plan_weekly(case: CaseArg,
     ctx = session.context()
     target = current_plan(ctx, plan)
     existed = target.weekly is not None
-    change = planning.set_weekly(ctx, plan_id=target.id, day=optional_date(day), text=text, source=str(file))
+    change = run(ctx, planning.set_weekly, plan_id=target.id, day=optional_date(day), text=text, source=str(file))
     verb = "更新しました" if existed else "保存しました"
     finish_step(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}", json_)
 
@@ -458,8 +458,8 @@ def monitor_record(
     when = optional_date(day) or session.today
     path = session.root / monitoring_path(case_dir(session.case_id), f"{when:%Y-%m}", ctx.actor)
     existing = path.read_text(encoding="utf-8") if path.exists() else None
-    change = monitoring.record_monitoring(ctx, day=when, method=how, state_change=state_change, reason=reason,
-                                     summary=summary, existing_text=existing)
+    change = run(ctx, monitoring.record_monitoring, day=when, method=how, state_change=state_change, reason=reason,
+                 summary=summary, existing_text=existing)
     finish_step(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました", json_)
 
 

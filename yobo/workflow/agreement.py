@@ -8,22 +8,18 @@ from datetime import date
 from ..errors import InputError
 from ..values import clock_minutes
 from .apply import Change
-from .context import (Context, OrderError, _clean, _new_doc, _unique, current_plan, existing_paths,
-                      needs_hokatsu_review, require_active, require_party, step_date)
+from .context import Context, _clean, _new_doc, _unique, current_plan, existing_paths, step, step_date
 from .review import step_handovers
 
 #: What the 要点 file of ``meeting record`` may hold (Toshima E表; the times are optional).
 MEETING_POINTS = ("start_time", "end_time", "topics", "discussion", "conclusion", "remaining")
 
 
+@step("meeting")
 def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], place: str,
                    hokatsu_attended: bool, points: dict) -> Change:
     """サービス担当者会議の要点 (seed 000 step 7; Toshima E表)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "担当者会議の記録")
     plan = current_plan(ctx)
-    if plan.consent is not None:
-        raise OrderError(f"計画 {plan.id} は同意済みです。次の会議は新しい計画で記録してください")
     if not attendees:
         raise InputError("出席者を1人以上指定してください（--attendee 氏名:所属）", field="--attendee")
     day = step_date(ctx, day)
@@ -48,23 +44,11 @@ def record_meeting(ctx: Context, *, day: date | None, attendees: list[dict], pla
     return Change("meeting", ctx.case.id, _new_doc(rel, "meeting", data), day=day)
 
 
+@step("plan-agree")
 def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
     """計画に関する同意. A 委託 plan needs the 包括's confirmation of exactly this text:
     a change after the meeting means the 包括 confirms again first (seed 002 資料1-4)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "同意の記録")
     plan = current_plan(ctx)
-    if plan.consent is not None:
-        raise OrderError(f"計画 {plan.id} は {plan.consent.date} に同意済みです")
-    if not plan.meetings:
-        raise OrderError(f"計画 {plan.id} の担当者会議がまだです（yobo meeting record）")
-    if needs_hokatsu_review(ctx):
-        confirmed = [r for r in plan.reviews if r.plan_digest == plan.digest]
-        if not plan.reviews:
-            raise OrderError(f"計画 {plan.id} は包括の原案確認がまだです（yobo submit hokatsu --occasion draft のあと包括が yobo review plan）")
-        if not confirmed:
-            raise OrderError(f"計画 {plan.id} は包括の確認のあとに変更されています。利用者に説明する前に、包括の確認をもう一度受けてください"
-                             "（yobo submit hokatsu --occasion draft → yobo review plan）")
     day = step_date(ctx, day)
     last = max([m.date for m in plan.meetings] + [r.date for r in plan.reviews])
     if day < last:
@@ -90,15 +74,10 @@ def agree_plan(ctx: Context, *, day: date | None, signer: str) -> Change:
     return Change("plan-agree", ctx.case.id, _new_doc(f"{plan.dir}/consent.yaml", "consent", data), day=day)
 
 
+@step("plan-start")
 def start_plan(ctx: Context, *, day: date | None) -> Change:
     """サービス開始: the month the monitoring and visit schedule counts from."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "サービス開始の記録")
     plan = current_plan(ctx)
-    if plan.consent is None:
-        raise OrderError(f"計画 {plan.id} の同意がまだです（yobo plan agree）")
-    if plan.service_start is not None:
-        raise OrderError(f"計画 {plan.id} のサービスは {plan.service_start} に開始済みです")
     day = step_date(ctx, day)
     if day < plan.consent.date:
         raise InputError(f"開始日 {day} が同意日 {plan.consent.date} より前です", field="--date")

@@ -7,14 +7,14 @@ from datetime import date
 from ..errors import InputError
 from ..yamlio import dump_round_trip, load_fast, load_round_trip
 from .apply import Change
-from .context import Context, _clean, _new_doc, _unique, existing_paths, require_active, require_party, step_date
+from .context import Context, _clean, _new_doc, _unique, existing_paths, step, step_date
 from .documents import render_new
 
 
+@step("checklist-record")
 def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm: float | None,
                      weight_kg: float | None) -> Change:
     """基本チェックリスト, written at every plan creation (seed 002 資料1 備考)."""
-    require_active(ctx)
     day = step_date(ctx, day)
     rel = _unique(existing_paths(ctx.case), f"{ctx.folder}/checklists", day.isoformat())
     data = _clean({"seq": ctx.case.next_seq(), "date": day.isoformat(), "answers": answers, "height_cm": height_cm,
@@ -22,10 +22,9 @@ def record_checklist(ctx: Context, *, day: date | None, answers: str, height_cm:
     return Change("checklist-record", ctx.case.id, _new_doc(rel, "checklist", data), day=day)
 
 
+@step("basic-info")
 def set_basic_info(ctx: Context, *, day: date | None, text: str, source: str) -> Change:
     """利用者基本情報: a new dated version on each change (seed 002 資料1: 記載内容の変更の都度)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "利用者基本情報の作成")
     day = step_date(ctx, day)
     data = load_fast(text, source)
     if not isinstance(data, dict):

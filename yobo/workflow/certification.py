@@ -6,9 +6,10 @@ from datetime import date
 
 from ..errors import InputError
 from .apply import Change
-from .context import Context, _clean, _new_doc, require_active, require_party
+from .context import Context, _clean, _new_doc, step
 
 
+@step("cert-add")
 def add_certification(ctx: Context, *, level: str, status: str, start: date, end: date | None,
                       certified_on: date | None, applied_on: date | None) -> Change:
     """A new 認定 (renewal, 区分変更, or an application still 申請中).
@@ -16,8 +17,6 @@ def add_certification(ctx: Context, *, level: str, status: str, start: date, end
     A decided 要支援 certification has an end; a 事業対象者 judgement has none
     (background/national-rules.md §1.3, §3); a pending one records its 申請日.
     """
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "認定の記録")
     if status == "pending" and applied_on is None:
         raise InputError("申請中の認定には申請日が必要です", field="--applied-on")
     if status == "certified" and level != "jigyo" and end is None:

@@ -7,17 +7,13 @@ from datetime import date
 from ..errors import InputError
 from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
 from .apply import Change
-from .context import Context, OrderError, require_active, require_party, step_date
+from .context import Context, step, step_date
 
 
+@step("case-close")
 def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -> Change:
     """終了 (完結): after the last plan's evaluation; retention counts from this date
     (seed 002 資料1-10: 5 years)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "ケースの終了")
-    plan = ctx.case.current_plan
-    if plan is not None and plan.service_start is not None and plan.evaluation is None:
-        raise OrderError(f"終了の前に計画 {plan.id} の評価が必要です（yobo evaluate {ctx.case.id}）")
     if not reason.strip():
         raise InputError("終了の理由を入力してください", field="--reason")
     day = step_date(ctx, day)

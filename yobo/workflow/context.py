@@ -12,20 +12,19 @@ evaluation, closure); each is a pure function of a :class:`Context` to a Change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from ..casebook import author_token, case_dir
-from ..domain import hokatsu_confirms
 from ..errors import InputError
 from ..model import Case, Config, Plan, Staff
 from ..values import check_date_window
 from ..vocab import OFFICE_KINDS
 from .documents import render_new
 
-#: The longest plan period: 12 months, reviewed yearly even when the certification
-#: runs longer (seed 000 step 9 「ケアプランの最長は１年」, seed 001).
-MAX_PLAN_MONTHS = 12
+F = TypeVar("F", bound=Callable)
 
 
 class OrderError(InputError):
@@ -47,6 +46,16 @@ class Context:
         return case_dir(self.case.id)
 
 
+def step(code: str) -> Callable[[F], F]:
+    """Mark a step function with its step code (``vocab.STEPS``; ``{occasion}`` is filled
+    in from the call), the key of its row in :data:`yobo.preconditions.STEP_RULES` that
+    the run() layer checks before calling it."""
+    def mark(function: F) -> F:
+        function.step_code = code  # type: ignore[attr-defined]
+        return function
+    return mark
+
+
 def step_date(ctx: Context, value: date | None, field: str = "--date") -> date:
     """The step's date: given, or today; never in the future (records are of what happened)."""
     day = value or ctx.today
@@ -66,11 +75,6 @@ def require_party(ctx: Context, party: str, what: str) -> None:
     if ctx.actor.party != party:
         raise InputError(f"{what}は{OFFICE_KINDS[party]}の職員が行います（'{ctx.actor.name}' は"
                          f"{OFFICE_KINDS[ctx.actor.party]}の職員です。--as で指定してください）", field="--as")
-
-
-def needs_hokatsu_review(ctx: Context) -> bool:
-    """Whether the 包括 confirms plans and evaluations for this case (profile: by mode)."""
-    return hokatsu_confirms(ctx.case.mode, ctx.profile)
 
 
 def current_plan(ctx: Context, plan_id: str | None = None) -> Plan:

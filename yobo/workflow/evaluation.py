@@ -6,20 +6,15 @@ from datetime import date
 
 from ..errors import InputError
 from .apply import Change
-from .context import Context, OrderError, _clean, _new_doc, current_plan, require_active, require_party, step_date
+from .context import Context, _clean, _new_doc, current_plan, step, step_date
 
 
+@step("evaluate")
 def evaluate_plan(ctx: Context, *, day: date | None, outcomes: dict, decision: str | None,
                   next_route: str | None) -> Change:
     """評価表: the plan's goals and periods copied, outcomes from the care manager
     (seed 002 §4; seed 000 step 16 表1 for continue/change/end)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "評価")
     plan = current_plan(ctx)
-    if plan.service_start is None:
-        raise OrderError(f"計画 {plan.id} のサービスがまだ始まっていません（yobo plan start）")
-    if plan.evaluation is not None:
-        raise OrderError(f"計画 {plan.id} は {plan.evaluation.date} に評価済みです")
     day = step_date(ctx, day)
     if day < plan.service_start:
         raise InputError(f"評価日 {day} がサービス開始日 {plan.service_start} より前です", field="--date")

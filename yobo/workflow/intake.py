@@ -9,9 +9,10 @@ from ..errors import InputError
 from ..model import Case
 from ..vocab import CONTRACT_DOCUMENTS, CONTRACT_PARTIES
 from .apply import Change
-from .context import Context, _clean, _document_refs, _new_doc, _party_path, existing_paths, require_active, step_date
+from .context import Context, _clean, _document_refs, _new_doc, _party_path, existing_paths, step, step_date
 
 
+@step("contract")
 def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) -> Change:
     """契約: the 重要事項説明書, 利用契約書, 個人情報使用同意書 and 計画作成依頼（変更）届出書
     signed, and who keeps which original and copy — the profile's ``custody.contract``
@@ -21,7 +22,6 @@ def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) 
     ``signed_with`` defaults to the case's mode: the 包括 for 委託, the 居宅 for 指定,
     both where the profile makes 同時契約 the rule.  Either office may record it.
     """
-    require_active(ctx)
     day = step_date(ctx, day)
     if signed_with is None:
         simultaneous = ctx.case.mode == "shitei" and ctx.profile.get("simultaneous_contract")
@@ -53,6 +53,7 @@ def record_contract(ctx: Context, *, day: date | None, signed_with: str | None) 
     return Change("contract", ctx.case.id, _new_doc(rel, "custody", data), day=day)
 
 
+@step("attach")
 def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: bytes, day: date | None,
                 holder: str | None = None) -> Change:
     """A scan of a paper's 原本 or 写し, kept under the case's ``files/`` with a custody record
@@ -64,7 +65,6 @@ def attach_scan(ctx: Context, *, doc: str, kind: str, filename: str, content: by
     The stored name is made from the document code, date and kind, never from
     the uploaded file name (it may carry the person's name).
     """
-    require_active(ctx)
     day = step_date(ctx, day)
     if not content:
         raise InputError(f"{filename} は空のファイルです", field="FILE")

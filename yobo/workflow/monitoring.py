@@ -7,18 +7,14 @@ from datetime import date
 from ..errors import InputError
 from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
 from .apply import Change
-from .context import (Context, OrderError, _clean, _new_doc, _party_path, current_plan, monitoring_path, require_active,
-                      require_party, step_date)
+from .context import Context, _clean, _new_doc, _party_path, current_plan, monitoring_path, step, step_date
 
 
+@step("monitor")
 def record_monitoring(ctx: Context, *, day: date | None, method: str, state_change: bool, reason: str,
                       summary: str, existing_text: str | None) -> Change:
     """モニタリング: one file a month, a record per contact (seed 002 資料1-7)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "モニタリングの記録")
     plan = current_plan(ctx)
-    if plan.service_start is None:
-        raise OrderError(f"計画 {plan.id} のサービスがまだ始まっていません（yobo plan start）")
     day = step_date(ctx, day)
     if day < plan.service_start:
         raise InputError(f"{day} はサービス開始日 {plan.service_start} より前です", field="--date")
@@ -35,9 +31,9 @@ def record_monitoring(ctx: Context, *, day: date | None, method: str, state_chan
     return Change("monitor", ctx.case.id, {rel: dump_round_trip(doc)}, day=day)
 
 
+@step("note")
 def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
     """支援経過記録: one file an entry, append-only, named by date and party."""
-    require_active(ctx)
     day = step_date(ctx, day)
     if not text.strip():
         raise InputError("内容を入力してください", field="--text")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..calendar import add_months
+from ..domain import (MAX_PLAN_MONTHS, beyond_certification, plan_certification, plan_outside_certification,
+                      plan_too_long)
 from ..errors import DocumentError, InputError
 from ..model import Case, Plan, get_path, plan_digest, set_path, split_field_path
 from ..rules.lifecycle import weekly_problems
@@ -13,8 +14,7 @@ from ..schemas import check_document, field_label
 from ..vocab import MINOR_CHANGE_KINDS
 from ..yamlio import dump_round_trip, load_fast, load_round_trip, locate_line, new_document, to_round_trip
 from .apply import Change
-from .context import (MAX_PLAN_MONTHS, Context, OrderError, _clean, _new_doc, current_plan, require_active,
-                      require_party, step_date)
+from .context import Context, OrderError, _clean, _new_doc, current_plan, step, step_date
 from .documents import TITLES, schema_ref
 from .monitoring import add_note
 
@@ -51,6 +51,7 @@ def _health_notes(case: Case) -> str:
     return "、".join(lines)
 
 
+@step("plan-draft")
 def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, content: dict,
                program_scores: dict | None, unknown_scores: dict | None = None) -> Change:
     """介護予防サービス・支援計画書 原案, prefilled from what the casebook knows.
@@ -60,24 +61,18 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
     make the latter a warning while the certification is 申請中 (暫定ケアプラン,
     seed 002 II).
     """
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "計画の作成")
     case = ctx.case
     day = step_date(ctx, day)
     previous = case.current_plan
-    if previous is not None and previous.evaluation is None:
-        if previous.consent is None:
-            raise OrderError(f"計画 {previous.id} がまだ原案です。yobo plan edit で直してください"
-                             "（新しい計画は評価のあとに作ります）")
-        raise OrderError(f"計画 {previous.id} の評価がまだです。先に yobo evaluate {case.id} で評価表を作ってください")
     if end < start:
         raise InputError(f"終了日 {end} が開始日 {start} より前です", field="--end")
-    if end >= add_months(start, MAX_PLAN_MONTHS):
-        raise InputError(f"計画期間 {start}〜{end} が12か月を超えています（最長12か月。seed 000 手順9）", field="--end")
-    cert = case.certification_on(start)
+    if plan_too_long(start, end):
+        raise InputError(f"計画期間 {start}〜{end} が{MAX_PLAN_MONTHS}か月を超えています（最長{MAX_PLAN_MONTHS}か月。"
+                         "seed 000 手順9）", field="--end")
+    cert = plan_certification(case, start)
     pending = cert is not None and cert.status == "pending"
     warnings = []
-    if cert is None or (cert.end is not None and end > cert.end):
+    if plan_outside_certification(case, start, end):
         limit = ctx.profile.get("pending_plan_outside_certification", "warning")
         latest = case.latest_certification
         period = f"{cert.start}〜{cert.end or ''}" if cert else "なし"
@@ -142,14 +137,10 @@ def draft_plan(ctx: Context, *, start: date, end: date, day: date | None, conten
     return Change("plan-draft", case.id, _new_doc(rel, "plan", data), warnings=tuple(warnings), day=day)
 
 
+@step("plan-edit")
 def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
     """A new text for a plan not yet agreed (原案の修正). After the 同意 a plan changes only
     by a new plan or a recorded 軽微な変更 (seed 002 III)."""
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "計画の修正")
-    if plan.consent is not None:
-        raise OrderError(f"計画 {plan.id} は {plan.consent.date} に同意済みです。変更は新しい計画"
-                         "（評価のあと yobo plan draft）で行ってください")
     data = load_fast(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source} は計画書の YAML ではありません", field="--file")
@@ -161,6 +152,7 @@ def edit_plan(ctx: Context, plan: Plan, *, text: str, source: str) -> Change:
     return Change("plan-edit", ctx.case.id, {plan.path: text})
 
 
+@step("plan-amend")
 def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, kind: str, field: str, new: str,
                reason: str, consent_date: date | None, consent_method: str) -> Change:
     """A 軽微な変更 of an agreed plan (seed 002 III): no new plan, no new 原案確認,
@@ -175,16 +167,10 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
     the 評価月 or the user; no state change recorded since the plan's consent; 回数変更 in
     one service kind a day; 担当者変更 and 住所変更 are refused with what to do instead.
     """
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "軽微な変更")
     if kind not in MINOR_CHANGE_KINDS:
         raise InputError(f"'{kind}' は軽微な変更の種類ではありません（{'、'.join(MINOR_CHANGE_KINDS)}）", field="--kind")
     if kind in MINOR_CHANGE_ELSEWHERE:
         raise InputError(MINOR_CHANGE_ELSEWHERE[kind], field="--kind")
-    if plan.consent is None:
-        raise OrderError(f"計画 {plan.id} はまだ同意を得ていません。同意前の変更は yobo plan edit で行ってください")
-    if plan.evaluation is not None:
-        raise OrderError(f"計画 {plan.id} は {plan.evaluation.date} に評価済みです。変更は新しい計画で行ってください")
     day = step_date(ctx, day)
     if day < plan.consent.date:
         raise InputError(f"変更日 {day} が同意日 {plan.consent.date} より前です", field="--date")
@@ -325,8 +311,8 @@ def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -
     after = parse_date("--new", new)
     if after <= before:
         raise InputError(f"延長後の日付 {after} が元の {before} より後ではありません", field="--new")
-    cert = ctx.case.certification_on(plan.start)
-    if cert is not None and cert.end is not None and after > cert.end:
+    cert = plan_certification(ctx.case, plan.start)
+    if cert is not None and beyond_certification(cert, after):
         raise InputError(f"延長後の日付 {after} が認定有効期間の終了日 {cert.end} を越えます", field="--new")
     if after > plan.end:
         raise InputError(f"延長後の日付 {after} が計画期間の終わり {plan.end}（評価月）を越えます。"
@@ -337,6 +323,7 @@ def _check_extension(ctx: Context, plan: Plan, field: str, old: str, new: str) -
 WEEKLY_CONTENT = ("entries", "daily_activities", "other_services")
 
 
+@step("plan-weekly")
 def set_weekly(ctx: Context, *, plan_id: str | None, day: date | None, text: str, source: str) -> Change:
     """週間計画表 (Toshima D表, seed 003) of a plan: ``plans/<id>/weekly.yaml``, written
     whole from ``source`` (a new version replaces the old; git keeps the history).
@@ -346,8 +333,6 @@ def set_weekly(ctx: Context, *, plan_id: str | None, day: date | None, text: str
     (rules ``weekly-time``/``weekly-days``).  The file lives beside the plan, outside
     plan.yaml, so writing it never changes the plan's digest.
     """
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "週間計画表の作成")
     plan = current_plan(ctx, plan_id)
     data = load_fast(text, source)
     if data is None:

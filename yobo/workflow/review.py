@@ -11,7 +11,7 @@ from ..model import Plan
 from ..vocab import DOCUMENTS, HOLDERS, SUBMISSION_OCCASIONS
 from .apply import Change
 from .context import (Context, OrderError, _clean, _document_refs, _new_doc, _unique, current_plan, existing_paths,
-                      needs_hokatsu_review, require_active, require_party, step_date)
+                      step, step_date)
 
 #: Occasions of ``submit hokatsu`` (labels in vocab, shared with the 送付状 form).
 OCCASIONS = SUBMISSION_OCCASIONS
@@ -98,6 +98,7 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
     return items, left_out
 
 
+@step("submit-{occasion}")
 def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: tuple[str, ...] = (),
                       without: tuple[str, ...] = ()) -> Change:
     """A packet to the 包括 (送付状), recording each 原本/写し hand-over that happened.
@@ -108,31 +109,17 @@ def submit_to_hokatsu(ctx: Context, *, occasion: str, day: date | None, papers: 
     still holds goes back (``all_originals``: seed 002 資料1-10, seed 003 台帳管理)
     and its copies are destroyed where the profile says so (seed 002 資料5 注2).
     """
-    require_active(ctx)
-    require_party(ctx, "kyotaku", "包括への提出")
     case = ctx.case
     if not case.hokatsu:
         raise InputError("担当地域包括支援センターが決まっていません（case.yaml の hokatsu）")
     day = step_date(ctx, day)
     plan = case.current_plan
-    if occasion in ("draft", "new-contract", "evaluation", "plan-change", "meeting", "route-change") and plan is None:
-        raise OrderError("計画がまだありません。先に yobo plan draft で原案を作ってください")
-    if occasion == "draft" and plan.consent is not None:
-        raise OrderError(f"計画 {plan.id} は同意済みです。原案確認の提出はできません")
-    if occasion in ("new-contract", "plan-change") and plan.consent is None:
-        raise OrderError(f"計画 {plan.id} の同意がまだです（yobo plan agree）")
     if occasion == "plan-change" and plan.number < 2:
         raise OrderError("計画変更時の提出は2つ目以降の計画で行います")
-    if occasion == "evaluation" and plan.evaluation is None:
-        raise OrderError(f"計画 {plan.id} の評価表がまだです（yobo evaluate）")
     if occasion == "level-change" and len(case.certifications) < 2:
         raise OrderError("区分変更後の認定が記録されていません")
-    if occasion == "termination" and plan is not None and plan.service_start and plan.evaluation is None:
-        raise OrderError(f"終了時の提出の前に計画 {plan.id} の評価が必要です（yobo evaluate）")
     chosen = submission_set(ctx, occasion)
     if occasion == "meeting":
-        if not plan.meetings:
-            raise OrderError(f"計画 {plan.id} の担当者会議がまだです（yobo meeting record）")
         if chosen.get("unless") == "hokatsu-attended" and plan.meetings[-1].hokatsu_attended:
             raise OrderError(f"{plan.meetings[-1].date} の担当者会議には包括が出席したため、要点は提出しません"
                              f"（プロファイル {ctx.config.profile}: {chosen.get('source', '')}）")
@@ -198,24 +185,12 @@ def step_handovers(ctx: Context, step: str, refs: dict[str, str]) -> list[dict]:
     return out
 
 
+@step("review-plan")
 def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
     """包括の原案確認: opinion and 確認者 (seed 002 資料1-3); the 原案 goes where the
     profile says (back to the 居宅: seed 000 手順6, seed 002 資料1-3)."""
-    require_active(ctx)
-    require_party(ctx, "hokatsu", "原案の確認")
     plan = current_plan(ctx, plan_id)
-    if not needs_hokatsu_review(ctx):
-        raise OrderError(f"{ctx.case.mode == 'shitei' and '指定' or '委託'}のケースの原案確認はプロファイル "
-                         f"{ctx.config.profile} では行いません")
-    if plan.consent is not None:
-        raise OrderError(f"計画 {plan.id} は同意済みです")
     sent = [s for s in ctx.case.submissions if s.occasion == "draft" and s.plan == plan.id]
-    if not sent:
-        raise OrderError(f"計画 {plan.id} の原案がまだ包括に提出されていません"
-                         f"（居宅が yobo submit hokatsu {ctx.case.id} --occasion draft）")
-    if sent[-1].plan_digest != plan.digest:
-        raise OrderError(f"計画 {plan.id} は提出後に変更されています。居宅がもう一度原案を提出してください"
-                         f"（yobo submit hokatsu {ctx.case.id} --occasion draft）")
     day = step_date(ctx, day)
     if day < sent[-1].date:
         raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")
@@ -226,21 +201,12 @@ def review_plan(ctx: Context, *, opinion: str, day: date | None, plan_id: str | 
     return Change("review-plan", ctx.case.id, _new_doc(rel, "review", data), day=day)
 
 
+@step("review-evaluation")
 def review_evaluation(ctx: Context, *, opinion: str, day: date | None, plan_id: str | None) -> Change:
     """包括's confirmation of the 評価表 (確認日・確認者・意見), and where the 原本 goes:
     back to the 居宅 (seed 000 step 16, seed 003 F表) or kept by the 包括 (seed 001/002) — profile."""
-    require_active(ctx)
-    require_party(ctx, "hokatsu", "評価表の確認")
     plan = current_plan(ctx, plan_id)
-    if plan.evaluation is None:
-        raise OrderError(f"計画 {plan.id} の評価表がまだです（居宅が yobo evaluate）")
-    if plan.evaluation_review is not None:
-        raise OrderError(f"計画 {plan.id} の評価表は {plan.evaluation_review.date} に確認済みです")
-    if not needs_hokatsu_review(ctx):
-        raise OrderError(f"このケースの評価表の確認はプロファイル {ctx.config.profile} では行いません")
     sent = [s for s in ctx.case.submissions if s.occasion == "evaluation" and s.plan == plan.id]
-    if not sent:
-        raise OrderError(f"評価表がまだ包括に提出されていません（居宅が yobo submit hokatsu {ctx.case.id} --occasion evaluation）")
     day = step_date(ctx, day)
     if day < sent[-1].date:
         raise InputError(f"確認日 {day} が提出日 {sent[-1].date} より前です", field="--date")

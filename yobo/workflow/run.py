@@ -1,8 +1,11 @@
 """The run() layer: one step of the case lifecycle from the casebook on disk to one commit.
 
-A :class:`Session` reads the casebook's settings and one case, builds the step's
-:class:`~yobo.workflow.context.Context`, runs a step function on it and commits the
-Change through the one writer (:func:`yobo.workflow.apply.apply_change`).  It knows
+:func:`run` checks a step's row of :data:`yobo.preconditions.STEP_RULES` (the case is
+open, the acting party's, the plan exists, what must be recorded before is, what stops
+the step is not) and only then calls the step function, so the step functions hold no
+order checks of their own.  A :class:`Session` reads the casebook's settings and one
+case, builds the step's :class:`~yobo.workflow.context.Context`, runs a step on it and
+commits the Change through the one writer (:func:`yobo.workflow.apply.apply_change`).  It knows
 nothing of the command line, the clock or the environment: the CLI finds the casebook,
 decides today, takes the casebook lock and says how the acting staff member is
 identified, and passes those in (shared/architecture.md §2).
@@ -20,16 +23,49 @@ from ..casebook import case_dir, resolve_case_id
 from ..errors import InputError
 from ..gitstore import Identity
 from ..loader import case_ids, load_case, load_config
-from ..model import Config
+from ..model import Config, Plan
+from ..preconditions import STEP_RULES, refusal
 from ..profiles import load_profile
 from .apply import Change, apply_change
-from .context import Context
+from .context import Context, OrderError, current_plan, require_active, require_party
 
 #: Who acts, given the casebook's settings: the CLI's answer from ``--as``, ``YOBO_STAFF``
 #: or git's user.name, asked only when a step needs it (a read needs no staff member).
 Identify = Callable[[Config], Identity]
 
 P = ParamSpec("P")
+
+
+def check_step(ctx: Context, code: str, plan: Plan | str | None = None) -> None:
+    """Refuse step ``code`` unless its row of :data:`~yobo.preconditions.STEP_RULES` holds
+    for ``ctx`` and the plan it works on (``plan``: a Plan, a plan id, or None for the
+    current plan).  A step without a row (the safeguard steps) checks its own order."""
+    rule = STEP_RULES.get(code)
+    if rule is None:
+        return
+    require_active(ctx)
+    if rule.party is not None:
+        require_party(ctx, rule.party, rule.act)
+    target = None
+    if rule.plan == "required":
+        target = plan if isinstance(plan, Plan) else current_plan(ctx, plan)
+    elif rule.plan == "optional":
+        target = ctx.case.current_plan
+    message = refusal(code, ctx.case, target, ctx.profile)
+    if message is not None:
+        raise OrderError(message)
+
+
+def run(ctx: Context, step: Callable[Concatenate[Context, P], Change], *args: P.args, **kwargs: P.kwargs) -> Change:
+    """Run one step function on ``ctx`` once its preconditions hold (nothing is written yet).
+
+    The step's code is its ``step_code`` (``{occasion}`` filled from the call); the plan
+    it works on is a Plan passed first, else the ``plan_id`` given, else the current one."""
+    code = getattr(step, "step_code", None)
+    if code is not None:  # a step without a code (the safeguard steps) checks its own order
+        plan = args[0] if args and isinstance(args[0], Plan) else kwargs.get("plan_id")
+        check_step(ctx, code.format(**kwargs), plan)
+    return step(ctx, *args, **kwargs)
 
 
 class Session:
@@ -62,8 +98,8 @@ class Session:
                        case=self.case, today=self.today, actor=actor)
 
     def run(self, step: Callable[Concatenate[Context, P], Change], *args: P.args, **kwargs: P.kwargs) -> Change:
-        """Run one step function on this session's context (nothing is written yet)."""
-        return step(self.context(), *args, **kwargs)
+        """:func:`run` on this session's context (nothing is written yet)."""
+        return run(self.context(), step, *args, **kwargs)
 
     def commit(self, change: Change) -> str:
         """Write the change as one commit by the acting staff member; returns its id."""
