@@ -42,20 +42,71 @@ def test_only_the_cli_reads_the_clock():
     assert clock_users == ["common.py"]
 
 
+#: The layers, lowest first (shared/architecture.md §2): a module imports only from its own
+#: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
+LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "custody",
+          "yamlio", "resources", "schemas", "profiles", "domain", "preconditions", "safeguards", "casebook", "rules", "loader",
+          "gitstore", "index", "duelist", "export", "workflow", "sharing", "careplan_data", "render", "pdf", "forms",
+          "devtools", "cli", "__main__"]
+
+#: Inside ``workflow/``: the writer, the shared step context, the steps one module a stage
+#: (a later stage may use an earlier one's helper, never the reverse), then the run() layer.
+WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "certification", "intake",
+                   "assessment", "monitoring", "planning", "review", "safeguards", "agreement", "evaluation",
+                   "closure", "case_steps", "casebook_steps", "run"]
+
+
+def _relative_imports(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            yield node
+
+
 def test_lower_layers_do_not_import_higher_ones():
-    order = ["errors", "vocab", "citations", "values", "model", "yamlio", "resources", "schemas", "profiles", "domain", "casebook",
-             "rules", "loader", "gitstore", "workflow", "sharing", "careplan_data", "cli"]
-    rank = {name: i for i, name in enumerate(order)}
+    rank = {name: i for i, name in enumerate(LAYERS)}
     for path in PACKAGE.rglob("*.py"):
         layer = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
-        if layer not in rank:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                target = _resolve(path, node)
-                if target in rank:
-                    assert rank[target] <= rank[layer], f"{path.relative_to(PACKAGE)} imports {target}"
+        for node in _relative_imports(path):
+            target = _resolve(path, node)
+            if target in rank:
+                assert rank[target] <= rank[layer], f"{path.relative_to(PACKAGE)} imports {target}"
+
+
+def test_every_module_has_a_layer():
+    modules = {p.name.removesuffix(".py") for p in PACKAGE.iterdir()
+               if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))}
+    assert sorted(modules - set(LAYERS)) == []
+    assert sorted(set(LAYERS) - modules) == []
+    steps = {p.stem for p in (PACKAGE / "workflow").glob("*.py")}
+    assert sorted(steps ^ set(WORKFLOW_LAYERS)) == []
+
+
+def test_workflow_stages_import_downwards():
+    rank = {name: i for i, name in enumerate(WORKFLOW_LAYERS)}
+    for path in (PACKAGE / "workflow").glob("*.py"):
+        for node in _relative_imports(path):
+            if node.level != 1:
+                continue  # outside workflow/: the test above
+            for target in [node.module] if node.module else [alias.name for alias in node.names]:
+                target = target.split(".")[0]
+                assert rank[target] < rank[path.stem], f"workflow/{path.name} imports workflow/{target}"
+
+
+def test_run_layer_has_no_typer_rich_clock_or_environment():
+    """The step runner (issue 9 item 4) is core: the CLI parses and prints around it."""
+    source = (PACKAGE / "workflow" / "run.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    names = set(_imports(tree))
+    assert not {n for n in names if n.split(".")[0] in ("typer", "rich", "click", "os", "time")}, names
+    for node in ast.walk(tree):
+        assert not (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")), f"run.py:{node.lineno}"
+        assert not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("today", "now", "utcnow", "time")), f"run.py:{node.lineno} reads the clock"
+    # and the CLI modules no longer lend each other the runner
+    for name in ("render_cmds.py", "safeguard_cmds.py"):
+        cli_tree = ast.parse((PACKAGE / "cli" / name).read_text(encoding="utf-8"))
+        assert not [n for n in ast.walk(cli_tree) if isinstance(n, ast.ImportFrom) and n.module == "lifecycle_cmds"]
 
 
 def _resolve(path: Path, node: ast.ImportFrom) -> str:

@@ -1,11 +1,19 @@
 """Domain predicates: the questions the steps, ``yobo validate`` and the due rules all
 ask, answered once with the profile (shared/architecture.md §2).
 
-Only what more than one layer asks lives here; the rest of issue 9's predicates move
-here as they are found asked twice.
+Only what more than one layer asks lives here: whether the 包括 confirms, the plan
+period limit, which certification a plan is made under and whether a plan runs past
+it.  What must be recorded before a step (a meeting and a consent before the start, a
+包括 review before the consent when it confirms …) is the table of
+:mod:`yobo.preconditions`, which asks these predicates.
 """
 
 from __future__ import annotations
+
+from datetime import date
+
+from .calendar import add_months
+from .model import Case, Certification
 
 
 def hokatsu_confirms(mode: str, profile: dict) -> bool:
@@ -17,3 +25,33 @@ def hokatsu_confirms(mode: str, profile: dict) -> bool:
     confirmation).  A profile without the table falls back to "委託 only".
     """
     return bool(profile.get("hokatsu_review", {}).get(mode, mode == "itaku"))
+
+
+#: The longest plan period: 12 months, reviewed yearly even when the certification runs
+#: longer (seed 000 手順9 「ケアプランの最長は１年」; seed 001 the same).
+MAX_PLAN_MONTHS = 12
+
+
+def plan_too_long(start: date, end: date) -> bool:
+    """Whether a plan period ``start``–``end`` runs past :data:`MAX_PLAN_MONTHS` (the day
+    12 months after the start is already outside: seed 000 手順9, seed 001)."""
+    return end >= add_months(start, MAX_PLAN_MONTHS)
+
+
+def plan_certification(case: Case, start: date) -> Certification | None:
+    """The certification (認定) a plan starting on ``start`` is made under: the one in force
+    that day (seed 002 §3 「期間は認定の有効期間内」)."""
+    return case.certification_on(start)
+
+
+def beyond_certification(cert: Certification, end: date) -> bool:
+    """Whether a plan ending on ``end`` runs past ``cert``'s validity period (a 事業対象者
+    judgement has no end: background/national-rules.md §1.3; seed 002 §3)."""
+    return cert.end is not None and end > cert.end
+
+
+def plan_outside_certification(case: Case, start: date, end: date) -> bool:
+    """Whether a plan period is outside the certification in force at its start: none in
+    force, or one that ends before the plan does (seed 002 §3)."""
+    cert = plan_certification(case, start)
+    return cert is None or beyond_certification(cert, end)

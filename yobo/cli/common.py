@@ -41,6 +41,8 @@ AsOpt = Annotated[
                  help="操作する職員の氏名（コミットの作成者）。省略時は git の user.name"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="結果を JSON で出力します")]
+CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
 
 
 def find_casebook(casebook: Path | None) -> Path:
@@ -696,3 +698,47 @@ def private_tmp(root: Path):
             shutil.rmtree(folder, ignore_errors=True)
             if found is not None:
                 _tidy_scratch_base(*found)
+
+
+# -- running a step ----------------------------------------------------------------------------------
+
+
+def open_session(casebook: Path | None, case: str, today: str | None, as_: str | None, *, write: bool = True):
+    """The run() layer's :class:`~yobo.workflow.run.Session` for one command: the casebook
+    found from ``--casebook`` or the current folder, today from ``--today``/``YOBO_TODAY``
+    or the clock, and the acting staff member from ``--as``/``YOBO_STAFF`` or git.  A
+    write command (``write``, the default) holds the casebook's lock from before the case
+    is read until it has committed and printed, so two steps at once never decide on the
+    same old state."""
+    from ..workflow.run import Session
+
+    root = find_casebook(casebook)
+    day = resolve_today(today)
+    if write:
+        hold_casebook(root, as_)
+    return Session(root, case, day, identify=lambda config: resolve_actor(root, config, as_))
+
+
+def optional_date(value: str | None, field: str = "--date") -> date | None:
+    """A date option, or None when it was not given (the step then uses today)."""
+    return parse_date(field, value) if value else None
+
+
+def yaml_file_option(path: Path | None, casebook: Path | None = None, *, mapping: bool = True) -> tuple[dict, str]:
+    """A ``--file`` through the one reader (:func:`read_yaml_file`); nothing when not given."""
+    if path is None:
+        return {}, ""
+    return read_yaml_file(path, casebook, mapping=mapping)
+
+
+def finish_step(session, change, message: str, json_: bool = False) -> str:
+    """Commit a step's change and print the result: ``message`` with the commit, or
+    the change as JSON; the step's warnings go to stderr as 注意."""
+    commit = session.commit(change)
+    for warning in change.warnings:
+        typer.echo(f"注意: {warning}", err=True)
+    if json_:
+        print_json(change_json(commit, session.dated(change), session.root, warnings=list(change.warnings)))
+        return commit
+    typer.echo(f"{message}（コミット {commit[:7]}）")
+    return commit

@@ -1,35 +1,32 @@
 """Lifecycle commands: checklist, info, plan, submit, review, meeting, monitor, note,
-evaluate, case close, attach.  Each parses its options, calls one step of
-``yobo.workflow.lifecycle`` and prints; every change is one commit."""
+evaluate, case close, attach.  Each parses its options, runs one step of
+the workflow's stage modules through the run() layer (``yobo.workflow.run``) and prints;
+every change is one commit."""
 
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..casebook import case_dir, resolve_case_id
+from ..casebook import case_dir
 from ..errors import DocumentError, InputError
-from ..loader import case_ids, decode_text, load_case, load_config, read_text
+from ..loader import decode_text, read_text
 from ..profiles import load_profile
 from ..values import check_date_window, check_number, parse_date, printable
 from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
                      NEXT_ROUTES, NOTE_KINDS, parse_choice)
-from ..workflow import lifecycle as steps
-from ..workflow.apply import Change, apply_change
+from ..workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
+                        review)
+from ..workflow.context import Context, current_plan, monitoring_path
+from ..workflow.run import Session, run
 from ..yamlio import load_fast
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, editor_command, find_casebook,
-                     hold_casebook, plan_status, print_json, private_tmp, read_user_file, read_yaml_file,
-                     resolve_actor, resolve_today, run_child, size_limit)
+from .common import (AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, change_json, editor_command,
+                     finish_step, open_session, optional_date, plan_status, print_json, private_tmp, read_user_file,
+                     run_child, size_limit, yaml_file_option)
 
-CaseArg = Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="この手順の日付（YYYY-MM-DD）。省略時は今日")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="計画番号（P1 など）。省略時は最新の計画")]
 FileOpt = Annotated[Path | None, typer.Option("--file", help="内容を書いた YAML ファイル")]
 
@@ -42,63 +39,6 @@ meeting_app = typer.Typer(help="サービス担当者会議の記録。", no_arg
 monitor_app = typer.Typer(help="モニタリングの記録。", no_args_is_help=True)
 note_app = typer.Typer(help="介護予防支援経過記録。", no_args_is_help=True)
 contract_app = typer.Typer(help="契約（重要事項説明書・契約書・個人情報使用同意書・作成依頼届出書）の記録。", no_args_is_help=True)
-
-
-class Session:
-    """One command's casebook, case and acting staff member.  A write command (``write``,
-    the default) holds the casebook's lock from before the case is read until it has
-    committed and printed, so two steps at once never decide on the same old state."""
-
-    def __init__(self, casebook: Path | None, case: str, today: str | None, as_: str | None, *,
-                 write: bool = True):
-        self.root = find_casebook(casebook)
-        self.today = resolve_today(today)
-        if write:
-            hold_casebook(self.root, as_)
-        self.config = load_config(self.root)
-        self.case_id = resolve_case_id(case, case_ids(self.root))
-        found, problems, _ = load_case(self.root, self.case_id, case_dir(self.case_id))
-        if found is None or problems:
-            raise InputError(f"ケース {self.case_id} の文書に問題があります: {problems[0]}（yobo validate で確認）")
-        self.case = found
-        self.as_ = as_
-
-    def context(self) -> steps.Context:
-        author = resolve_actor(self.root, self.config, self.as_)
-        self.author = author
-        actor = self.config.staff_named(author.name)
-        return steps.Context(config=self.config, profile=load_profile(self.config.profile, self.config.overrides),
-                             case=self.case,
-                             today=self.today, actor=actor)
-
-    def commit(self, change: Change) -> str:
-        return apply_change(self.root, self.dated(change), self.author)
-
-    def dated(self, change: Change) -> Change:
-        """A step with no date of its own is dated the day it is recorded."""
-        return change if change.day is not None else replace(change, day=self.today)
-
-
-def _date(value: str | None, field: str = "--date"):
-    return parse_date(field, value) if value else None
-
-
-def _yaml_file(path: Path | None, casebook: Path | None = None, *, mapping: bool = True) -> tuple[dict, str]:
-    """A ``--file`` through the one reader (:func:`yobo.cli.common.read_yaml_file`)."""
-    if path is None:
-        return {}, ""
-    return read_yaml_file(path, casebook, mapping=mapping)
-
-
-def _done(session: Session, change: Change, message: str, json_: bool = False) -> str:
-    commit = session.commit(change)
-    for warning in change.warnings:
-        typer.echo(f"注意: {warning}", err=True)
-    if json_:
-        print_json(change_json(commit, session.dated(change), session.root, warnings=list(change.warnings)))
-        return commit
-    typer.echo(f"{message}（コミット {commit[:7]}）")
-    return commit
 
 
 def _edit_in_editor(initial: str, root: Path, suffix: str = ".yaml") -> str:
@@ -145,14 +85,14 @@ def cert_add(
     from ..vocab import LEVELS
 
     code = parse_choice("--level", level, LEVELS)
-    session = Session(casebook, case, today, as_)
-    dates = {field: check_date_window(field, _date(value, field), session.today) for field, value in
+    session = open_session(casebook, case, today, as_)
+    dates = {field: check_date_window(field, optional_date(value, field), session.today) for field, value in
              (("--from", start), ("--to", end), ("--certified-on", certified_on), ("--applied-on", applied_on))}
-    change = steps.add_certification(
-        session.context(), level=code, status="pending" if pending else "certified",
+    change = session.run(
+        certification.add_certification, level=code, status="pending" if pending else "certified",
         start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
         applied_on=dates["--applied-on"])
-    _done(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
+    finish_step(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
 
 
 # -- checklist -------------------------------------------------------------------------------------
@@ -170,7 +110,7 @@ def checklist_record(
     """Record a 基本チェックリスト and print its scores."""
     from .. import checklist as kcl
 
-    data, _ = _yaml_file(file, casebook)
+    data, _ = yaml_file_option(file, casebook)
     unknown = sorted(set(map(str, data)) - {"answers", "height_cm", "weight_kg", "date"})
     if unknown:
         raise InputError(f"知らない項目 {'、'.join(unknown)} があります（answers・height_cm・weight_kg・date）", field="--file")
@@ -188,10 +128,10 @@ def checklist_record(
     day = day or (str(data["date"]) if data.get("date") else None)
     parsed = kcl.parse_answers(answers)
     result = kcl.score(parsed, height_cm=height, weight_kg=weight)
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    change = steps.record_checklist(ctx, day=_date(day), answers=kcl.format_answers(parsed), height_cm=height,
-                                    weight_kg=weight)
+    change = run(ctx, assessment.record_checklist, day=optional_date(day), answers=kcl.format_answers(parsed),
+                 height_cm=height, weight_kg=weight)
     commit = session.commit(change)
     if json_:
         print_json({**change_json(commit, change, session.root), **result.to_json()})
@@ -204,7 +144,7 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, today: TodayOpt 
     """Show the latest 基本チェックリスト with its scores."""
     from .. import checklist as kcl
 
-    session = Session(casebook, case, today, None, write=False)
+    session = open_session(casebook, case, today, None, write=False)
     latest = session.case.latest_checklist
     if latest is None:
         raise InputError(f"ケース {session.case_id} の基本チェックリストはまだありません（yobo checklist record）")
@@ -222,10 +162,10 @@ def checklist_show(case: CaseArg, casebook: CasebookOpt = None, today: TodayOpt 
 def info_set(case: CaseArg, file: Annotated[Path, typer.Option("--file", help="利用者基本情報の YAML（全項目）")],
              day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Write a new version of the 利用者基本情報 from a file."""
-    _, text = _yaml_file(file, casebook)
-    session = Session(casebook, case, today, as_)
-    change = steps.set_basic_info(session.context(), day=_date(day), text=text, source=str(file))
-    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
+    _, text = yaml_file_option(file, casebook)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(assessment.set_basic_info, day=optional_date(day), text=text, source=str(file))
+    finish_step(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
 
 
 def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
@@ -233,7 +173,7 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     """Edit the latest 利用者基本情報 in $EDITOR; saved as a new version.  The editor is
     open without the casebook's lock (colleagues' steps need not wait for it); the
     version edited must still be the latest when it is saved."""
-    opened = Session(casebook, case, today, as_, write=False)
+    opened = open_session(casebook, case, today, as_, write=False)
     ctx = opened.context()
     latest = opened.case.latest_basic_info
     initial = read_text(opened.root, latest.path) if latest else (
@@ -242,17 +182,17 @@ def info_edit(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, 
     text = _edit_in_editor(initial, opened.root)
     if latest and text == initial:
         raise InputError("変更がないため保存しませんでした", field="EDITOR")
-    session = Session(casebook, case, today, as_)  # the lock, and the case read again
+    session = open_session(casebook, case, today, as_)  # the lock, and the case read again
     ctx = session.context()
     now = session.case.latest_basic_info
     _still_as_opened(session, latest.path if latest else None, now.path if now else None, initial, "利用者基本情報")
-    change = steps.set_basic_info(ctx, day=_date(day), text=text, source="EDITOR")
-    _done(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
+    change = run(ctx, assessment.set_basic_info, day=optional_date(day), text=text, source="EDITOR")
+    finish_step(session, change, f"利用者基本情報を保存しました: {next(iter(change.files))}", json_)
 
 
 def info_show(case: CaseArg, casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Show the latest 利用者基本情報."""
-    session = Session(casebook, case, today, None, write=False)
+    session = open_session(casebook, case, today, None, write=False)
     latest = session.case.latest_basic_info
     if latest is None:
         raise InputError(f"ケース {session.case_id} の利用者基本情報はまだありません（yobo info set）")
@@ -276,17 +216,17 @@ def plan_draft(
     """Create a plan draft prefilled from the casebook; prints the plan id last."""
     from .. import checklist as kcl
 
-    content, _ = _yaml_file(file, casebook)
+    content, _ = yaml_file_option(file, casebook)
     start_day, end_day = parse_date("--start", start), parse_date("--end", end)
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     check_date_window("--start", start_day, session.today), check_date_window("--end", end_day, session.today)
     latest = session.case.latest_checklist
     scores = unknown = None
     if latest is not None:
         result = kcl.score(kcl.parse_answers(latest.answers), height_cm=latest.height_cm, weight_kg=latest.weight_kg)
         scores, unknown = kcl.program_scores(result), kcl.unknown_reasons(result)
-    change = steps.draft_plan(session.context(), start=start_day, end=end_day, day=_date(day), content=content,
-                              program_scores=scores, unknown_scores=unknown)
+    change = session.run(planning.draft_plan, start=start_day, end=end_day, day=optional_date(day), content=content,
+                         program_scores=scores, unknown_scores=unknown)
     plan_id = next(iter(change.files)).split("/")[-2]
     commit = session.commit(change)
     for warning in change.warnings:
@@ -304,20 +244,20 @@ def plan_edit(case: CaseArg, plan: PlanOpt = None,
     """Change a plan not yet agreed (the whole text from --file, or in $EDITOR: open
     without the casebook's lock, and saved only if the plan is still as it was opened)."""
     if file is not None:
-        _, text = _yaml_file(file, casebook)
+        _, text = yaml_file_option(file, casebook)
     else:
-        opened = Session(casebook, case, today, as_, write=False)
-        edited = steps.current_plan(opened.context(), plan)
+        opened = open_session(casebook, case, today, as_, write=False)
+        edited = current_plan(opened.context(), plan)
         initial = read_text(opened.root, edited.path)
         text = _edit_in_editor(initial, opened.root)
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    target = steps.current_plan(ctx, plan)
+    target = current_plan(ctx, plan)
     if file is None:
         _still_as_opened(session, edited.path, target.path, initial, f"計画 {edited.id}")
-    change = steps.edit_plan(ctx, target, text=text, source=str(file or "EDITOR"))
+    change = run(ctx, planning.edit_plan, target, text=text, source=str(file or "EDITOR"))
     note = "（包括の確認を受けていた場合は、もう一度の確認が必要です）" if target.reviews else ""
-    _done(session, change, f"計画 {target.id} を修正しました{note}", json_)
+    finish_step(session, change, f"計画 {target.id} を修正しました{note}", json_)
 
 
 def plan_amend(case: CaseArg,
@@ -331,30 +271,30 @@ def plan_amend(case: CaseArg,
                plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
                as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record a 軽微な変更 of an agreed plan: the old text kept struck through, a 経過記録 entry."""
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    target = steps.current_plan(ctx, plan)
-    change = steps.amend_plan(ctx, target, plan_text=read_text(session.root, target.path), day=_date(day), kind=kind,
-                              field=field, new=new, reason=reason,
-                              consent_date=check_date_window("--consent-date", _date(consent_date, "--consent-date"),
-                                                             session.today), consent_method=consent_method)
-    _done(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）", json_)
+    target = current_plan(ctx, plan)
+    consented = check_date_window("--consent-date", optional_date(consent_date, "--consent-date"), session.today)
+    change = run(ctx, planning.amend_plan, target, plan_text=read_text(session.root, target.path),
+                 day=optional_date(day), kind=kind, field=field, new=new, reason=reason, consent_date=consented,
+                 consent_method=consent_method)
+    finish_step(session, change, f"計画 {target.id} の軽微な変更を記録しました（{field}）", json_)
 
 
 def plan_agree(case: CaseArg, signer: Annotated[str, typer.Option("--signer", help="署名した人の氏名")],
                day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record the user's consent to the plan (同意)."""
-    session = Session(casebook, case, today, as_)
-    change = steps.agree_plan(session.context(), day=_date(day), signer=signer)
-    _done(session, change, "計画への同意を記録しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(agreement.agree_plan, day=optional_date(day), signer=signer)
+    finish_step(session, change, "計画への同意を記録しました", json_)
 
 
 def plan_start(case: CaseArg, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
                as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Record the service start date."""
-    session = Session(casebook, case, today, as_)
-    change = steps.start_plan(session.context(), day=_date(day))
-    _done(session, change, "サービス開始を記録しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(agreement.start_plan, day=optional_date(day))
+    finish_step(session, change, "サービス開始を記録しました", json_)
 
 
 def plan_weekly(case: CaseArg,
@@ -363,22 +303,22 @@ def plan_weekly(case: CaseArg,
                 day: Annotated[str | None, typer.Option("--date", help="週間計画表の作成日（YYYY-MM-DD）。省略時はファイルの date、なければ今日")] = None,
                 casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Write a plan's 週間計画表 (plans/<id>/weekly.yaml) from a file."""
-    _, text = _yaml_file(file, casebook)
-    session = Session(casebook, case, today, as_)
+    _, text = yaml_file_option(file, casebook)
+    session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    target = steps.current_plan(ctx, plan)
+    target = current_plan(ctx, plan)
     existed = target.weekly is not None
-    change = steps.set_weekly(ctx, plan_id=target.id, day=_date(day), text=text, source=str(file))
+    change = run(ctx, planning.set_weekly, plan_id=target.id, day=optional_date(day), text=text, source=str(file))
     verb = "更新しました" if existed else "保存しました"
-    _done(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}", json_)
+    finish_step(session, change, f"計画 {target.id} の週間計画表を{verb}: {next(iter(change.files))}", json_)
 
 
 def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Show a plan and where it stands in the cycle."""
-    session = Session(casebook, case, today, None, write=False)
-    ctx = steps.Context(session.config, load_profile(session.config.profile), session.case, session.today,
-                        session.config.staff[0] if session.config.staff else None)
-    target = steps.current_plan(ctx, plan)
+    session = open_session(casebook, case, today, None, write=False)
+    ctx = Context(session.config, load_profile(session.config.profile), session.case, session.today,
+                  session.config.staff[0] if session.config.staff else None)
+    target = current_plan(ctx, plan)
     status = plan_status(target)
     if json_:
         print_json({"case": session.case_id, "plan": target.id, "status": status, "digest": target.digest,
@@ -413,11 +353,11 @@ def submit_hokatsu(case: CaseArg,
                    day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
                    json_: JsonOpt = False) -> None:
     """Hand a packet to the 包括; the documents come from the profile's submission set."""
-    occ = parse_choice("--occasion", occasion, steps.OCCASIONS)
+    occ = parse_choice("--occasion", occasion, review.OCCASIONS)
     papers = tuple(parse_choice("--paper", p, DOCUMENTS) for p in paper or ())
     skipped = tuple(parse_choice("--without", p, DOCUMENTS) for p in without or ())
-    session = Session(casebook, case, today, as_)
-    change = steps.submit_to_hokatsu(session.context(), occasion=occ, day=_date(day), papers=papers, without=skipped)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(review.submit_to_hokatsu, occasion=occ, day=optional_date(day), papers=papers, without=skipped)
     commit = session.commit(change)
     record = load_fast(next(iter(change.files.values())), "submission")
     for warning in change.warnings:
@@ -426,7 +366,7 @@ def submit_hokatsu(case: CaseArg,
         print_json(change_json(commit, session.dated(change), session.root, occasion=occ, path=next(iter(change.files)),
                                handovers=record["handovers"], left_out=list(change.warnings)))
         return
-    typer.echo(f"包括へ提出しました（{steps.OCCASIONS[occ]}、コミット {commit[:7]}）:")
+    typer.echo(f"包括へ提出しました（{review.OCCASIONS[occ]}、コミット {commit[:7]}）:")
     for h in record["handovers"]:
         if h.get("original_to"):
             kind = "原本"
@@ -443,8 +383,8 @@ def contract_record(case: CaseArg,
                     json_: JsonOpt = False) -> None:
     """Record the contract papers and who keeps which original (profile's table)."""
     who = parse_choice("--signed-with", signed_with, CONTRACT_PARTIES) if signed_with else None
-    session = Session(casebook, case, today, as_)
-    change = steps.record_contract(session.context(), day=_date(day), signed_with=who)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(intake.record_contract, day=optional_date(day), signed_with=who)
     commit = session.commit(change)
     record = load_fast(next(iter(change.files.values())), "custody")
     if json_:
@@ -463,18 +403,18 @@ def review_plan(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion",
                 plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None,
                 as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """The 包括 confirms a plan draft (確認者・確認日・意見)."""
-    session = Session(casebook, case, today, as_)
-    change = steps.review_plan(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
-    _done(session, change, "原案を確認しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(review.review_plan, opinion=opinion, day=optional_date(day), plan_id=plan)
+    finish_step(session, change, "原案を確認しました", json_)
 
 
 def review_evaluation(case: CaseArg, opinion: Annotated[str, typer.Option("--opinion", help="包括の意見")] = "",
                       plan: PlanOpt = None, day: DateOpt = None, casebook: CasebookOpt = None,
                       today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """The 包括 confirms an evaluation and returns it as the profile says."""
-    session = Session(casebook, case, today, as_)
-    change = steps.review_evaluation(session.context(), opinion=opinion, day=_date(day), plan_id=plan)
-    _done(session, change, "評価表を確認しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(review.review_evaluation, opinion=opinion, day=optional_date(day), plan_id=plan)
+    finish_step(session, change, "評価表を確認しました", json_)
 
 
 # -- meeting, monitoring, notes --------------------------------------------------------------------
@@ -489,18 +429,18 @@ def meeting_record(
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record a サービス担当者会議 (要点 from --file)."""
-    points, _ = _yaml_file(file, casebook)
+    points, _ = yaml_file_option(file, casebook)
     people = []
     for item in attendee or []:
         name, _, affiliation = item.partition(":")
         if not name.strip():
             raise InputError(f"'{item}' に氏名がありません（氏名:所属）", field="--attendee")
         people.append({"name": name.strip(), **({"affiliation": affiliation.strip()} if affiliation.strip() else {})})
-    session = Session(casebook, case, today, as_)
-    change = steps.record_meeting(session.context(), day=_date(day), attendees=people, place=place,
-                                  hokatsu_attended=hokatsu_attended,
-                                  points={k: str(v) for k, v in points.items() if v is not None})
-    _done(session, change, "担当者会議を記録しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(agreement.record_meeting, day=optional_date(day), attendees=people, place=place,
+                         hokatsu_attended=hokatsu_attended,
+                         points={k: str(v) for k, v in points.items() if v is not None})
+    finish_step(session, change, "担当者会議を記録しました", json_)
 
 
 def monitor_record(
@@ -513,14 +453,14 @@ def monitor_record(
 ) -> None:
     """Record a monitoring contact in that month's file."""
     how = parse_choice("--method", method, MONITORING_METHODS)
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     ctx = session.context()
-    when = _date(day) or session.today
-    path = session.root / steps.monitoring_path(case_dir(session.case_id), f"{when:%Y-%m}", ctx.actor)
+    when = optional_date(day) or session.today
+    path = session.root / monitoring_path(case_dir(session.case_id), f"{when:%Y-%m}", ctx.actor)
     existing = path.read_text(encoding="utf-8") if path.exists() else None
-    change = steps.record_monitoring(ctx, day=when, method=how, state_change=state_change, reason=reason,
-                                     summary=summary, existing_text=existing)
-    _done(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました", json_)
+    change = run(ctx, monitoring.record_monitoring, day=when, method=how, state_change=state_change, reason=reason,
+                 summary=summary, existing_text=existing)
+    finish_step(session, change, f"モニタリング（{MONITORING_METHODS[how]}）を記録しました", json_)
 
 
 def note_add(case: CaseArg, text: Annotated[str, typer.Option("--text", help="経過の内容")],
@@ -528,9 +468,9 @@ def note_add(case: CaseArg, text: Annotated[str, typer.Option("--text", help="�
              day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Add an entry to the 支援経過記録."""
     what = parse_choice("--kind", kind, NOTE_KINDS)
-    session = Session(casebook, case, today, as_)
-    change = steps.add_note(session.context(), day=_date(day), text=text, kind=what)
-    _done(session, change, "支援経過記録に追加しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(monitoring.add_note, day=optional_date(day), text=text, kind=what)
+    finish_step(session, change, "支援経過記録に追加しました", json_)
 
 
 # -- evaluate, close, attach -----------------------------------------------------------------------
@@ -544,21 +484,21 @@ def evaluate(
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Write the 評価表 of the current plan (goals and periods copied from the plan)."""
-    outcomes, _ = _yaml_file(file, casebook)
+    outcomes, _ = yaml_file_option(file, casebook)
     dec = parse_choice("--decision", decision, DECISIONS) if decision else None
     route = parse_choice("--next-route", next_route, NEXT_ROUTES) if next_route else None
-    session = Session(casebook, case, today, as_)
-    change = steps.evaluate_plan(session.context(), day=_date(day), outcomes=outcomes, decision=dec, next_route=route)
-    _done(session, change, "評価表を作成しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(evaluation.evaluate_plan, day=optional_date(day), outcomes=outcomes, decision=dec, next_route=route)
+    finish_step(session, change, "評価表を作成しました", json_)
 
 
 def case_close(case: CaseArg, reason: Annotated[str, typer.Option("--reason", help="終了の理由")],
                day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """Close a case (完結); its retention period counts from this date."""
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     text = read_text(session.root, session.case.file)
-    change = steps.close_case(session.context(), day=_date(day), reason=reason, case_text=text)
-    _done(session, change, "ケースを終了しました", json_)
+    change = session.run(closure.close_case, day=optional_date(day), reason=reason, case_text=text)
+    finish_step(session, change, "ケースを終了しました", json_)
 
 
 def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコード（plan・evaluation・contract など）")],
@@ -574,10 +514,10 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
     code = parse_choice("DOC", doc, DOCUMENTS)
     who = parse_choice("--holder", holder, HOLDERS) if holder else None
     content = read_user_file(file, field="FILE", limit=size_limit(casebook, "attachment_mb"))
-    session = Session(casebook, case, today, as_)
-    change = steps.attach_scan(session.context(), doc=code, kind="original" if original else "copy",
-                               filename=file.name, content=content, day=_date(day), holder=who)
-    _done(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(intake.attach_scan, doc=code, kind="original" if original else "copy",
+                         filename=file.name, content=content, day=optional_date(day), holder=who)
+    finish_step(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました", json_)
 
 
 cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .common import (CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, private_tmp, program_dirs, progress,
+from .common import (CasebookOpt, JsonOpt, TodayOpt, find_casebook, open_session, print_json, private_tmp, program_dirs, progress,
                      run_child, stop_on_signals)
 
 FormArg = Annotated[str | None, typer.Argument(
@@ -57,7 +57,6 @@ def render(case: Annotated[str | None, typer.Argument(
     with --cases / --staff; PDFs of many forms are printed by one browser."""
     from .. import forms as kforms
     from ..values import parse_date
-    from .lifecycle_cmds import Session
 
     many = cases is not None or staff is not None
     if cases is not None and staff is not None:
@@ -107,7 +106,7 @@ def render(case: Annotated[str | None, typer.Argument(
     scratch_folder = private_tmp(find_casebook(casebook)) if fmt == "pdf" else nullcontext()
     with stop_on_signals(), scratch_folder as scratch:
         if not many and chosen is not None:
-            session = Session(casebook, case, today, None, write=False)
+            session = open_session(casebook, case, today, None, write=False)
             text = kforms.render(kforms.Source(session.root, session.config, session.case, options), chosen, text_format)
             if output is None:
                 typer.echo(text, nl=False)
@@ -125,7 +124,7 @@ def render(case: Annotated[str | None, typer.Argument(
         refs = [case] if not many else _cases_of(casebook, cases, staff)
         rendered: list[tuple[Path, str, str, str]] = []
         for ref in refs:
-            session = Session(casebook, ref, today, None, write=False)
+            session = open_session(casebook, ref, today, None, write=False)
             found = session.case
             if chosen is not None:
                 instances = [{k: v for k, v in options.items() if k in ("plan", "date", "occasion") and v}]

@@ -18,9 +18,9 @@ from ..profiles import load_profile
 from ..safeguards import DOCTOR_METHODS, EQUIPMENT, EQUIPMENT_SOURCE
 from ..workflow import safeguards as steps
 from ..workflow.apply import apply_change
-from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, find_casebook, hold_casebook, print_json, resolve_actor,
-                     resolve_today)
-from .lifecycle_cmds import CaseArg, DateOpt, Session, _date, _done, _yaml_file
+from .common import (AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, change_json, find_casebook, finish_step,
+                     hold_casebook, open_session, optional_date, print_json, resolve_actor, resolve_today,
+                     yaml_file_option)
 
 doctor_app = typer.Typer(help="主治医の指示（医療系サービスの利用についての意見）の確認。", no_args_is_help=True)
 equipment_app = typer.Typer(help="軽度者の福祉用具貸与の例外給付（認定調査による判定・保険者との協議）。", no_args_is_help=True)
@@ -41,16 +41,16 @@ def doctor_confirm(
     casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record the 主治医's instruction for a 医療系サービス (確認日・確認方法), with its 経過記録 entry."""
-    session = Session(casebook, case, today, as_)
-    change = steps.confirm_doctor(session.context(), service=service, day=_date(day), method=method, doctor=doctor,
-                                  text=text)
-    _done(session, change, "主治医の指示の確認を記録しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(steps.confirm_doctor, service=service, day=optional_date(day), method=method,
+                         doctor=doctor, text=text)
+    finish_step(session, change, "主治医の指示の確認を記録しました", json_)
 
 
 def _survey(path: Path | None, casebook: Path | None) -> dict[str, int] | None:
     if path is None:
         return None
-    data, _ = _yaml_file(path, casebook, mapping=True)
+    data, _ = yaml_file_option(path, casebook, mapping=True)
     return steps.parse_survey(data, str(path))
 
 
@@ -60,7 +60,7 @@ def equipment_check(case: CaseArg, item: ItemOpt, survey_file: SurveyOpt = None,
     when a 協議 is needed and not yet recorded, or the survey is missing)."""
     from ..safeguards import decide_equipment
 
-    session = Session(casebook, case, today, None, write=False)  # a read: no lock
+    session = open_session(casebook, case, today, None, write=False)  # a read: no lock
     code = steps.parse_item(item)
     survey = _survey(survey_file, casebook)
     cert = steps.equipment_level(session.case, session.today)
@@ -109,10 +109,12 @@ def equipment_record(
 ) -> None:
     """Record, for the certification period in force, the survey's confirmation or the 協議 and 確認書."""
     survey = _survey(survey_file, casebook)
-    session = Session(casebook, case, today, as_)
-    change = steps.record_equipment(session.context(), item=item, consulted_on=_date(consulted_on, "--consulted-on"),
-                                    confirmed_on=_date(confirmed_on, "--confirmed-on"), survey=survey, day=_date(day))
-    _done(session, change, "福祉用具の例外給付を記録しました", json_)
+    session = open_session(casebook, case, today, as_)
+    change = session.run(steps.record_equipment, item=item,
+                         consulted_on=optional_date(consulted_on, "--consulted-on"),
+                         confirmed_on=optional_date(confirmed_on, "--confirmed-on"), survey=survey,
+                         day=optional_date(day))
+    finish_step(session, change, "福祉用具の例外給付を記録しました", json_)
 
 
 def monitor_done(
@@ -126,10 +128,10 @@ def monitor_done(
 ) -> None:
     """Mark an obligation without a record of its own done (one file, one commit)."""
     if case is not None:
-        session = Session(casebook, case, today, as_)
-        change = steps.mark_case_done(session.context(), code=code.strip(), month=month, day=_date(day))
+        session = open_session(casebook, case, today, as_)
+        change = session.run(steps.mark_case_done, code=code.strip(), month=month, day=optional_date(day))
         months = "、".join(sorted(path.rsplit("/", 1)[-1].split("--")[0] for path in change.files))
-        _done(session, change, f"{months} の {code} を済みにしました（ケース {session.case_id}）", json_)
+        finish_step(session, change, f"{months} の {code} を済みにしました（ケース {session.case_id}）", json_)
         return
     root = find_casebook(casebook)
     # one writer: the mark's file name is chosen from what exists, so the lock comes first
@@ -138,10 +140,10 @@ def monitor_done(
     author = resolve_actor(root, config, as_)
     actor = config.staff_named(author.name)
     change = steps.mark_office_done(config=config, profile=load_profile(config.profile, config.overrides), actor=actor,
-                                    today=resolve_today(today), code=code.strip(), month=month, day=_date(day),
+                                    today=resolve_today(today), code=code.strip(), month=month, day=optional_date(day),
                                     exists=lambda rel: (root / rel).exists())
     # dated like every step (Yobo-Date:): its --date, else the day it is recorded
-    change = replace(change, day=change.day or _date(day) or resolve_today(today))
+    change = replace(change, day=change.day or optional_date(day) or resolve_today(today))
     commit = apply_change(root, change, author)
     if json_:
         print_json(change_json(commit, change, root))

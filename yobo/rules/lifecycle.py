@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain import MAX_PLAN_MONTHS, beyond_certification, plan_certification, plan_too_long
 from ..errors import Problem, Source
 from ..model import Casebook
-from ..calendar import add_months
+from ..preconditions import disorders
+from ..profiles import load_profile
 from ..values import clock_minutes
-
-#: seed 000 step 9 「ケアプランの最長は１年」; seed 001 the same.
-MAX_PLAN_MONTHS = 12
 
 
 def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
     """Code ``plan-period``: a plan runs at most 12 months and inside the certification
-    (認定有効期間) in force at its start.
+    (認定有効期間) in force at its start — the predicates of :mod:`yobo.domain`, asked by
+    ``plan draft`` and the due list too.
 
     Source: seed 000 (000_74768b37736573e7.txt) step 9 (最長は1年); seed 002 §3
     (期間は認定の有効期間内); background/national-rules.md §3.
@@ -32,14 +32,15 @@ def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
                                         f"計画期間の終了日 {plan.end} が開始日 {plan.start} より前です",
                                         field=("period", "end")))
                 continue
-            if plan.end >= add_months(plan.start, MAX_PLAN_MONTHS):
+            if plan_too_long(plan.start, plan.end):
                 problems.append(Problem(Source(plan.path, 0), "plan-period",
-                                        f"計画期間 {plan.start}〜{plan.end} が12か月を超えています", field=("period", "end")))
-            cert = case.certification_on(plan.start)
+                                        f"計画期間 {plan.start}〜{plan.end} が{MAX_PLAN_MONTHS}か月を超えています",
+                                        field=("period", "end")))
+            cert = plan_certification(case, plan.start)
             if cert is None:
                 problems.append(Problem(Source(plan.path, 0), "plan-period",
                                         f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
-            elif cert.end is not None and plan.end > cert.end and cert.status == "certified":
+            elif beyond_certification(cert, plan.end) and cert.status == "certified":
                 problems.append(Problem(Source(plan.path, 0), "plan-period",
                                         f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
                                         field=("period", "end")))
@@ -47,36 +48,31 @@ def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
 
 
 def check_plan_order(casebook: Casebook, *, today: date) -> list[Problem]:
-    """Code ``plan-order``: each record of a plan follows the one it depends on —
-    同意 after a 担当者会議 (and, for a 委託 case, after the 包括 confirmed the very
-    text agreed to), サービス開始 after 同意, 評価 after サービス開始.
+    """Code ``plan-order``: each record of a plan follows the ones it depends on, as the
+    table of :mod:`yobo.preconditions` says (the same rows the steps are refused by) —
+    同意 after a 担当者会議 and, where the profile makes the 包括 confirm, after its
+    confirmation of the very text agreed to; サービス開始 after 同意; 評価 after サービス
+    開始; the 包括's confirmations after what they confirm was handed over — and a plan
+    is not rewritten after its 同意.
 
     Source: seed 002 (002_ac00e42d951987eb.txt) 資料1 steps 3–8 (担当者会議後の変更は
     包括の確認が必要); seed 000 steps 5–9, 16.
     """
     problems = []
+    profile = load_profile(casebook.config.profile, casebook.config.overrides)
     for case in casebook.cases:
         for plan in case.plans:
             consent = plan.consent
-            if consent is not None:
-                if not plan.meetings:
-                    problems.append(Problem(Source(consent.path, 0), "plan-order",
-                                            "担当者会議の記録がないまま同意が記録されています", field=("date",)))
-                if consent.plan_digest != plan.digest:
-                    problems.append(Problem(Source(plan.path, 0), "plan-order",
-                                            f"計画が同意（{consent.date}）のあとに書き換えられています"
-                                            "（変更は新しい計画か軽微な変更で）", field=("id",)))
-                elif case.mode == "itaku" and not any(r.plan_digest == consent.plan_digest for r in plan.reviews):
-                    problems.append(Problem(Source(consent.path, 0), "plan-order",
-                                            "同意した計画は包括の確認を受けていません", field=("plan_digest",)))
-            if plan.service_start is not None:
-                if consent is None or plan.service_start < consent.date:
-                    problems.append(Problem(Source(f"{plan.dir}/start.yaml", 0), "plan-order",
-                                            "サービス開始が同意より前です", field=("date",)))
-            if plan.evaluation is not None:
-                if plan.service_start is None or plan.evaluation.date < plan.service_start:
-                    problems.append(Problem(Source(plan.evaluation.path, 0), "plan-order",
-                                            "評価がサービス開始より前です", field=("date",)))
+            if consent is not None and consent.plan_digest != plan.digest:
+                problems.append(Problem(Source(plan.path, 0), "plan-order",
+                                        f"計画が同意（{consent.date}）のあとに書き換えられています"
+                                        "（変更は新しい計画か軽微な変更で）", field=("id",)))
+        for found in disorders(case, profile):
+            if found.before is None:
+                message = f"{found.need.what}の記録がないまま{found.fact.what}が記録されています"
+            else:
+                message = f"{found.fact.what}（{found.day}）が{found.need.what}（{found.before}）より前です"
+            problems.append(Problem(Source(found.path, 0), "plan-order", message, field=("date",)))
     return problems
 
 

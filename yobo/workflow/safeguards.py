@@ -2,7 +2,7 @@
 医療系サービス, the 福祉用具 exception, and obligations marked done.
 
 Each step returns one :class:`~yobo.workflow.apply.Change` (one commit); each
-guard raises :class:`~yobo.workflow.lifecycle.OrderError` naming what is missing
+guard raises :class:`~yobo.workflow.context.OrderError` naming what is missing
 and the command that records it.
 """
 
@@ -20,7 +20,8 @@ from ..safeguards import (DOCTOR_METHODS, EQUIPMENT, LIGHT_LEVELS, MEDICAL_SERVI
                           missing_equipment, plan_equipment)
 from ..vocab import parse_choice
 from .apply import Change
-from .lifecycle import Context, OrderError, _new_doc, add_note, event_path, existing_paths, require_active, step_date
+from .context import Context, OrderError, _new_doc, event_path, existing_paths, require_active, step_date
+from .monitoring import add_note
 
 # -- 主治医の指示 (seed 002 I-1(3)) ---------------------------------------------------------------------
 
