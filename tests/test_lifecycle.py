@@ -296,3 +296,40 @@ def test_attach_a_scan_records_custody_without_personal_names(yobo_bin, tmp_path
     assert contract["scans"] == [f"cases/{case[:2]}/{case}/files/contract/2026-11-12-original-1.pdf"]
     book.refused("attach", case, "contract", str(scan), today="2026-11-12", needle="--original")
     assert "佐藤" not in git(book.root, "log", "--format=%B")
+
+
+def test_care_management_a_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
+    """The third route: 介護予防ケアマネジメントA for a 事業対象者 (seed 004 区分 table), 委託, with
+    the 包括 confirming the 原案 and the 評価表 as for 介護予防支援 (seed 002 資料1)."""
+    book = make_book(yobo_bin, tmp_path, "national")
+    options = dict(NEW_CASE, **{"--route": "cm-a", "--level": "事業対象者", "--cert-from": "2026-11-01",
+                                "--cert-to": None})
+    case = book.step("case", "new", *flags(options), today="2026-11-10").strip().splitlines()[-1]
+    folder = f"cases/{case[:2]}/{case}"
+    book.step("checklist", "record", case, "--answers", ANSWERS, "--height-cm", "160", "--weight-kg", "55",
+              today="2026-11-10")
+    book.step("plan", "draft", case, "--start", "2026-12-01", "--end", "2027-02-28", "--file", files["plan.yaml"],
+              today="2026-11-20")
+    plan = book.read(f"{folder}/plans/P1/plan.yaml")
+    assert plan["route"] == "cm-a" and plan["level"] == "jigyo"
+    # the 包括 confirms before the consent, after the 原案 was handed over
+    book.refused("review", "plan", case, who=HOKATSU_STAFF, today="2026-11-21", needle="--occasion draft")
+    book.step("submit", "hokatsu", case, "--occasion", "draft", today="2026-11-21")
+    book.step("meeting", "record", case, "--attendee", "佐藤 一郎:本人", today="2026-11-22")
+    book.refused("plan", "agree", case, "--signer", "佐藤 一郎", today="2026-11-22", needle="yobo review plan")
+    book.step("review", "plan", case, who=HOKATSU_STAFF, today="2026-11-23")
+    book.step("doctor", "confirm", case, "--service", "通所リハビリテーション", "--method", "意見書",
+              "--doctor", "〇〇 医師", today="2026-11-23")
+    book.step("plan", "agree", case, "--signer", "佐藤 一郎", today="2026-11-24")
+    book.refused("monitor", "record", case, "--method", "visit", today="2026-11-30", needle="yobo plan start")
+    book.step("plan", "start", case, "--date", "2026-12-01", today="2026-12-01")
+    book.step("monitor", "record", case, "--method", "visit", today="2026-12-10")
+    book.step("evaluate", case, "--file", files["outcomes.yaml"], "--decision", "end", "--next-route", "ippan",
+              today="2027-02-20")
+    book.refused("review", "evaluation", case, who=HOKATSU_STAFF, today="2027-02-21", needle="--occasion evaluation")
+    book.step("submit", "hokatsu", case, "--occasion", "evaluation", today="2027-02-21")
+    book.step("review", "evaluation", case, who=HOKATSU_STAFF, today="2027-02-22")
+    book.step("case", "close", case, "--reason", "目標を達成し一般介護予防事業へ", today="2027-02-28")
+    assert book.show(case)["status"] == "closed"
+    validated = book.run_yobo("validate", "-C", str(book.root))
+    assert validated.code == 0, validated.stdout + validated.stderr
