@@ -1,13 +1,15 @@
 """What every step of the case lifecycle shares (shared/domain.md §3): the step's
 :class:`Context`, the order error, the date and party checks and the path helpers.
 
-Every step checks its order first and refuses with a message that says what must
-happen before it (seed 002 資料1: 原案 → 包括確認 → 担当者会議 → 同意 → 交付 →
-サービス開始 → モニタリング → 評価 → 包括確認).  The 包括 writes only
-``*.hokatsu.yaml`` files and the 居宅 only its own, so a shared repository never
-conflicts (shared/architecture.md §1).  The steps themselves live one module a stage
-(certification, intake, assessment, planning, review, agreement, monitoring,
-evaluation, closure); each is a pure function of a :class:`Context` to a Change.
+Before a step runs, the run() layer (:func:`yobo.workflow.run.run`) checks its row of
+:data:`yobo.preconditions.STEP_RULES` and refuses with a message that says what must
+happen first (seed 002 資料1: 原案 → 包括確認 → 担当者会議 → 同意 → 交付 → サービス開始 →
+モニタリング → 評価 → 包括確認); the step functions check only their own input.  The
+包括 writes only ``*.hokatsu.yaml`` files and the 居宅 only its own, so a shared
+repository never conflicts (shared/architecture.md §1).  The steps live one module a
+stage (certification, intake, assessment, planning, review, agreement, monitoring,
+evaluation, closure); each is a pure function of a :class:`Context` to a Change,
+marked with its step code by :func:`step`.
 """
 
 from __future__ import annotations
