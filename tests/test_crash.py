@@ -133,7 +133,11 @@ def test_a_step_killed_at_each_point_is_completed_or_rolled_back_once(template, 
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stdout, killed.stderr)
     assert "コミット" not in killed.stdout  # it never said it was done
     if point == "inside-commit":
-        assert (root / ".git" / "index.lock").exists()  # git was killed holding its lock
+        # The writer stages the step's paths (and only them) before its hooks run and the
+        # branch moves: killed there, the files are staged, not committed.
+        staged = git(root, "diff", "--cached", "--name-only").split()
+        assert staged and all(rel.startswith("cases/") for rel in staged)
+        assert any(mark in (root / rel).read_text(encoding="utf-8") for rel in staged)
     committed = git(root, "rev-parse", "HEAD").strip() != head_before
     assert committed == (point == "after-commit")
     if point in ("after-write", "inside-commit"):
