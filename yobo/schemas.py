@@ -75,6 +75,80 @@ def _validator(kind: str):
     return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
 
 
+def _is_date(value) -> bool:
+    """The ``date`` format as jsonschema checks it: ``YYYY-MM-DD`` naming a real day."""
+    import re
+    from datetime import date
+
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: Prefix of defs.schema.json's definitions when copied into one kind's schema.
+_DEFS_PREFIX = "defs__"
+
+
+def _inlined(node: Any, *, in_defs: bool) -> Any:
+    """A schema node made self-contained for a draft-07 compiler: references into
+    defs.schema.json point at a local copy, and a ``$ref`` with sibling keywords (which
+    2020-12 applies and draft-07 ignores) is wrapped in ``allOf`` so they still count."""
+    if isinstance(node, list):
+        return [_inlined(item, in_defs=in_defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {name: _inlined(child, in_defs=in_defs) for name, child in value.items()}
+        else:
+            out[key] = _inlined(value, in_defs=in_defs) if key not in ("enum", "const") else value
+    ref = out.get("$ref")
+    if isinstance(ref, str):
+        file, _, pointer = ref.partition("#")
+        if file == "defs.schema.json" or (in_defs and not file):
+            ref = f"#/$defs/{_DEFS_PREFIX}{pointer.rsplit('/', 1)[-1]}"
+        siblings = {k: v for k, v in out.items() if k not in ("$ref", "title", "description", "default")}
+        if siblings:
+            return {**siblings, "allOf": [*siblings.pop("allOf", []), {"$ref": ref}],
+                    **{k: out[k] for k in ("title", "description") if k in out}}
+        out["$ref"] = ref
+    return out
+
+
+@lru_cache(maxsize=None)
+def _compiled(kind: str):
+    """A compiled validator of ``kind`` (fastjsonschema): it only says whether a document
+    is valid, ~10× faster than jsonschema and without its ~100 ms import; a document it
+    refuses is explained by jsonschema (:func:`_validator`), whose errors the Japanese
+    messages are built from."""
+    import fastjsonschema
+
+    defs = load_schema("defs")
+    schema = _inlined(load_schema(kind), in_defs=False)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema.setdefault("$defs", {}).update({f"{_DEFS_PREFIX}{name}": _inlined(node, in_defs=True)
+                                           for name, node in defs.get("$defs", {}).items()})
+    return fastjsonschema.compile(schema, formats={"date": _is_date}, use_default=False)
+
+
+def schema_errors(kind: str, data: Any) -> list:
+    """jsonschema's errors for ``data``, asked only when the compiled validator refuses it."""
+    import fastjsonschema
+
+    try:
+        _compiled(kind)(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        return list(_validator(kind).iter_errors(data))
+
+
 def _title_at(kind: str, path: list) -> str:
     """The Japanese title of the property at ``path`` (falls back to the key)."""
     node = load_schema(kind)
@@ -274,7 +348,7 @@ def check_document(kind: str, data: Any, *, path: str, text: str) -> list[Proble
     for where, code, message in value_problems(kind, data):
         flagged.add(tuple(map(str, where)))
         problems.append(Problem(Source(path, locate_line(text, tuple(where))), code, message))
-    errors = sorted(_validator(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    errors = sorted(schema_errors(kind, data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     for error in errors:
         if tuple(map(str, error.absolute_path)) in flagged and error.validator in ("pattern", "maximum", "minimum",
                                                                                     "maxLength", "type"):
