@@ -514,6 +514,38 @@ def case_ids(root: Path) -> list[str]:
     return [case_id for case_id, _ in layout.iter_case_dirs(root)]
 
 
+class CaseFolders:
+    """The ids taken in a casebook, asked one at a time (``id in taken``): choosing a new
+    case's id then looks at its own folder, not at all 10,000 (issue 16)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __contains__(self, case_id: object) -> bool:
+        return isinstance(case_id, str) and os.path.lexists(os.path.join(self.root, layout.case_dir(case_id)))
+
+
+def find_case_id(root: Path, ref: str) -> str:
+    """The one case ``ref`` names (:func:`~yobo.casebook.resolve_case_id`: the id or a
+    unique prefix), without listing all cases: an id of two characters or more lies in
+    the shard its first two name, so only that folder is read (a write step at 10,000
+    cases would otherwise stat every case, issue 16)."""
+    wanted = ref.replace("\u2060", "").strip().upper()
+    if len(wanted) < 2 or "/" in wanted or "\\" in wanted or wanted.startswith("."):
+        return layout.resolve_case_id(ref, case_ids(root))
+    rel = layout.case_dir(wanted)
+    if len(wanted) == layout.ID_LENGTH and os.path.isfile(os.path.join(root, rel, "case.yaml")):
+        return layout.resolve_case_id(ref, [wanted])
+    shard = root / layout.CASES_DIR / wanted[:2]
+    try:
+        entries = sorted(entry.name for entry in os.scandir(shard)
+                         if entry.name.startswith(wanted) and entry.is_dir()
+                         and os.path.isfile(os.path.join(entry.path, "case.yaml")))
+    except (FileNotFoundError, NotADirectoryError):
+        entries = []
+    return layout.resolve_case_id(ref, entries)
+
+
 def locate_problems(root: Path, problems: list[Problem]) -> list[Problem]:
     """Fill in the line of every problem a rule reported by field (rules do no I/O)."""
     texts: dict[str, str | None] = {}

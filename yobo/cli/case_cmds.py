@@ -10,7 +10,7 @@ import typer
 
 from ..casebook import case_dir, resolve_case_ref
 from ..errors import InputError
-from ..loader import case_ids, load_case, load_config
+from ..loader import CaseFolders, case_ids, load_case, load_config
 from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
                       parse_line, require_text, search_key)
 from ..custody import PARTIES, custody_state
@@ -104,7 +104,7 @@ def case_new(
     with index_warnings():
         summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
     active = {s.insured_no: s.id for s in summaries if s.status == "active"}
-    change = plan_new_case(req, config=config, today=day, existing_ids=set(case_ids(root)),
+    change = plan_new_case(req, config=config, today=day, existing_ids=CaseFolders(root),
                            existing_insured=active, rng=random.SystemRandom())
     commit = apply_change(root, change, author)
     if json_:

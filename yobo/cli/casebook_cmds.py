@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from .. import gitstore
-from ..casebook import resolve_case_id
 from ..errors import DocumentError
-from ..loader import case_ids, load_casebook, load_config, locate_problems
+from ..loader import find_case_id, load_casebook, load_config, locate_problems
 from ..model import Config
 from ..profiles import profile_names
 from ..rules import run_consistency_rules
@@ -199,7 +198,7 @@ def log(
     if case is not None:
         from ..casebook import case_dir
 
-        pathspec = case_dir(resolve_case_id(case, case_ids(root)))
+        pathspec = case_dir(find_case_id(root, case))
     entries = gitstore.log(root, pathspec, limit)
     if json_:
         print_json([e.to_json() for e in entries])

@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Concatenate, ParamSpec
 
-from ..casebook import case_dir, resolve_case_id
+from ..casebook import case_dir
 from ..errors import InputError
 from ..gitstore import Identity
-from ..loader import case_ids, load_case, load_config
+from ..loader import find_case_id, load_case, load_config
 from ..model import Config, Plan
 from ..preconditions import STEP_RULES, refusal
 from ..profiles import load_profile
@@ -82,7 +82,7 @@ class Session:
         self.today = today
         self.identify = identify
         self.config = load_config(root)
-        self.case_id = resolve_case_id(case, case_ids(root))
+        self.case_id = find_case_id(root, case)  # its own shard folder, not every case (issue 16)
         found, problems, _ = load_case(root, self.case_id, case_dir(self.case_id))
         if found is None or problems:
             raise InputError(f"ケース {self.case_id} の文書に問題があります: {problems[0]}（yobo validate で確認）")
