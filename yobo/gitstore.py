@@ -124,7 +124,10 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     subject = message.split("\n", 1)[0]
     reflog = f"commit{'' if parent else ' (initial)'}: {subject}"
     # Compare-and-swap: a commit someone made meanwhile is never lost under ours.
-    _git(root, "update-ref", "-m", reflog, ref, new, parent or "", env=env)
+    moved = _git(root, "update-ref", "-m", reflog, ref, new, parent or "", env=env, check=False)
+    if moved.returncode != 0:
+        raise GitError(f"記録している間に {ref.removeprefix('refs/heads/')} に別のコミットが加わったため、"
+                       "この記録はやめました（そのコミットはそのままです）。もう一度実行してください")
     _run_hook(root, env, "post-commit", check=False)
     _git(root, "gc", "--auto", "--quiet", env=env, check=False)  # as git commit does
     return new
