@@ -9,10 +9,8 @@ import typer
 
 from .. import gitstore
 from ..errors import DocumentError
-from ..loader import find_case_id, load_casebook, load_config, locate_problems
-from ..model import Config
+from ..loader import find_case_id, load_config
 from ..profiles import profile_names
-from ..rules import run_consistency_rules
 from ..values import check_text, parse_digits, parse_staff_name
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
@@ -122,39 +120,41 @@ def staff_list(casebook: CasebookOpt = None, today: TodayOpt = None, json_: Json
         typer.echo(f"{s.name}（{OFFICE_KINDS[s.party]}）" + (f" <{s.email}>" if s.email else ""))
 
 
-_FALLBACK_CONFIG = Config(office_name="", office_kind="", office_number=None, profile="national", staff=())
+def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
+             all_: Annotated[bool, typer.Option("--all", help="前回の検査結果を使わず、すべての文書を検査し直します"
+                                                "（CPU のコアをすべて使います）")] = False) -> None:
+    """Check every document against its schema and the consistency rules; exit 1 on problems.
+    Case folders unchanged since the last check (same files in git, same yobo, same
+    yobo.yaml and day) are not read again unless ``--all`` is given."""
+    from ..validation import check_cases
+    from ..workflow.journal import uncommitted_problems
 
-
-def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
-    """Check every document against its schema and the consistency rules; exit 1 on problems."""
     root = find_casebook(casebook)
     day = resolve_today(today)
     try:
         config, config_problems = load_config(root), []
     except DocumentError as exc:
         config, config_problems = None, list(exc.problems)
+    status = gitstore.status_entries(root)  # once, for the kept results and for the uncommitted files
     with progress("文書を検査中") as report:
-        book = load_casebook(root, validate=True, config=config or _FALLBACK_CONFIG, progress=report)
-    problems = config_problems + list(book.problems)
-    if config is not None:  # the rules need a readable yobo.yaml
-        problems += locate_problems(root, run_consistency_rules(book, today=day))
-    from ..workflow.journal import uncommitted_problems
-
-    problems += uncommitted_problems(root)
+        result = check_cases(root, config, day, everything=all_, status=status, progress=report)
+    problems = config_problems + result.problems
+    problems += uncommitted_problems(root, status)
     problems += outdated_schema_copies(root)
-    problems.sort(key=lambda p: (p.source.path, p.source.line, p.code))
+    problems.sort(key=lambda p: (p.source.path, p.source.line, p.code, p.message))
     # warnings (an outdated schema copy) are shown but do not fail the check
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
+    documents = result.documents + 1  # yobo.yaml
     if json_:
-        print_json({"ok": not errors, "cases": len(book.cases), "documents": book.documents,
+        print_json({"ok": not errors, "cases": result.cases, "documents": documents,
                     "problems": [p.to_json() for p in problems]})
     else:
         for problem in problems:
             typer.echo(str(problem) + ("（警告）" if problem.severity == "warning" else ""))
         summary = (f"問題が {len(errors)} 件あります" if errors else "問題はありません")
         extra = f"、警告 {warnings} 件" if warnings else ""
-        typer.echo(f"{summary}（ケース {len(book.cases)} 件、文書 {book.documents} 件を確認{extra}）", err=bool(errors))
+        typer.echo(f"{summary}（ケース {result.cases} 件、文書 {documents} 件を確認{extra}）", err=bool(errors))
     if errors:
         raise typer.Exit(1)
 

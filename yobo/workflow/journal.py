@@ -402,13 +402,14 @@ def recover(root: Path) -> Recovery | None:
 UNCOMMITTED_CODE = "uncommitted-file"
 
 
-def uncommitted_problems(root: Path) -> list[Problem]:
+def uncommitted_problems(root: Path, entries: list[tuple[str, str]] | None = None) -> list[Problem]:
     """Files under ``cases/`` (and ``yobo.yaml``) that differ from the last commit.
 
     A record that is on disk but not in git looks done yet never syncs to the other
     office and has no author: a step was interrupted (and not yet recovered, e.g. its
-    journal was deleted) or a file was edited or dropped in by hand."""
-    entries = gitstore.status_entries(root)
+    journal was deleted) or a file was edited or dropped in by hand.  ``entries``: the
+    caller's :func:`gitstore.status_entries`, when it asked git already."""
+    entries = gitstore.status_entries(root) if entries is None else entries
     if entries is None:
         return []
     problems = []
