@@ -248,7 +248,8 @@ def _verify(root: Path, head: str, reread: dict[str, dict[str, bytes]], trees: d
     sha256 = len(head) == 64
     out = {}
     for case_dir, record in reread.items():
-        parsed = {rel: _blob_id(raw, sha256) for rel, raw in record.items()}
+        # bytes read here, or the blob id a worker process worked out (_read_cases)
+        parsed = {rel: raw if isinstance(raw, str) else _blob_id(raw, sha256) for rel, raw in record.items()}
         out[case_dir] = trees.get(case_dir) if parsed and parsed == committed.get(case_dir) else None
     return out
 
@@ -395,15 +396,17 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
     old_cases = old["cases"] if old else {}
     cases: dict[str, list] = {}
     reread: dict[str, dict[str, bytes]] = {}
+    todo = []
     for case_dir in set(trees) | dirty:
         entry = old_cases.get(case_dir)
         if entry is not None and entry[0] is not None and case_dir not in dirty and entry[0] == trees.get(case_dir):
             cases[case_dir] = entry
             continue
         if (root / case_dir / "case.yaml").is_file():
-            record: dict[str, bytes] = {}
-            cases[case_dir] = _read_case(root, case_dir, config, profile, record)
-            reread[case_dir] = record
+            todo.append(case_dir)
+    for case_dir, (entry, record) in _read_cases(root, sorted(todo), config, profile, len(head) == 64).items():
+        cases[case_dir] = entry
+        reread[case_dir] = record
     for case_dir, tree in (_verify(root, head, reread, trees) if not tracked else {}).items():
         cases[case_dir][0] = tree
     # a dirty case is read again every time; the index is rewritten only if that changed anything
@@ -444,7 +447,47 @@ def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[Case
 
 
 def _read_all(root: Path, config: Config, profile: dict) -> dict[str, list]:
-    return {case_dir: _read_case(root, case_dir, config, profile, {}) for _, case_dir in iter_case_dirs(root)}
+    folders = [case_dir for _, case_dir in iter_case_dirs(root)]
+    return {case_dir: entry for case_dir, (entry, _) in _read_cases(root, folders, config, profile, False).items()}
+
+
+#: Below this many case folders to read, worker processes cost more than they save.
+PARALLEL_FROM = 400
+CHUNK = 200
+
+
+def _read_cases(root: Path, case_dirs: list[str], config: Config, profile: dict,
+                sha256: bool) -> dict[str, tuple[list, dict]]:
+    """``{case folder: (entry, record)}`` read from the files (:func:`_read_case`).  Many
+    folders (a cold build: no index, or yobo, the profile or yobo.yaml changed) are read
+    on every core; a worker's record then holds each document's git blob id instead of
+    its bytes (:func:`_verify` takes either), so little crosses between processes."""
+    workers = os.cpu_count() or 1
+    if len(case_dirs) < PARALLEL_FROM or workers < 2:
+        out = {}
+        for case_dir in case_dirs:
+            record: dict[str, bytes] = {}
+            out[case_dir] = (_read_case(root, case_dir, config, profile, record), record)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [case_dirs[i:i + CHUNK] for i in range(0, len(case_dirs), CHUNK)]
+    out = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(_read_chunk, [(str(root), chunk, config, profile, sha256) for chunk in chunks]):
+            out.update(part)
+    return out
+
+
+def _read_chunk(args: tuple) -> dict[str, tuple[list, dict[str, str]]]:
+    """A worker process's share of :func:`_read_cases`."""
+    root, case_dirs, config, profile, sha256 = args
+    out = {}
+    for case_dir in case_dirs:
+        record: dict[str, bytes] = {}
+        entry = _read_case(Path(root), case_dir, config, profile, record)
+        out[case_dir] = (entry, {rel: _blob_id(raw, sha256) for rel, raw in record.items()})
+    return out
 
 
 # -- the file ----------------------------------------------------------------------------------------
