@@ -176,3 +176,17 @@ def test_commit_gpgsign_in_gits_configuration_is_honoured(cli, casebook, tmp_pat
     rel = f"{case_dir(case)}/notes/2026-11-22-kyotaku-1.yaml"
     apply_change(casebook, Change("note", case, {rel: _note_text("設定で署名")}), AUTHOR)
     assert "SSH SIGNATURE" in git(casebook, "cat-file", "commit", "HEAD")
+
+
+def test_file_modes_follow_the_disk_or_head_when_git_ignores_them(casebook):
+    script = casebook / "tool.sh"
+    script.write_text("#!/bin/sh\n", encoding="utf-8")
+    script.chmod(0o755)
+    gitstore.commit(casebook, ["tool.sh"], "tool: casebook\n", AUTHOR)
+    assert git(casebook, "ls-tree", "HEAD", "tool.sh").split()[0] == "100755"
+    git(casebook, "config", "core.fileMode", "false")
+    script.chmod(0o644)
+    script.write_text("#!/bin/sh\necho x\n", encoding="utf-8")
+    gitstore.commit(casebook, ["tool.sh"], "tool: casebook\n", AUTHOR)
+    assert git(casebook, "ls-tree", "HEAD", "tool.sh").split()[0] == "100755"  # as git add keeps it
+    _sound(casebook)

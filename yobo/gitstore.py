@@ -96,7 +96,7 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     env = dict(os.environ)
     env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
     # One call for what the commit needs to know of git's configuration.
-    configured = _git(root, "config", "--get-regexp", r"^(user\.(name|email)|commit\.gpgsign)$", check=False).stdout
+    configured = _git(root, "config", "--get-regexp", r"^(user\.(name|email)|commit\.gpgsign|core\.filemode)$", check=False).stdout
     values = {}
     for line in configured.splitlines():  # the last one wins, as in git
         key, _, value = line.partition(" ")
@@ -115,7 +115,10 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     _git(root, "update-index", "--add", "--remove", "--", *paths, env=env)
     _run_hook(root, env, "pre-commit")
     message = _commit_msg_hook(root, env, message, message_file)
-    tree = _build_tree(root, parent, {rel: (_file_mode(root / rel), blobs[rel]) if rel in blobs else None
+    # Where the file system keeps no executable bit (git's core.fileMode false, Windows),
+    # a file keeps the mode HEAD gives it, as git add does.
+    modes = os.name != "nt" and values.get("core.filemode", "true").strip().lower() not in ("false", "no", "off", "0")
+    tree = _build_tree(root, parent, {rel: (_file_mode(root / rel, modes), blobs[rel]) if rel in blobs else None
                                       for rel in paths})
     sign = author.signing_key is not None or values.get("commit.gpgsign", "").strip().lower() in ("true", "yes", "on", "1")
     signing = (["-c", "gpg.format=ssh", "-c", f"user.signingKey={author.signing_key}"] if author.signing_key else [])
@@ -172,10 +175,13 @@ def _hash_objects(root: Path, paths: list[str], env: dict) -> dict[str, str]:
     return dict(zip(paths, out))
 
 
-def _file_mode(path: Path) -> str:
+def _file_mode(path: Path, modes: bool) -> str | None:
+    """git's mode of the file at ``path``; None: the mode HEAD gives it (or 100644)."""
     if path.is_symlink():
         return "120000"
-    return "100755" if os.access(path, os.X_OK) and os.name != "nt" else "100644"
+    if not modes:
+        return None
+    return "100755" if os.access(path, os.X_OK) else "100644"
 
 
 def _run_hook(root: Path, env: dict, name: str, *args: str, check: bool = True) -> None:
@@ -194,9 +200,10 @@ def _commit_msg_hook(root: Path, env: dict, message: str, target: Path) -> str:
     return target.read_text(encoding="utf-8")
 
 
-def _build_tree(root: Path, parent: str | None, changes: dict[str, tuple[str, str] | None]) -> str:
+def _build_tree(root: Path, parent: str | None, changes: dict[str, tuple[str | None, str] | None]) -> str:
     """The id of HEAD's tree with ``changes`` made (path -> (mode, blob id), or None to
-    remove); only the folders on the changed paths' way are read and written."""
+    remove; a mode of None keeps HEAD's); only the folders on the changed paths' way
+    are read and written."""
     folders: dict[str, dict[bytes, tuple[str, str]]] = {}
     wanted = {""}
     for rel in changes:
@@ -225,7 +232,11 @@ def _build_tree(root: Path, parent: str | None, changes: dict[str, tuple[str, st
         if entry is None:
             folders[folder].pop(name.encode("utf-8"), None)
         else:
-            folders[folder][name.encode("utf-8")] = entry
+            mode, oid = entry
+            if mode is None:
+                old = folders[folder].get(name.encode("utf-8"))
+                mode = old[0] if old is not None and old[0] in ("100644", "100755") else "100644"
+            folders[folder][name.encode("utf-8")] = (mode, oid)
     # Deepest first, each folder's new tree id goes into its parent before the parent is written.
     proc = subprocess.Popen(["git", "mktree", "-z", "--batch"], cwd=root, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
