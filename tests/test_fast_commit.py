@@ -190,3 +190,12 @@ def test_file_modes_follow_the_disk_or_head_when_git_ignores_them(casebook):
     gitstore.commit(casebook, ["tool.sh"], "tool: casebook\n", AUTHOR)
     assert git(casebook, "ls-tree", "HEAD", "tool.sh").split()[0] == "100755"  # as git add keeps it
     _sound(casebook)
+
+
+def test_heads_reflog_and_the_branchs_both_record_the_step(cli, casebook):
+    case = new_case(cli, casebook)
+    branch = git(casebook, "symbolic-ref", "--short", "HEAD").strip()
+    rel = f"{case_dir(case)}/notes/2026-11-22-kyotaku-1.yaml"
+    commit = apply_change(casebook, Change("note", case, {rel: _note_text("記録")}), AUTHOR)
+    for ref in ("HEAD", branch):
+        assert git(casebook, "reflog", "-1", "--format=%H %gs", ref).strip() == f"{commit} commit: note: {case}"

@@ -96,7 +96,8 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     env = dict(os.environ)
     env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
     # One call for what the commit needs to know of git's configuration.
-    configured = _git(root, "config", "--get-regexp", r"^(user\.(name|email)|commit\.gpgsign|core\.filemode)$", check=False).stdout
+    configured = _git(root, "config", "--get-regexp", r"^(user\.(name|email)|commit\.gpgsign|core\.filemode)$",
+                      check=False).stdout
     values = {}
     for line in configured.splitlines():  # the last one wins, as in git
         key, _, value = line.partition(" ")
@@ -126,8 +127,10 @@ def commit(root: Path, paths: list[str], message: str, author: Identity) -> str:
     new = _git_input(root, args, message.encode("utf-8"), env, what="commit").decode("ascii").strip()
     subject = message.split("\n", 1)[0]
     reflog = f"commit{'' if parent else ' (initial)'}: {subject}"
-    # Compare-and-swap: a commit someone made meanwhile is never lost under ours.
-    moved = _git(root, "update-ref", "-m", reflog, ref, new, parent or "", env=env, check=False)
+    # Compare-and-swap: a commit someone made meanwhile is never lost under ours.  HEAD
+    # itself is named so that git logs the move in HEAD's reflog and the branch's, as
+    # git commit does.
+    moved = _git(root, "update-ref", "-m", reflog, "HEAD", new, parent or "", env=env, check=False)
     if moved.returncode != 0:
         raise GitError(f"記録している間に {ref.removeprefix('refs/heads/')} に別のコミットが加わったため、"
                        "この記録はやめました（そのコミットはそのままです）。もう一度実行してください")
