@@ -48,7 +48,10 @@ CASE_RULES = tuple(rule for rule in CONSISTENCY_RULES if rule not in CASEBOOK_RU
 KEPT_FIELDS = ("id", "file", "status", "insured_no")
 
 CACHE_FILE = "yobo-validated"
-FORMAT = 1
+#: What :func:`check_case` says of a folder without ``case.yaml`` in place of a count of
+#: documents: no case (kept as such, so the folder is not looked at again).
+NOT_A_CASE = -1
+FORMAT = 2
 #: Below this many cases to check, worker processes cost more than they save.
 PARALLEL_FROM = 200
 CHUNK = 100
@@ -83,6 +86,8 @@ def check_case(root: Path, case_dir: str, config: Config | None, today: date,
     when the repository uses them)."""
     record: dict[str, bytes] = {}
     case_id = case_dir.rsplit("/", 1)[-1]
+    if not os.path.isfile(os.path.join(root, case_dir, "case.yaml")):
+        return NOT_A_CASE, [], None, {}  # as iter_case_dirs: no case.yaml, no case
     try:
         case, problems, read = load_case(root, case_id, case_dir, validate=True, record=record)
     except OSError as exc:  # removed or made unreadable while being read
@@ -173,92 +178,117 @@ def _read_cache(path: Path | None, key: str) -> dict:
         data = msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=True)
     except (OSError, ValueError, msgpack.UnpackException, TypeError):
         return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+    if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key
+            or not isinstance(data.get("cases"), dict) or not isinstance(data.get("trees"), dict)):
         return {}
-    cases = data.get("cases")
-    return cases if isinstance(cases, dict) else {}
+    return data
 
 
-def _write_cache(path: Path | None, key: str, cases: dict) -> None:
+def _write_cache(path: Path | None, data: dict) -> None:
     import msgpack
 
     if path is None:
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(msgpack.packb({"format": FORMAT, "key": key, "cases": cases}, use_bin_type=True))
+        tmp.write_bytes(msgpack.packb(data, use_bin_type=True))
         os.replace(tmp, path)
     except OSError:  # a read-only git folder: the next check is a whole one, nothing more
         tmp.unlink(missing_ok=True)
 
 
 def _well_formed(entry) -> bool:
-    return (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str) and isinstance(entry[1], int)
-            and isinstance(entry[2], list) and all(isinstance(r, list) and len(r) == 5 for r in entry[2])
-            and (entry[3] is None or (isinstance(entry[3], list) and len(entry[3]) == len(KEPT_FIELDS))))
+    if not (type(entry) is list and len(entry) == 4 and type(entry[0]) is str and type(entry[1]) is int
+            and type(entry[2]) is list and (entry[3] is None or (type(entry[3]) is list
+                                                                 and len(entry[3]) == len(KEPT_FIELDS)))):
+        return False
+    return all(type(row) is list and len(row) == 5 for row in entry[2])
+
+
+Status = list[tuple[str, str]] | None
 
 
 def check_cases(root: Path, config: Config | None, today: date, *, everything: bool = False,
-                status: list[tuple[str, str]] | None = None, progress: ProgressFn | None = None,
+                status: Status | Callable[[], Status] = None, progress: ProgressFn | None = None,
                 workers: int | None = None) -> Result:
     """Every case folder's problems (schemas and rules; not yobo.yaml's own).
 
     ``everything``: check every case from its files (``validate --all``) — the results
-    are kept all the same.  ``status``: ``git status`` entries (:func:`gitstore.status_entries`)
-    when the caller has them already.  Outside git nothing is kept.
+    are kept all the same.  ``status``: the ``git status`` entries
+    (:func:`gitstore.status_entries`), or a function that waits for them (git works
+    meanwhile), when the caller asks git itself.  Outside git nothing is kept.
     """
-    folders = [case_dir for _, case_dir in iter_case_dirs(root)]
-    head = gitstore.head(root) if folders and (root / ".git").exists() else None
+    own = (root / ".git").exists() and (root / CASES_DIR).is_dir()
+    head = gitstore.head(root) if own else None
+    if head is None:
+        folders = [case_dir for _, case_dir in iter_case_dirs(root)]
+        fresh = _check_all(root, folders, config, today, progress, workers, sha256=False)
+        return _assemble(root, {d: r[:3] for d, r in fresh.items()}, config, today, checked=len(fresh))
     key = _key(config, today)
-    cache_path = gitstore.git_path(root, CACHE_FILE) if head is not None else None
-    kept: dict = {} if everything or head is None else _read_cache(cache_path, key)
-    trees = _head_trees(root, head) if head is not None else {}
-    if status is None and head is not None:
+    cache_path = gitstore.git_path(root, CACHE_FILE)
+    last = _read_cache(cache_path, key)
+    same_head = last.get("head") == head
+    # HEAD's case folders and whether ignore rules reach into cases/ change only with HEAD
+    # (and the ignore files): kept with the results, asked of git again when HEAD moved.
+    trees = last["trees"] if same_head else _head_trees(root, head)
+    if callable(status):
+        status = status()
+    if status is None:
         status = gitstore.status_entries(root)
-    dirty = set()
-    for _, path in status or ():
+    entries = status or []
+    sources = [list(source) for source in gitstore.ignore_sources(root)]
+    if same_head and last.get("sources") == sources and not any(p.rsplit("/", 1)[-1] == ".gitignore"
+                                                                 for _, p in entries):
+        reach = bool(last.get("reach"))
+    else:
+        from .index import _ignore_rules_reach  # the due index's own test of the rules
+
+        reach = _ignore_rules_reach(root, sources, entries)
+    kept = {} if everything or status is None or reach else last.get("cases", {})
+    dirty: set[str] = set()
+    whole = False
+    for _, path in entries:
         parts = path.split("/")
         if parts[0] == CASES_DIR:
-            dirty.add("/".join(parts[:3]) if len(parts) >= 3 else None)
-    if None in dirty or (head is not None and status is None) or _ignored_may_hide(root, status or []):
-        kept = {}  # a whole shard changed, no status, or an ignore rule reaching into cases/: trust nothing
+            if len(parts) >= 3 and parts[2]:
+                dirty.add("/".join(parts[:3]))
+            else:
+                whole = True  # a shard or all of cases/ reported at once
+    if whole or reach or status is None:
+        folders = [case_dir for _, case_dir in iter_case_dirs(root)]
+    else:
+        # the committed case folders and the changed ones; a removed case shows as changed
+        folders = sorted(set(trees) - dirty | {d for d in dirty if (root / d / "case.yaml").is_file()})
     results: dict[str, tuple] = {}
     todo = []
     for case_dir in folders:
         entry = kept.get(case_dir)
-        if (case_dir not in dirty and _well_formed(entry) and entry[0] == trees.get(case_dir)):
+        if case_dir not in dirty and entry is not None and _well_formed(entry) and entry[0] == trees.get(case_dir):
             results[case_dir] = (entry[1], entry[2], entry[3])
         else:
             todo.append(case_dir)
-    fresh = _check_all(root, todo, config, today, progress, workers, sha256=head is not None and len(head) == 64)
-    committed = _committed_blobs(root, head, todo, trees) if head is not None and todo else {}
-    store = {d: e for d, e in kept.items() if d in results}
+    fresh = _check_all(root, todo, config, today, progress, workers, sha256=len(head) == 64)
+    committed = _committed_blobs(root, head, todo, trees) if todo else {}
+    store = {d: kept[d] for d in results}
     for case_dir, (read, rows, fields, blobs) in fresh.items():
         results[case_dir] = (read, rows, fields)
         if case_dir not in dirty and blobs and blobs == committed.get(case_dir) and case_dir in trees:
             store[case_dir] = [trees[case_dir], read, rows, fields]
-    if head is not None and (fresh or set(store) != set(kept)):
-        _write_cache(cache_path, key, store)
+    if fresh or not same_head or set(store) != set(last.get("cases", {})) or last.get("sources") != sources:
+        _write_cache(cache_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "sources": sources,
+                                  "reach": reach, "cases": store})
     return _assemble(root, results, config, today, checked=len(fresh))
 
 
 def _assemble(root: Path, results: dict[str, tuple], config: Config | None, today: date, *, checked: int) -> Result:
     problems = [_problem(row) for _, rows, _ in results.values() for row in rows]
-    documents = sum(read for read, _, _ in results.values())
+    documents = sum(read for read, _, _ in results.values() if read != NOT_A_CASE)
     cases = [SimpleNamespace(id=f[0], file=f[1], status=f[2], person=SimpleNamespace(insured_no=f[3]))
              for _, (_, _, f) in sorted(results.items()) if f is not None]
     if config is not None:
         book = Casebook(root=str(root), config=config, cases=tuple(cases), problems=(), documents=0)
         problems += locate_problems(root, [p for rule in CASEBOOK_RULES for p in rule(book, today=today)])
     return Result(problems=problems, cases=len(cases), documents=documents, checked=checked)
-
-
-def _ignored_may_hide(root: Path, status: list[tuple[str, str]]) -> bool:
-    """Whether an ignore rule could hide a changed document from git status (then no kept
-    result is trusted): the due index's own test (:mod:`yobo.index`)."""
-    from .index import _ignore_rules_reach
-
-    return _ignore_rules_reach(root, list(gitstore.ignore_sources(root)), status)
 
 
 def forget(root: Path) -> None:

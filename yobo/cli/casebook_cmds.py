@@ -131,13 +131,25 @@ def validate(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOp
 
     root = find_casebook(casebook)
     day = resolve_today(today)
+    # git status first, in its own process on the other core (≈ 0.7 s at 10,000 cases),
+    # asked once for the kept results and for the uncommitted files
+    pending = gitstore.ChangedPaths(root, ignored=False) if (root / ".git").exists() else None
+    status: list | None = None
+
+    def wait_status() -> list | None:
+        nonlocal status
+        if status is None:
+            status = (gitstore.expand_untracked(root, pending.entries()) if pending is not None
+                      else gitstore.status_entries(root))
+        return status
+
     try:
         config, config_problems = load_config(root), []
     except DocumentError as exc:
         config, config_problems = None, list(exc.problems)
-    status = gitstore.status_entries(root)  # once, for the kept results and for the uncommitted files
     with progress("文書を検査中") as report:
-        result = check_cases(root, config, day, everything=all_, status=status, progress=report)
+        result = check_cases(root, config, day, everything=all_, status=wait_status, progress=report)
+    status = wait_status()
     problems = config_problems + result.problems
     problems += uncommitted_problems(root, status)
     problems += outdated_schema_copies(root)
