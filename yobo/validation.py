@@ -16,8 +16,10 @@ one (git's blob ids of the bytes parsed).  A case whose folder git status shows 
 (an edit, a new or removed file, staged or not) is checked again every time.  Anything
 doubtful means the case is checked from its files.  Deleting the file is always safe.
 
-Measured on a synthetic casebook (``yobo dev gen-casebook``, CPU time, 2026-11-30):
-see the module's tests and the closing note of issue 16.
+Measured on a synthetic casebook of 10,000 cases (``yobo dev gen-casebook``, 176,733
+documents; CPU time of the whole process and its children, 2026-11-30, a loaded 2-core
+machine): nothing changed 1.1 s, of which ``git status`` (beside the rest, on the other
+core) 0.75 s; after a one-file commit 1.4 s; ``--all`` 34–41 s over both cores.
 """
 
 from __future__ import annotations
