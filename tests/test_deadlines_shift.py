@@ -71,12 +71,12 @@ def test_toshima_results_by_the_5th_move_off_a_weekend_or_holiday():
 
 def test_funagata_results_commission_and_benefit_management():
     # seed 000 steps 12–14: 実績 5th, 委託料 8th (土日・休日はその前日まで), 給付管理 10th
-    assert monthly("funagata", "2026-06") == {"provider-results": "2026-07-03", "commission-claim": "2026-07-08",
+    assert monthly("funagata", "2026-06") == {"provider-results": "2026-07-03", "provider-results-received": "2026-07-03", "commission-claim": "2026-07-08",
                                               "benefit-management": "2026-07-10"}
-    assert monthly("funagata", "2026-08") == {"provider-results": "2026-09-04", "commission-claim": "2026-09-08",
+    assert monthly("funagata", "2026-08") == {"provider-results": "2026-09-04", "provider-results-received": "2026-09-04", "commission-claim": "2026-09-08",
                                               "benefit-management": "2026-09-10"}
     # 2027-05: 5th こどもの日 → 4/30; 8th Sat → 5/7 Fri; 10th Mon stays
-    assert monthly("funagata", "2027-04") == {"provider-results": "2027-04-30", "commission-claim": "2027-05-07",
+    assert monthly("funagata", "2027-04") == {"provider-results": "2027-04-30", "provider-results-received": "2027-04-30", "commission-claim": "2027-05-07",
                                               "benefit-management": "2027-05-10"}
 
 

@@ -84,8 +84,10 @@ def monthly(profile, month):
 
 def test_funagata_monthly_deadlines_in_golden_week_2026():
     # seed 000 steps 12–14: 実績 5th, 委託料 8th, 給付管理 10th, moved to the previous business day
+    # (and the 包括's receipt of the 実績, seed 000 line 186, on the 実績's own day)
     assert monthly("funagata", "2026-04") == {"provider-results": "2026-05-01", "commission-claim": "2026-05-08",
-                                              "benefit-management": "2026-05-08"}
+                                              "benefit-management": "2026-05-08",
+                                              "provider-results-received": "2026-05-01"}
     # the May results: 2026-06-05 is a Friday and stays
     assert monthly("funagata", "2026-05")["provider-results"] == "2026-06-05"
 
@@ -94,8 +96,10 @@ def test_suzuka_kameyama_results_by_the_4th_moved_off_the_holiday():
     # seed 002 資料1-9 / domain.md §5: 利用票・別表（実績）to the 包括 by the 4th; the seed says
     # nothing on holidays, so the profile's default moves 2026-05-04 (みどりの日) and the
     # 10th (a Sunday) to Friday 2026-05-01 and 2026-05-08
+    # (and the 包括's receipt of them, seed 002 line 624, on the same day)
     assert monthly("suzuka-kameyama", "2026-04") == {"usage-results": "2026-05-01",
-                                                     "benefit-management": "2026-05-08"}
+                                                     "benefit-management": "2026-05-08",
+                                                     "usage-results-received": "2026-05-01"}
 
 
 def test_toshima_results_by_the_5th():

@@ -235,7 +235,7 @@ def _digest(parts: tuple) -> str:
 
 def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
            remind: int | None = None, previous: PreviousCalendar | None = None,
-           title: str = "yobo 期限一覧") -> bytes:
+           title: str = "yobo 期限一覧", casebooks: list[str] | None = None) -> bytes:
     """An iCalendar file of all-day events, one per obligation.
 
     SUMMARY is the obligation and the case id — no status (it would be wrong a day
@@ -253,6 +253,10 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     export in which nothing changed is the same file again.  The status (期限切れ・要対応…)
     would be wrong a day later on screen, so it is only in X-YOBO-STATUS, as its code.
     ``stamp`` comes from the caller: the core reads no clock.
+
+    ``casebooks`` (one label per item, for a list over several casebooks, ``yobo.workspace``)
+    adds each item's casebook as a second CATEGORIES value and a tag of it to the UID, so
+    the same obligation of two casebooks stays two events.
     """
     from icalendar import Alarm, Calendar, Event
 
@@ -266,8 +270,12 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
 
     seen: dict[str, int] = {}
     listed = set()
-    for d in items:
+    for position, d in enumerate(items):
         uid = obligation_uid(d, domain)
+        if casebooks is not None:
+            from .workspace import calendar_tag
+
+            uid = uid.replace("@", f"-{calendar_tag(casebooks[position])}@", 1)
         # two obligations of one rule in one period (rare): numbered in list order
         seen[uid] = seen.get(uid, 0) + 1
         if seen[uid] > 1:
@@ -295,7 +303,7 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         day = today if d.due == UNREADABLE_DUE else d.due
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-        event.add("categories", [d.code])
+        event.add("categories", [d.code, casebooks[position]] if casebooks is not None else [d.code])
         event.add("transp", "TRANSPARENT")
         event.add("status", "CONFIRMED")
         event.add("x-yobo-status", d.status(today))

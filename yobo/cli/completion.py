@@ -29,6 +29,8 @@ def _root(ctx: click.Context) -> Path | None:
     while ctx is not None and given is None:
         given = ctx.params.get("casebook")
         ctx = ctx.parent
+    if isinstance(given, (list, tuple)):  # -C repeated (several casebooks): complete from the first
+        given = given[0] if given else None
     given = given or os.environ.get("YOBO_CASEBOOK")
     try:
         return layout.open_root(Path(given)) if given else layout.find_root(Path.cwd())

@@ -16,13 +16,14 @@ from ..calendar import month_end, month_index
 from ..casebook import resolve_case_id
 from ..citations import label_source
 from ..duelist import Query, due_json, due_with_index, select, status_label
-from ..errors import InputError
+from ..errors import CaseNotFound, InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
 from ..rules.due import UNREADABLE
 from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
+from .several import CasebooksOpt, WorkspaceOpt, due_several, single_casebook, workspace_members
 from .common import table as new_table
 
 
@@ -113,7 +114,7 @@ def monitor_due(
     remind: Annotated[int | None, typer.Option("--remind", min=0, max=WITHIN_DAYS_MAX, help=f"--ics の各予定に、期限のこの日数前の通知（アラーム）を付けます（0〜{WITHIN_DAYS_MAX}）")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="出力先のファイル（省略時は画面）")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="表で担当者ごとに表示する上限（0＝すべて。JSON・CSV・ICS は常に全件）")] = 50,
-    casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
+    casebook: CasebooksOpt = None, workspace: WorkspaceOpt = None, today: TodayOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Every deadline of every case: overdue, due now, and coming, per staff member."""
     if fail_on not in (None, "overdue"):
@@ -124,26 +125,44 @@ def monitor_due(
         raise InputError("--ics と一緒に使います", field="--names" if names else "--remind")
     if xlsx is not None and output is not None:
         raise InputError("--xlsx にファイル名を指定します（-o は使いません）", field="--output")
-    root = find_casebook(casebook)
     day = resolve_today(today)
-    config = load_config(root, validate=False)
-    profile = load_profile(config.profile, config.overrides)
-    side = parse_choice("--party", party, OFFICE_KINDS) if party else None
-    member = config.staff_named(staff) if staff else None
-    if member is not None and member.party == "hokatsu":
-        # the 包括's tasks name the center, not a person: a 包括 staff member sees them all
-        staff, side = None, "hokatsu"
-    query = Query(staff=staff, case=resolve_case_id(case, case_ids(root)) if case else None, within=within,
-                  statuses=_statuses(status), party=side)
+    chosen_side = parse_choice("--party", party, OFFICE_KINDS) if party else None
+    statuses = _statuses(status)
+    members = workspace_members(casebook, workspace)
 
-    def prepare(found):
-        # selected (and made JSON values) inside due_with_index: on a warm run that
-        # happens while git status is still looking at the files
-        chosen = select(found, query, today=day)
-        return chosen, [due_json(d, day) for d in chosen] if json_ else None
+    def collect(root: Path, *, several: bool = False):
+        config = load_config(root, validate=False)
+        profile = load_profile(config.profile, config.overrides)
+        who, side = staff, chosen_side
+        member = config.staff_named(staff) if staff else None
+        if member is not None and member.party == "hokatsu":
+            # the 包括's tasks name the center, not a person: a 包括 staff member sees them all
+            who, side = None, "hokatsu"
+        case_id = None
+        if case:
+            try:
+                case_id = resolve_case_id(case, case_ids(root))
+            except CaseNotFound:
+                if not several:
+                    raise
+                return [], None, config  # of several casebooks, the case is in another one
+        query = Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
 
-    with index_warnings():
-        items, rows = due_with_index(root, config, profile, today=day, within=within, finish=prepare)
+        def prepare(found):
+            # selected (and made JSON values) inside due_with_index: on a warm run that
+            # happens while git status is still looking at the files
+            chosen = select(found, query, today=day)
+            return chosen, [due_json(d, day) for d in chosen] if json_ and not several else None
+
+        with index_warnings():
+            return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare), config)
+
+    if members is not None:
+        due_several(members, collect=lambda root: collect(root, several=True)[::2], day=day, json_=json_, csv_=csv_,
+                    xlsx=xlsx, ics=ics, names=names, remind=remind, output=output, limit=limit, fail_on=fail_on)
+        return
+    root = find_casebook(single_casebook(casebook))
+    items, rows, config = collect(root)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
         print_json(rows)

@@ -409,7 +409,9 @@ def notification(case: Case, profile: dict) -> list[Due]:
     service start is recorded (filed or not, the day has then passed).
 
     Source: seed 002 (002_ac00e42d951987eb.txt) I-1(2)④ and 資料1-2 (「届出書はサービス利用
-    開始日以前に広域へ届ける」); seed 000 step 3.
+    開始日以前に広域へ届ける」); seed 000 step 3 (the 包括 files it); seed 003 (003_f73aac61ef8be17b.txt)
+    line 13 作成届 (再委託: 包括が高齢者福祉課へ提出; 居宅指定: 居宅が介護保険課へ) — the profile's
+    ``notification.filed_by``.
     """
     settings = profile.get("notification") or {}
     if not settings.get("before_service_start") or case.status != "active" or not case.plans:
@@ -417,7 +419,8 @@ def notification(case: Case, profile: dict) -> list[Due]:
     first = min(case.plans, key=lambda p: p.number)
     if first.service_start is not None or _marked(case, "notification-filing"):
         return []
-    party = "hokatsu" if case.mode == "itaku" else "kyotaku"
+    # who files it is the profile's (seed 000 手順3 / seed 003 作成届: the 包括 for 委託, the 居宅 for 指定)
+    party = party_for({"who": settings.get("filed_by") or {"itaku": "hokatsu", "shitei": "kyotaku"}}, case.mode)
     due = _shifted(profile, "notification-filing", first.start)
     return [_make(case, "notification-filing", "計画作成依頼届出書を保険者へ（サービス開始日以前）", due, first.created_on,
                   settings.get("source", ""), staff=(case.hokatsu or "") if party == "hokatsu" else None,
@@ -451,9 +454,14 @@ def monthly_cycle(case: Case, profile: dict) -> list[Due]:
     following month, moved by the profile's ``shift`` rule.  Each stays (overdue after
     its day) until marked done with ``yobo monitor done`` for the case or the whole
     casebook (:func:`drop_marked`); labelled with the party who acts for the case's mode.
+    The 包括's receipt of a monthly report (``who: hokatsu``, e.g. ``usage-results-received``:
+    the 実績 received from the 居宅, checked, then marked done by the 包括) is an entry of its
+    own on the same day (a YAML anchor in the profile: one day, one place).
 
     Source: seed 000 (000_74768b37736573e7.txt) steps 12–14 (5日・8日・10日、土日・休日は
     その前日まで); seed 002 資料1-9 (4日, 10日); seed 003 (5日; 居宅指定の給付管理); domain.md §5.
+    Receipts by the 包括: seed 000 line 186 (包括「利用実績及び利用状況の確認」); seed 002 line 624
+    (〈居宅からの実績報告内容確認〉); seed 003 line 26 (毎月5日までに包括に提出).
     """
     entries = [e for e in profile.get("monthly") or () if case.mode in (e.get("modes") or ("itaku", "shitei"))]
     if not entries:
