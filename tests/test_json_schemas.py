@@ -207,6 +207,9 @@ def book(tmp_path_factory):
     subprocess.run(["git", "init", "-q", "--bare", str(root.parent / "remote.git")], check=True)
     subprocess.run(["git", "remote", "add", "origin", str(root.parent / "remote.git")], cwd=root, check=True)
     record("sync", "sync")
+    result = run("remote", "init", str(root.parent / "shared.git"), "--from", str(root), "--json")
+    assert result.exit_code == 0, result.stderr
+    outputs["remote-init"] = json.loads(result.stdout)
     return root, run, outputs
 
 
@@ -230,7 +233,7 @@ RUNS = {
     "monitor-record": [], "note-add": [], "cert-add": [], "plan-weekly": [], "plan-amend": [], "evaluate": [],
     "review-evaluation": [], "case-close": [], "info-set": [], "info-edit": [], "plan-edit": [], "staff-add": [],
     "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
-    "equipment-record": [],
+    "equipment-record": [], "remote-init": [],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],

@@ -103,4 +103,7 @@ def due_json(item: Due, today: date) -> dict:
     data = item.to_json(today)
     data["status_label"] = label(DUE_STATUSES, data["status"])
     data["source_label"] = label_source(item.source)
+    from .rules.hokatsu import waiting_days
+
+    data["waiting_days"] = waiting_days(item, today)  # the 原案's / 評価表's age at the 包括
     return data

@@ -22,6 +22,7 @@ from .due_cmds import index_warnings
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, hold_casebook,
                      plan_status, print_json, read_yaml_file, resolve_actor, resolve_today)
 from .common import table as new_table
+from .several import CasebooksOpt, WorkspaceOpt, cases_several, single_casebook, workspace_members
 
 case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示。", no_args_is_help=True)
 
@@ -151,13 +152,15 @@ def _where(row: dict) -> str:
 
 def case_list(
     all_: Annotated[bool, typer.Option("--all", help="終了したケースも表示します")] = False,
-    staff: Annotated[str | None, typer.Option("--staff", help="この担当者のケースだけ表示します")] = None,
+    staff: Annotated[str | None, typer.Option("--staff", help="この担当者のケースだけ表示します（担当ケアマネジャー、または担当包括の名前。包括の職員の名前なら、その包括が担当するケース）")] = None,
+    office: Annotated[str | None, typer.Option("--office", help="委託先（担当）の居宅の名前の一部で絞り込みます（居宅のケースブックのケース。包括の直営のケースは出ません）")] = None,
     csv_: Annotated[bool, typer.Option("--csv", help="CSV（UTF-8・BOM付き、Excel で開けます）で出力。= + - @ で始まる文字は先頭に ' を付けます")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Excel ファイル（.xlsx）をこのファイル名で書き出します（日付は日付、ID は文字列）")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="--csv の出力先のファイル（省略時は画面）")] = None,
     name: Annotated[str | None, typer.Option("--name", help="氏名（またはフリガナ）の一部で絞り込みます。ひらがな・カタカナ、全角・半角、空白の有無を区別しません")] = None,
     kana: Annotated[str | None, typer.Option("--kana", help="フリガナの一部で絞り込みます（ひらがなでも半角カナでも可）")] = None,
-    casebook: CasebookOpt = None,
+    casebook: CasebooksOpt = None,
+    workspace: WorkspaceOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -169,26 +172,38 @@ def case_list(
     from ..index import UNREADABLE, load_summaries
     from ..profiles import load_profile
 
-    root = find_casebook(casebook)
     day = resolve_today(today)
-    config = load_config(root, validate=False)
-    with index_warnings():
-        summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
-    rows = [_case_json(s, day) for s in summaries]
-    # A case that cannot be read is always listed: whose it is and whether it is still
-    # open are exactly what cannot be known.
-    rows = [r for r in rows if r["status"] == UNREADABLE or ((all_ or r["status"] == "active")
-                                                              and (staff is None or r["manager"] == staff))]
-    # (an unreadable case has no name to search: it stays listed, like above)
-    if name is not None:
-        key = search_key(name)
-        rows = [r for r in rows if r["status"] == UNREADABLE
-                or key in search_key(r["name"] or "") or key in search_key(r["kana"] or "")]
-    if kana is not None:
-        key = search_key(kana)
-        rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["kana"] or "")]
-    if unreadable:
-        typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
+
+    def collect(root: Path) -> tuple[list[dict], int]:
+        config = load_config(root, validate=False)
+        with index_warnings():
+            summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
+        rows = [{**_case_json(s, day), "office": _office_of(s, config)} for s in summaries]
+        # A case that cannot be read is always listed: whose it is and whether it is still
+        # open are exactly what cannot be known.
+        rows = [r for r in rows if r["status"] == UNREADABLE or ((all_ or r["status"] == "active")
+                                                                  and (staff is None or _staff_matches(r, staff, config)))]
+        # (an unreadable case has no name to search: it stays listed, like above)
+        if name is not None:
+            key = search_key(name)
+            rows = [r for r in rows if r["status"] == UNREADABLE
+                    or key in search_key(r["name"] or "") or key in search_key(r["kana"] or "")]
+        if kana is not None:
+            key = search_key(kana)
+            rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["kana"] or "")]
+        if office is not None:
+            key = search_key(office)
+            rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["office"] or "")]
+        if unreadable:
+            typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
+        return rows, unreadable
+
+    members = workspace_members(casebook, workspace)
+    if members is not None:
+        cases_several(members, collect=collect, json_=json_, csv_=csv_, xlsx=xlsx, output=output,
+                      render_table=_print_cases)
+        return
+    rows, _ = collect(find_casebook(single_casebook(casebook)))
     if json_:
         print_json(rows)
         return
@@ -201,16 +216,46 @@ def case_list(
         else:
             write_output(to_xlsx(CASE_COLUMNS, case_rows(rows), sheet="ケース一覧", stamp=export_stamp()), xlsx, field="--xlsx")
         return
+    _print_cases(rows)
+
+
+def _print_cases(rows: list[dict]) -> None:
+    """The ``case list`` table; rows of several casebooks (a ``casebook`` key) get its column."""
+    from rich.markup import escape  # a label or a problem may hold "[…]", which rich would swallow
+
+    from ..index import UNREADABLE
+
     if not rows:
         typer.echo("ケースはありません")
         return
-    table = new_table("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態", whole=("ID", "認定終了日"))
+    several = any("casebook" in r for r in rows)
+    heads = ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態")
+    table = new_table(*(("ケースブック",) if several else ()), *heads, whole=("ID", "認定終了日"))
     for r in rows:
-        table.add_row(r["id"], r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
-                      label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—", _status_cell(r),
+        cells = (r["id"] or "—", r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
+                 label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—",
+                 _status_cell(r) if r["id"] else escape(f"ケースブックを開けません（{r['problems'][0]}）"))
+        table.add_row(*((escape(r["casebook"]),) if several else ()), *cells,
                       style="bold red" if r["status"] == UNREADABLE or r["problems"] else None)
     console().print(table)
-    typer.echo(f"{len(rows)} 件")
+    typer.echo(f"{len(rows)} 件" + (f"（ケースブック {len({r['casebook'] for r in rows})} 冊）" if several else ""))
+
+
+def _office_of(summary, config) -> str | None:
+    """The 居宅 in charge of a case (委託先, or the 居宅 itself for a 指定 case): the office
+    of the casebook when it is a 居宅's (one repository per (包括, 居宅) pair, README);
+    None in a 包括's own casebook (直営: no 居宅)."""
+    return config.office_name if config.office_kind == "kyotaku" and summary.mode else None
+
+
+def _staff_matches(row: dict, name: str, config) -> bool:
+    """``--staff``: the case's 担当ケアマネジャー or its 担当包括 by name; a 包括 staff member
+    of this casebook stands for the 包括, so sees every case a 包括 is named on (委託 cases
+    and the 指定 ones it shares)."""
+    if row["manager"] == name or row["hokatsu"] == name:
+        return True
+    member = config.staff_named(name)
+    return member is not None and member.party == "hokatsu" and row["hokatsu"] is not None
 
 
 def case_show(

@@ -207,7 +207,7 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
             label = status_label(item, day) if group != last_group else ""
             last_group = group
             style = "bold red" if group == "overdue" else None
-            detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "")
+            detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "") + _waited(item, day)
             due = item.due.isoformat()
             if item.code == UNREADABLE:  # no day of its own: where the file is broken instead
                 from rich.markup import escape  # the source holds "[code]", which rich would swallow
@@ -220,6 +220,14 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
         out.print()
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     out.print(f"{day} 時点: 期限切れ {overdue} 件、ほか {len(items) - overdue} 件")
+
+
+def _waited(item, day: date) -> str:
+    """How long a 原案 or 評価表 has waited at the 包括 (rules.hokatsu), for the table."""
+    from ..rules.hokatsu import waiting_days
+
+    days = waiting_days(item, day)
+    return "" if days is None else f"（受け取りから {days} 日）"
 
 
 def report_monthly(

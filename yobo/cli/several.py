@@ -147,6 +147,7 @@ def _due_table(rows, day, limit: int, no_day) -> None:
     from ..rules.due import UNREADABLE
     from ..workspace import UNREADABLE_CASEBOOK
     from .common import console
+    from .due_cmds import _waited
     from .common import table as new_table
 
     out = console()
@@ -168,7 +169,7 @@ def _due_table(rows, day, limit: int, no_day) -> None:
             status = item.status(day)
             state = status_label(item, day) if status != last else ""
             last = status
-            detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "")
+            detail = item.title + (f"（特段の事情: {item.excused}）" if item.excused else "") + _waited(item, day)
             due = item.due.isoformat()
             if item.code in (UNREADABLE, UNREADABLE_CASEBOOK) or item.due == no_day:
                 due, detail = "—", f"{item.title}: {item.source}"

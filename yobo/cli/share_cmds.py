@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .common import CasebookOpt, JsonOpt, TodayOpt, find_casebook, print_json, resolve_today
+from .several import CasebooksOpt, WorkspaceOpt, single_casebook, sync_several, workspace_members
 
 remote_app = typer.Typer(help="二つの事業所で共有するリモート（bare リポジトリ）。", no_args_is_help=True)
 
@@ -53,7 +54,8 @@ def verify(
 
 def sync(
     status_: Annotated[bool, typer.Option("--status", help="送受信せず、共有リモートとの差（進み・遅れと相手の手順）を表示します")] = False,
-    casebook: CasebookOpt = None,
+    casebook: CasebooksOpt = None,
+    workspace: WorkspaceOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -61,7 +63,11 @@ def sync(
     resolve_today(today)  # accepted like everywhere; syncing does not depend on the day
     from ..sharing import sync as syncing
 
-    root = find_casebook(casebook)
+    members = workspace_members(casebook, workspace)
+    if members is not None:
+        sync_several(members, status_only=status_, json_=json_)
+        return
+    root = find_casebook(single_casebook(casebook))
     if status_:
         info = syncing.status(root)
         if json_:
@@ -98,13 +104,19 @@ def remote_init(
     branch: Annotated[str, typer.Option("--branch", help="共有するブランチ名")] = "main",
     source: Annotated[Path | None, typer.Option("--from", help="共有を始める前からのケースブック: その履歴を検査なしで最初に入れます")] = None,
     today: TodayOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Create a bare shared repository whose pre-receive hook refuses pushes that fail verify."""
     resolve_today(today)  # accepted like everywhere
     from ..sharing.remote import init_remote
 
-    hook = init_remote(path, [sys.executable, "-m", "yobo"], branch=branch,
-                       source=find_casebook(source) if source is not None else None)
+    origin = find_casebook(source) if source is not None else None
+    hook = init_remote(path, [sys.executable, "-m", "yobo"], branch=branch, source=origin)
+    if json_:
+        print_json({"path": str(path.resolve()), "branch": branch, "hook": str(hook.resolve()),
+                    "from": str(origin) if origin is not None else None,
+                    "remote_add": f"git remote add origin {path.resolve()}"})
+        return
     typer.echo(f"共有リポジトリを作成しました: {path.resolve()}（検査フック {hook.name}）")
     typer.echo(f"各事業所で: git remote add origin {path.resolve()} のあと yobo sync")
 
