@@ -93,11 +93,11 @@ def parse_workspace(data, text: str, path: Path, *, home: Path) -> list[Member]:
         label = label.strip()
         line = _line(text, (i,)) or 1
         key = Path(*folder.parts)  # normalised for comparison (no resolve: the folder may be missing)
+        if key in seen_paths:
+            raise bad(f"{raw} は {seen_paths[key]} 行目と同じケースブックです", (i, "path"), "path")
         if label in seen_labels:
             raise bad(f"名前「{label}」が {seen_labels[label]} 行目と重なっています（label で別の名前を付けてください）",
                       (i, "label") if "label" in entry else (i,), "label")
-        if key in seen_paths:
-            raise bad(f"{raw} は {seen_paths[key]} 行目と同じケースブックです", (i, "path"), "path")
         seen_labels[label] = seen_paths[key] = line
         members.append(Member(label, folder, f"{path}:{line}"))
     return members
