@@ -246,7 +246,7 @@ def sync_several(members: list[Member], *, status_only: bool, json_: bool) -> No
             return 1
 
     failed, code = each(members, work)
-    results = [{"casebook": m.label, "ok": False, "error": message} for m, message in failed] + results
+    results = [{"casebook": m.label, "ok": False, "error": f"{m.origin}: {message}"} for m, message in failed] + results
     if json_:
         print_json(results)
     else:
