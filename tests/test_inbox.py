@@ -267,6 +267,11 @@ def test_monitor_due_over_two_casebooks_labels_every_row(cli, two, tmp_path):
     assert "ケースブック" in screen and "（ケースブック 2 冊）" in screen
     # --fail-on overdue: the worst of both
     assert cli("monitor", "due", "--workspace", str(ws), "--fail-on", "overdue").code == 1
+    # --case: from the casebooks that hold it; a case in none of them is bad input
+    assert {(r["casebook"], r["case"]) for r in due_json(cli, "--workspace", str(ws), "--case", "3QK7WA")} == {
+        ("ひまわり（東・西包括）", "3QK7WA"), ("other", "3QK7WA")}
+    missing = cli("monitor", "due", "--workspace", str(ws), "--case", "ZZZZZZ")
+    assert missing.code == 2 and "--case" in missing.stderr and not missing.stdout
     # a 包括 staff member over both: only the 包括's items of each
     inbox = due_json(cli, "--workspace", str(ws), "--staff", HOKATSU_STAFF)
     assert inbox and {r["party"] for r in inbox} == {"hokatsu"} and {r["casebook"] for r in inbox} == {

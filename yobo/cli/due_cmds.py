@@ -129,6 +129,7 @@ def monitor_due(
     chosen_side = parse_choice("--party", party, OFFICE_KINDS) if party else None
     statuses = _statuses(status)
     members = workspace_members(casebook, workspace)
+    holding: list[Path] = []  # of several casebooks, those that hold --case
 
     def collect(root: Path, *, several: bool = False):
         config = load_config(root, validate=False)
@@ -146,6 +147,7 @@ def monitor_due(
                 if not several:
                     raise
                 return [], None, config  # of several casebooks, the case is in another one
+            holding.append(root)
         query = Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
 
         def prepare(found):
@@ -158,8 +160,14 @@ def monitor_due(
             return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare), config)
 
     if members is not None:
+        def check() -> None:
+            if case and not holding:
+                raise InputError(f"ケース '{case}' はどのケースブックにもありません（yobo case list で確認できます）",
+                                 field="--case")
+
         due_several(members, collect=lambda root: collect(root, several=True)[::2], day=day, json_=json_, csv_=csv_,
-                    xlsx=xlsx, ics=ics, names=names, remind=remind, output=output, limit=limit, fail_on=fail_on)
+                    xlsx=xlsx, ics=ics, names=names, remind=remind, output=output, limit=limit, fail_on=fail_on,
+                    check=check)
         return
     root = find_casebook(single_casebook(casebook))
     items, rows, config = collect(root)

@@ -91,9 +91,11 @@ LABEL_COLUMN = "ケースブック"
 
 
 def due_several(members: list[Member], *, collect, day, json_: bool, csv_: bool, xlsx: Path | None, ics: bool,
-                names: bool, remind: int | None, output: Path | None, limit: int, fail_on: str | None) -> None:
+                names: bool, remind: int | None, output: Path | None, limit: int, fail_on: str | None,
+                check: Callable[[], None] | None = None) -> None:
     """``monitor due`` over several casebooks.  ``collect(root)`` returns one casebook's
-    selected items and its office name (the single-casebook selection, unchanged)."""
+    selected items and its config (the single-casebook selection, unchanged); ``check()``
+    runs once all are read, before anything is printed (it may refuse the input)."""
     from ..duelist import due_json
     from ..rules.due import UNREADABLE_DUE
     from ..vocab import DUE_STATUSES
@@ -106,6 +108,8 @@ def due_several(members: list[Member], *, collect, day, json_: bool, csv_: bool,
         return 1 if fail_on == "overdue" and any(d.status(day) == "overdue" for d in items) else 0
 
     failed, code = each(members, work)
+    if check is not None:
+        check()
     problems = [(m.label, unreadable_casebook(m, message)) for m, message in failed]
     # merged in the one-casebook order (status, day, staff, case), then by casebook; a casebook
     # that cannot be read heads the list (overdue from the start)
