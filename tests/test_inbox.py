@@ -377,3 +377,26 @@ def test_sync_over_several_casebooks(cli, sample, tmp_path):
     assert status.code == 1 and [r["ok"] for r in rows if r["casebook"] == "sample"] == [True]
     screen = cli("sync", "-C", str(sample), "-C", str(lonely))
     assert "[sample] 同期しました" in screen.stdout and "[lonely] 同期できません" in screen.stderr
+
+
+def test_workspace_paths_and_labels():
+    from yobo.workspace import parse_workspace
+
+    text = "# ws\n- path: ~/yobo/sakura\n  label: さくら居宅\n- path: ../himawari\n- path: /srv/aoba\n"
+    members = parse_workspace([{"path": "~/yobo/sakura", "label": "さくら居宅"}, {"path": "../himawari"},
+                               {"path": "/srv/aoba"}], text, Path("/home/u/ws/ws.yaml"), home=Path("/home/u"))
+    assert [(m.label, str(m.path), m.origin) for m in members] == [
+        ("さくら居宅", "/home/u/yobo/sakura", "/home/u/ws/ws.yaml:2"),  # ~ is the home folder
+        ("himawari", "/home/u/ws/../himawari", "/home/u/ws/ws.yaml:4"),  # relative to the file; label: folder name
+        ("aoba", "/srv/aoba", "/home/u/ws/ws.yaml:5")]
+
+
+def test_several_casebooks_through_the_installed_program(yobo_bin, two, tmp_path):
+    a, b = two
+    run = yobo_bin("monitor", "due", "-C", str(a), "-C", str(b), "--json")
+    assert run.code == 0, run.stderr
+    assert {r["casebook"] for r in json.loads(run.stdout)} == {"sample", "other"}
+    ws = tmp_path / "ws.yaml"
+    ws.write_text("- path: x\n  colour: red\n", encoding="utf-8")
+    run = yobo_bin("case", "list", "--workspace", str(ws))
+    assert run.code == 2 and f"{ws}:2: colour: " in run.stderr and "Traceback" not in run.stderr
