@@ -336,7 +336,7 @@ class ChangedPaths:
     caller reads its index meanwhile, on the other core); ``result()`` waits for it."""
 
     def __init__(self, root: Path, *, ignored: bool):
-        self.root = root
+        self.root, self.ignored = root, ignored
         args = ["git", "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"]
         if ignored:
             args.append("--ignored=matching")

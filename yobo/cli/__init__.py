@@ -8,9 +8,15 @@ read command exit 1.  No traceback reaches the user.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from typing import Annotated
+
+from . import _early
+
+if _early.is_console_script():  # before click, typer and the rest are imported: see _early
+    _early.start(sys.argv[1:])
+
+import re  # noqa: E402
+from typing import Annotated  # noqa: E402
 
 import click.core as click_core
 import click.exceptions as click_exc
