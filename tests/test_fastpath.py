@@ -210,3 +210,31 @@ def test_the_early_status_asks_what_the_index_would(sample, monkeypatch):
     assert _early.take(sample.resolve()) is None
     _early.start(["monitor", "due", "-C", str(sample)])
     assert _early.take(sample.parent) is None  # asked for another folder: not given
+
+
+def test_after_a_commit_the_early_work_is_done_from_heads_cases(cli, sample):
+    from yobo.loader import load_config
+    from yobo.profiles import load_profile
+
+    config = load_config(sample, validate=False)
+    profile = load_profile(config.profile, config.overrides)
+
+    def managers(cases):
+        return {d: entry[3][6] for d, entry in cases.items()}
+
+    index.refresh(sample, config, profile)
+    change_manager(sample, "佐藤一郎")
+    commit(sample)
+    cases, early = index._refresh(sample, config, profile, managers)
+    assert early is not index._NOTHING  # caught up with the new HEAD while git status ran
+    assert early == managers(cases) and early["cases/3Q/3QK7WA"] == "佐藤一郎"
+    # committed, then edited again by hand: the early work (from HEAD's bytes) does not stand
+    change_manager(sample, "佐藤一郎")
+    path = sample / CASE
+    path.write_text(path.read_text(encoding="utf-8").replace("manager: 佐藤一郎", "manager: 鈴木二郎"),
+                    encoding="utf-8")
+    commit(sample, "one more")
+    path.write_text(path.read_text(encoding="utf-8").replace("manager: 鈴木二郎", "manager: 高橋三郎"),
+                    encoding="utf-8")
+    cases, early = index._refresh(sample, config, profile, managers)
+    assert early is index._NOTHING and managers(cases)["cases/3Q/3QK7WA"] == "高橋三郎"

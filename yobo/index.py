@@ -372,9 +372,19 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
         return {}, _NOTHING
     old = _read_index(index_path, key, secret) if secret else None
     early = _NOTHING
-    if speculate is not None and old and old["head"] == head:
+    # the cases the early work is done from: the last index's, or — HEAD having moved
+    # (a commit, a pull, a checkout) — those with HEAD's tree, the few whose tree changed
+    # read again, all while git status runs
+    basis = moved = None
+    if old and old["head"] == head:
+        basis = old["cases"]
+    elif old:
+        moved = _head_trees(root, head)
+        if speculate is not None and not moved[1]:
+            basis = _catch_up(root, config, profile, head, old["cases"], moved[0])
+    if speculate is not None and basis is not None:
         # the work a warm run ends with, done now on this core while git works on the other
-        early = speculate(old["cases"])
+        early = speculate(basis)
     entries = pending.entries()
     if entries is None:
         return _read_all(root, config, profile), _NOTHING
@@ -397,7 +407,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     if old and old["head"] == head:
         trees = old["trees"]
     else:
-        trees, committed = _head_trees(root, head)
+        trees, committed = moved or _head_trees(root, head)
         tracked = tracked or committed
     if tracked:
         warnings.warn(CommittedIndexWarning(TRACKED_WARNING), stacklevel=2)
@@ -409,11 +419,12 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
         if path == CASES_DIR or path.startswith(CASES_DIR + "/"):
             dirty |= _expand(root, path)
     old_cases = old["cases"] if old else {}
+    known = basis if basis is not None and moved else old_cases  # entries already checked against HEAD
     cases: dict[str, list] = {}
     reread: dict[str, dict[str, bytes]] = {}
     todo = []
     for case_dir in set(trees) | dirty:
-        entry = old_cases.get(case_dir)
+        entry = known.get(case_dir)
         if entry is not None and entry[0] is not None and case_dir not in dirty and entry[0] == trees.get(case_dir):
             cases[case_dir] = entry
             continue
@@ -431,8 +442,34 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
         _write_index(index_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "cases": cases,
                                   "ignored": ignored, "ignore_sources": sources}, secret)
         _mark_ignored(index_path, ignored)
-    # every case as the last index had it (re-read dirty ones included): the early work stands
-    return cases, early if not updated else _NOTHING
+    # every case as the early work had it (re-read dirty ones included): the early work stands
+    stands = basis is not None and set(cases) == set(basis) and all(cases[d] == basis.get(d) for d in reread)
+    return cases, early if stands else _NOTHING
+
+
+#: Beyond this many changed cases (a pull of a colleague's week), a moved HEAD is not
+#: caught up with before git status answers: the cases are read after it, as usual.
+CATCH_UP_MAX = 200
+
+
+def _catch_up(root: Path, config: Config, profile: dict, head: str, old_cases: dict, trees: dict) -> dict | None:
+    """The last index's cases brought to ``head``: a case whose tree is unchanged kept,
+    one whose tree changed read again from its files (its entry remembers the tree only
+    if the bytes read are HEAD's), one gone from HEAD dropped.  None when too many changed.
+    What git status then shows dirty is read again after it, as on any run."""
+    changed = [d for d, tree in trees.items() if (old_cases.get(d) or [None])[0] != tree]
+    if len(changed) > CATCH_UP_MAX:
+        return None
+    cases = {d: old_cases[d] for d in trees if d not in changed and d in old_cases}
+    reread: dict[str, dict[str, bytes]] = {}
+    for case_dir in changed:
+        if (root / case_dir / "case.yaml").is_file():
+            record: dict[str, bytes] = {}
+            cases[case_dir] = _read_case(root, case_dir, config, profile, record)
+            reread[case_dir] = record
+    for case_dir, tree in _verify(root, head, reread, trees).items():
+        cases[case_dir][0] = tree
+    return cases
 
 
 def load_obligations(root: Path, config: Config, profile: dict, build=None, *,
