@@ -240,3 +240,21 @@ def test_after_a_commit_the_early_work_is_done_from_heads_cases(cli, sample):
     cases, early = index._refresh(sample, config, profile, managers)
     assert managers(cases)["cases/3Q/3QK7WA"] == "高橋三郎" and early in (index._NOTHING, managers(cases))
     assert cases["cases/3Q/3QK7WA"][0] is None  # read again on every run while it differs from HEAD
+
+
+def test_the_case_list_is_kept_too_and_follows_an_edit(cli, sample, monkeypatch):
+    spy = Spy(monkeypatch)
+
+    def listing():
+        run = cli("case", "list", "-C", str(sample), "--json", "--all")
+        assert run.code == 0, run.stderr
+        return run.stdout
+
+    first = listing()
+    reads = spy.reads
+    assert listing() == first and spy.reads == reads  # the kept summaries: no index read
+    change_manager(sample, "佐藤一郎")
+    edited = listing()
+    assert edited != first and "佐藤一郎" in edited
+    shutil.rmtree(sample / ".yobo")
+    assert listing() == edited

@@ -363,6 +363,8 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     # git status runs while the index is read (two cores); if the index turns out to
     # disagree about ignored files, status is asked again below.
     guess = _peek_ignored(index_path)
+    if status is None:
+        status = gitstore.ChangedPaths.take_ahead(root)  # started by the CLI before its imports
     if status is not None and status.root == root and status.ignored == guess:
         pending = status  # started before yobo's own imports (yobo.cli._early)
     else:
@@ -627,9 +629,21 @@ def _hash_path(digest, path: Path) -> None:
 def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[CaseSummary], int]:
     """One summary per case folder (see ``summarize``; an unreadable case has the status
     ``unreadable``) in id order, and how many of them could not be read, via the index."""
-    summaries = sorted((CaseSummary(*entry[3]) for entry in refresh(root, config, profile).values()),
-                       key=lambda s: s.id)
+    # kept as an answer too (index.Answer): a warm run reads neither the index nor the cases
+    answer = Answer('["case-summaries"]', lambda found: [_plain(s) for s in found], _summaries_from)
+    cases, _ = _refresh(root, config, profile, None, answer=answer)
+    if answer.found is not _NOTHING:
+        summaries = answer.found
+    else:
+        summaries = sorted((CaseSummary(*entry[3]) for entry in cases.values()), key=lambda s: s.id)
+        answer.keep(root, summaries)
     return summaries, sum(1 for s in summaries if s.status == UNREADABLE)
+
+
+def _summaries_from(value) -> list[CaseSummary]:
+    if type(value) is not list or not all(_summary_ok(s) for s in value):
+        raise ValueError("summaries")
+    return [CaseSummary(*s) for s in value]
 
 
 def _read_all(root: Path, config: Config, profile: dict) -> dict[str, list]:
@@ -823,21 +837,29 @@ def _well_formed(data, key: str) -> bool:
                 return False
             entry[1] = [(x[c], x[code], x[title], due, opens, x[staff], x[party], x[source], x[kind], x[excused],
                          x[name]) for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
-            if len(summary) != 12:
+            if not _summary_ok(summary) or summary[8] != case_dir:
                 return False
-            cid, status, pname, kana, route, cmode, manager, hokatsu, sdir, certs, insured, problems = summary
-            if not (all(type(x) is s for x in (cid, status, pname, kana, route, cmode, manager, sdir, insured))
-                    and type(hokatsu) in (s, n) and type(certs) is list and type(problems) is list
-                    and all(type(p) is s for p in problems) and sdir == case_dir):
-                return False
-            for cert in certs:
-                if not (type(cert) is list and len(cert) == 4 and type(cert[0]) is s and type(cert[3]) is s
-                        and type(cert[1]) is i and cert[1] in _ORDINALS
-                        and (cert[2] is None or (type(cert[2]) is i and cert[2] in _ORDINALS))):
-                    return False
         return True
     except (TypeError, ValueError, AttributeError, IndexError):
         return False
+
+
+def _summary_ok(summary) -> bool:
+    """Whether a stored summary (a list) has the types of :class:`CaseSummary`."""
+    s, i, n = str, int, type(None)
+    if type(summary) is not list or len(summary) != 12:
+        return False
+    cid, status, pname, kana, route, cmode, manager, hokatsu, sdir, certs, insured, problems = summary
+    if not (all(type(x) is s for x in (cid, status, pname, kana, route, cmode, manager, sdir, insured))
+            and type(hokatsu) in (s, n) and type(certs) is list and type(problems) is list
+            and all(type(p) is s for p in problems)):
+        return False
+    for cert in certs:
+        if not (type(cert) is list and len(cert) == 4 and type(cert[0]) is s and type(cert[3]) is s
+                and type(cert[1]) is i and cert[1] in _ORDINALS
+                and (cert[2] is None or (type(cert[2]) is i and cert[2] in _ORDINALS))):
+            return False
+    return True
 
 
 def _encode(data: dict) -> dict:
