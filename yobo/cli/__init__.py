@@ -247,14 +247,6 @@ class YoboGroup(TyperGroup):
             code = _fail(exc.format_message())
         except KeyboardInterrupt:
             code = 130
-        except BaseException as exc:
-            # SIGTERM/SIGHUP while scratch files existed: removed on the way (raised only by
-            # .common, so only once it was imported)
-            common = sys.modules.get(f"{__name__}.common")
-            if common is None or not isinstance(exc, common.Terminated):
-                raise
-            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
-            code = 128 + exc.signum
         except SystemExit:  # only raised by typer in non-standalone mode when stdout's reader left
             code = 0
             _quiet_stdout()
@@ -266,6 +258,14 @@ class YoboGroup(TyperGroup):
                 raise
             sys.stderr.write(_internal_error_message(exc))
             code = 3
+        except BaseException as exc:
+            # SIGTERM/SIGHUP while scratch files existed: removed on the way (raised only by
+            # .common, so only once it was imported)
+            common = sys.modules.get(f"{__name__}.common")
+            if common is None or not isinstance(exc, common.Terminated):
+                raise
+            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
+            code = 128 + exc.signum
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
