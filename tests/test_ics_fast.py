@@ -64,3 +64,14 @@ def test_an_earlier_stamp_not_in_utc_goes_to_icalendar():
     tokyo = timezone(timedelta(hours=9))
     assert (to_ics([item], today=TODAY, stamp=STAMP.astimezone(tokyo))
             == to_ics([item], today=TODAY, stamp=STAMP.astimezone(tokyo), fast=False))
+
+
+def test_folding_equals_icalendars_at_every_boundary():
+    from icalendar.parser.string import _foldline
+
+    from yobo.export import _fold
+
+    for head in range(0, 80):
+        for middle in ("\\,", "\\\\", "^^", "長\\;", "🙂\\n", "a"):
+            line = "DESCRIPTION:" + "a" * head + middle + "長" * 30 + "\\," * 5 + "b" * (head % 7)
+            assert _fold(line) == _foldline(line), (head, middle)
