@@ -38,15 +38,21 @@ def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list
 
 
 def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None,
-                   finish=None):
+                   finish=None, remember: str | None = None, status=None):
     """Every deadline via the index; rows beyond ``within`` days (or info items whose day
     has passed) are dropped before they are turned into values — 10,000 cases hold
     ~100,000 obligations, most of them months away.
 
     ``finish(items)`` (e.g. the filtering and formatting of the list) is returned
     instead of the items: it is a pure function of them, so the index may work it out
-    while git status is still running (see ``index.load_obligations``)."""
-    from .index import load_obligations, unpack
+    while git status is still running (see ``index.load_obligations``).
+
+    ``remember``: everything besides the casebook, ``today`` and ``within`` that
+    ``finish`` depends on (the options, the format), as text.  With it the finished
+    answer is kept and given again while nothing changed (``index.Answer``); ``finish``
+    must then return ``(items, text or None)``.  ``status``: a ``git status`` started
+    earlier by the caller (``gitstore.ChangedPaths``)."""
+    from .index import Answer, load_obligations, unpack
     from .loader import office_done_marks
     from .rules.due import INFO
 
@@ -55,6 +61,12 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
     # casebook-wide done marks live outside cases/: read here on every run (a folder
     # listing), so the per-case index never has to key on them
     marks = office_done_marks(root)
+    answer = None
+    if remember is not None:
+        import json
+
+        material = json.dumps([today.isoformat(), within, sorted(marks), remember], ensure_ascii=False)
+        answer = Answer(material, _dump_answer, _load_answer)
 
     def build(rows: list[tuple], active_modes: set[str]):
         # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
@@ -63,7 +75,28 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
         items = for_office(drop_marked(unpack(kept), marks), config)
         return finish(items) if finish is not None else items
 
-    return load_obligations(root, config, profile, build)
+    return load_obligations(root, config, profile, build, status=status, answer=answer)
+
+
+def _dump_answer(result) -> dict:
+    from .index import _pack
+
+    items, text = result
+    return {"rows": _pack(items), "text": text}
+
+
+def _load_answer(value) -> tuple[list[Due], str | None]:
+    """A kept answer back to values, every type checked (``ValueError`` if one is wrong)."""
+    from .index import unpack
+
+    if type(value) is not dict or type(value.get("rows")) is not list or type(value.get("text")) not in (str, type(None)):
+        raise ValueError("answer")
+    last = date.max.toordinal()
+    for row in value["rows"]:
+        if not (type(row) is list and len(row) == 11 and all(type(row[i]) is str for i in (0, 1, 2, 5, 6, 7, 8, 9, 10))
+                and all(type(row[i]) is int and 1 <= row[i] <= last for i in (3, 4))):
+            raise ValueError("answer row")
+    return unpack(value["rows"]), value["text"]
 
 
 def select(items: list[Due], query: Query, *, today: date) -> list[Due]:

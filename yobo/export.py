@@ -233,9 +233,26 @@ def _digest(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
+class EventText(NamedTuple):
+    """What one event of the export says, worked out once; written by icalendar
+    (:func:`_event_icalendar`) or by the fast path (:func:`_event_fast`), byte for byte
+    the same (tests/test_ics_fast.py)."""
+
+    uid: str
+    summary: str
+    description: str
+    day: date
+    categories: tuple[str, ...]
+    status: str
+    digest: str
+    alarm: str
+    sequence: int
+    modified: datetime
+
+
 def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
            remind: int | None = None, previous: PreviousCalendar | None = None,
-           title: str = "yobo 期限一覧", casebooks: list[str] | None = None) -> bytes:
+           title: str = "yobo 期限一覧", casebooks: list[str] | None = None, fast: bool = True) -> bytes:
     """An iCalendar file of all-day events, one per obligation.
 
     SUMMARY is the obligation and the case id — no status (it would be wrong a day
@@ -257,8 +274,13 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     ``casebooks`` (one label per item, for a list over several casebooks, ``yobo.workspace``)
     adds each item's casebook as a second CATEGORIES value and a tag of it to the UID, so
     the same obligation of two casebooks stays two events.
+
+    The events are written by :func:`_event_fast` (icalendar builds and serializes
+    ≈ 1 ms an event: 8 s for the 8,000 events of 10,000 cases); ``fast=False`` writes
+    them with icalendar itself, the reference the fast path is tested against.  The
+    cancellations, copied from the last export's parsed events, are always icalendar's.
     """
-    from icalendar import Alarm, Calendar, Event
+    from icalendar import Calendar, vDuration
 
     stamp = stamp.replace(microsecond=0)
     old = previous.events if previous else {}
@@ -267,9 +289,11 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", title)
+    trigger = vDuration(timedelta(days=-remind)).to_ical().decode("ascii") if remind is not None else None
 
     seen: dict[str, int] = {}
     listed = set()
+    events: list[bytes] = []
     for position, d in enumerate(items):
         uid = obligation_uid(d, domain)
         if casebooks is not None:
@@ -293,29 +317,14 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         lines += [f"出典: {label_source(d.source)}", f"コード: {d.code}"]
         description = "\n".join(lines)
         alarm_text = f"{d.title}（{d.case}）" if d.case else d.title
-        digest = _digest((summary, description, (today if d.due == UNREADABLE_DUE else d.due).isoformat(), d.code,
-                          remind, alarm_text))
-        event = Event()
-        event.add("uid", uid)
-        event.add("summary", summary)
-        event.add("description", description)
         # a 読めない文書 (no day of its own) stands on the export's day, where it will be seen
         day = today if d.due == UNREADABLE_DUE else d.due
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-        event.add("categories", [d.code, casebooks[position]] if casebooks is not None else [d.code])
-        event.add("transp", "TRANSPARENT")
-        event.add("status", "CONFIRMED")
-        event.add("x-yobo-status", d.status(today))
-        if remind is not None:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", alarm_text)
-            alarm.add("trigger", timedelta(days=-remind))
-            event.add_component(alarm)
-        event.add("x-yobo-digest", digest)
-        _stamp_event(event, old.get(uid), digest, stamp)
-        calendar.add_component(event)
+        digest = _digest((summary, description, day.isoformat(), d.code, remind, alarm_text))
+        sequence, modified = _sequence(old.get(uid), digest, stamp)
+        categories = (d.code, casebooks[position]) if casebooks is not None else (d.code,)
+        text = EventText(uid, summary, description, day, categories, d.status(today), digest, alarm_text, sequence,
+                         modified)
+        events.append((_event_fast if fast else _event_icalendar)(text, trigger))
 
     horizon = today - timedelta(days=CANCELLED_KEEP_DAYS)
     for uid in sorted(set(old) - listed):
@@ -326,10 +335,115 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         if day is not None and day < horizon:
             continue  # long past: the calendar has had its cancellation
         if str(former.get("STATUS", "")).upper() == "CANCELLED":  # already cancelled: carried as it was
-            calendar.add_component(_cancelled(former, uid, sequence, modified or stamp, names))
+            events.append(_cancelled(former, uid, sequence, modified or stamp, names).to_ical())
         else:
-            calendar.add_component(_cancelled(former, uid, sequence + 1, stamp, names))
-    return calendar.to_ical()
+            events.append(_cancelled(former, uid, sequence + 1, stamp, names).to_ical())
+    # the calendar's own lines from icalendar, the events between them
+    frame = calendar.to_ical()
+    end = frame.rindex(b"END:VCALENDAR\r\n")
+    return frame[:end] + b"".join(events) + frame[end:]
+
+
+def _event_icalendar(e: EventText, trigger: str | None) -> bytes:
+    """One event as icalendar writes it (the reference of :func:`_event_fast`)."""
+    from icalendar import Alarm, Event, vDuration
+
+    event = Event()
+    event.add("uid", e.uid)
+    event.add("summary", e.summary)
+    event.add("description", e.description)
+    event.add("dtstart", e.day)
+    event.add("dtend", e.day + timedelta(days=1))
+    event.add("categories", list(e.categories))
+    event.add("transp", "TRANSPARENT")
+    event.add("status", "CONFIRMED")
+    event.add("x-yobo-status", e.status)
+    if trigger is not None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", e.alarm)
+        alarm.add("trigger", vDuration.from_ical(trigger))
+        event.add_component(alarm)
+    event.add("x-yobo-digest", e.digest)
+    event.add("sequence", e.sequence)
+    event.add("last-modified", e.modified)
+    event.add("dtstamp", e.modified)
+    return event.to_ical()
+
+
+def _event_fast(e: EventText, trigger: str | None) -> bytes:
+    """One event written directly, as icalendar 7 writes it: its properties in
+    icalendar's order (the event's canonical ones, then the rest alphabetically), TEXT
+    escaped as ``icalendar.parser.string._escape_char`` does, lines folded as its
+    ``_foldline`` does (before 75 octets, never inside a character or just after a
+    backslash).  A value the fast path does not know (a LAST-MODIFIED not in UTC) goes
+    to icalendar instead."""
+    modified = e.modified
+    if modified.tzinfo is None or modified.utcoffset() != timedelta(0) or modified.microsecond:
+        return _event_icalendar(e, trigger)
+    when = f"{modified:%Y%m%dT%H%M%S}Z" if modified.year >= 1000 else None
+    if when is None:
+        return _event_icalendar(e, trigger)
+    end = e.day + timedelta(days=1)
+    lines = [
+        "BEGIN:VEVENT",
+        _fold("SUMMARY:" + _escape(e.summary)),
+        f"DTSTART;VALUE=DATE:{e.day.year:04d}{e.day.month:02d}{e.day.day:02d}",
+        f"DTEND;VALUE=DATE:{end.year:04d}{end.month:02d}{end.day:02d}",
+        f"DTSTAMP:{when}",
+        _fold("UID:" + _escape(e.uid)),
+        f"SEQUENCE:{e.sequence}",
+        _fold("CATEGORIES:" + ",".join(_escape(c) for c in e.categories)),
+        _fold("DESCRIPTION:" + _escape(e.description)),
+        f"LAST-MODIFIED:{when}",
+        "STATUS:CONFIRMED",
+        "TRANSP:TRANSPARENT",
+        _fold("X-YOBO-DIGEST:" + _escape(e.digest)),
+        _fold("X-YOBO-STATUS:" + _escape(e.status)),
+    ]
+    if trigger is not None:
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", _fold("DESCRIPTION:" + _escape(e.alarm)), f"TRIGGER:{trigger}",
+                  "END:VALARM"]
+    lines += ["END:VEVENT", ""]
+    return "\r\n".join(lines).encode("utf-8")
+
+
+def _escape(text: str) -> str:
+    """RFC 5545 TEXT escaping, in icalendar's order (``\\N`` is first read as a line break)."""
+    return (text.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _fold(line: str, limit: int = 75) -> str:
+    """A content line folded as icalendar folds it: each piece the longest run of whole
+    characters under ``limit`` octets, a backslash or ``^`` that would end a piece
+    carried to the next with what it escapes.  Worked on the UTF-8 bytes (a character
+    at a time was most of the export's time)."""
+    raw = line.encode("utf-8")
+    if len(raw) < limit:
+        return line  # short: nothing to fold (most lines)
+    pieces = []
+    start, size = 0, len(raw)
+    while size - start >= limit:
+        end = start + limit - 1
+        while raw[end] & 0xC0 == 0x80:  # inside a character: the piece ends before it
+            end -= 1
+        if end - start >= 2 and raw[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(raw[start:end])
+        start = end
+    pieces.append(raw[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")
+
+
+def _sequence(before, digest: str, stamp: datetime) -> tuple[int, datetime]:
+    """SEQUENCE and LAST-MODIFIED (= DTSTAMP) from the last export's copy of the event."""
+    if before is None:
+        return 0, stamp
+    old_sequence, old_modified, old_digest, former = before
+    if old_digest == digest and str(former.get("STATUS", "")).upper() != "CANCELLED":
+        return old_sequence, old_modified or stamp
+    return old_sequence + 1, stamp
 
 
 def _cancelled(former, uid: str, sequence: int, modified: datetime, names: bool):
@@ -354,18 +468,3 @@ def _cancelled(former, uid: str, sequence: int, modified: datetime, names: bool)
     gone.add("last-modified", modified)
     gone.add("dtstamp", modified)
     return gone
-
-
-def _stamp_event(event, before, digest: str, stamp: datetime) -> None:
-    """SEQUENCE, LAST-MODIFIED and DTSTAMP from the last export's copy of the event."""
-    if before is None:
-        sequence, modified = 0, stamp
-    else:
-        old_sequence, old_modified, old_digest, former = before
-        if old_digest == digest and str(former.get("STATUS", "")).upper() != "CANCELLED":
-            sequence, modified = old_sequence, old_modified or stamp
-        else:
-            sequence, modified = old_sequence + 1, stamp
-    event.add("sequence", sequence)
-    event.add("last-modified", modified)
-    event.add("dtstamp", modified)

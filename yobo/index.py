@@ -342,10 +342,16 @@ def refresh(root: Path, config: Config, profile: dict) -> dict[str, list]:
     return _refresh(root, config, profile, None)[0]
 
 
-def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict[str, list], object]:
+def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gitstore.ChangedPaths | None = None,
+             answer: Answer | None = None) -> tuple[dict[str, list], object]:
     """:func:`refresh`, and ``speculate(cases)`` worked out from the last index while
     ``git status`` runs in its own process: returned when the cases turned out
-    unchanged (the usual warm run), else ``_NOTHING``."""
+    unchanged (the usual warm run), else ``_NOTHING``.
+
+    ``status``: a ``git status`` the caller started earlier (used if it asked the same
+    question).  ``answer``: the caller's finished answer, looked up before the index is
+    read (see :class:`Answer`); when it is found, nothing else is read and the cases
+    come back empty."""
     head = gitstore.head(root) if (root / CASES_DIR).is_dir() else None
     # Only a casebook that is its own repository keeps an index: reading one in place
     # inside another project (the bundled sample) leaves that project's tree alone.
@@ -357,13 +363,30 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
     # git status runs while the index is read (two cores); if the index turns out to
     # disagree about ignored files, status is asked again below.
     guess = _peek_ignored(index_path)
-    pending = gitstore.ChangedPaths(root, ignored=guess)
+    if status is None:
+        status = gitstore.ChangedPaths.take_ahead(root)  # started by the CLI before its imports
+    if status is not None and status.root == root and status.ignored == guess:
+        pending = status  # started before yobo's own imports (yobo.cli._early)
+    else:
+        pending = gitstore.ChangedPaths(root, ignored=guess)
     secret = _secret(root)
+    if answer is not None and secret and answer.lookup(root, head, key, secret, pending, sources, guess):
+        return {}, _NOTHING
     old = _read_index(index_path, key, secret) if secret else None
     early = _NOTHING
-    if speculate is not None and old and old["head"] == head:
+    # the cases the early work is done from: the last index's, or — HEAD having moved
+    # (a commit, a pull, a checkout) — those with HEAD's tree, the few whose tree changed
+    # read again, all while git status runs
+    basis = moved = None
+    if old and old["head"] == head:
+        basis = old["cases"]
+    elif old:
+        moved = _head_trees(root, head)
+        if speculate is not None and not moved[1]:
+            basis = _catch_up(root, config, profile, head, old["cases"], moved[0])
+    if speculate is not None and basis is not None:
         # the work a warm run ends with, done now on this core while git works on the other
-        early = speculate(old["cases"])
+        early = speculate(basis)
     entries = pending.entries()
     if entries is None:
         return _read_all(root, config, profile), _NOTHING
@@ -377,6 +400,8 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
         ignored = _ignore_rules_reach(root, sources, entries)
     if ignored and not guess:
         entries = gitstore.ChangedPaths(root, ignored=True).entries() or []
+    if answer is not None and secret:
+        answer.begin(root, head, key, secret, entries, sources, ignored)
     # A staged .yobo shows in status; a committed one in HEAD's listing, asked for
     # whenever HEAD moved (an index is never written while .yobo is tracked, so one
     # made at this very HEAD proves it was not).
@@ -384,21 +409,24 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
     if old and old["head"] == head:
         trees = old["trees"]
     else:
-        trees, committed = _head_trees(root, head)
+        trees, committed = moved or _head_trees(root, head)
         tracked = tracked or committed
     if tracked:
         warnings.warn(CommittedIndexWarning(TRACKED_WARNING), stacklevel=2)
         old, early = None, _NOTHING
+        if answer is not None:
+            answer.state = None  # nothing is written into a .yobo that git tracks
     dirty: set[str] = set()
     for _, path in entries:
         if path == CASES_DIR or path.startswith(CASES_DIR + "/"):
             dirty |= _expand(root, path)
     old_cases = old["cases"] if old else {}
+    known = basis if basis is not None and moved else old_cases  # entries already checked against HEAD
     cases: dict[str, list] = {}
     reread: dict[str, dict[str, bytes]] = {}
     todo = []
     for case_dir in set(trees) | dirty:
-        entry = old_cases.get(case_dir)
+        entry = known.get(case_dir)
         if entry is not None and entry[0] is not None and case_dir not in dirty and entry[0] == trees.get(case_dir):
             cases[case_dir] = entry
             continue
@@ -416,14 +444,44 @@ def _refresh(root: Path, config: Config, profile: dict, speculate) -> tuple[dict
         _write_index(index_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "cases": cases,
                                   "ignored": ignored, "ignore_sources": sources}, secret)
         _mark_ignored(index_path, ignored)
-    # every case as the last index had it (re-read dirty ones included): the early work stands
-    return cases, early if not updated else _NOTHING
+    # every case as the early work had it (re-read dirty ones included): the early work stands
+    stands = basis is not None and set(cases) == set(basis) and all(cases[d] == basis.get(d) for d in reread)
+    return cases, early if stands else _NOTHING
 
 
-def load_obligations(root: Path, config: Config, profile: dict, build=None):
+#: Beyond this many changed cases (a pull of a colleague's week), a moved HEAD is not
+#: caught up with before git status answers: the cases are read after it, as usual.
+CATCH_UP_MAX = 200
+
+
+def _catch_up(root: Path, config: Config, profile: dict, head: str, old_cases: dict, trees: dict) -> dict | None:
+    """The last index's cases brought to ``head``: a case whose tree is unchanged kept,
+    one whose tree changed read again from its files (its entry remembers the tree only
+    if the bytes read are HEAD's), one gone from HEAD dropped.  None when too many changed.
+    What git status then shows dirty is read again after it, as on any run."""
+    changed = [d for d, tree in trees.items() if (old_cases.get(d) or [None])[0] != tree]
+    if len(changed) > CATCH_UP_MAX:
+        return None
+    cases = {d: old_cases[d] for d in trees if d not in changed and d in old_cases}
+    reread: dict[str, dict[str, bytes]] = {}
+    for case_dir in changed:
+        if (root / case_dir / "case.yaml").is_file():
+            record: dict[str, bytes] = {}
+            cases[case_dir] = _read_case(root, case_dir, config, profile, record)
+            reread[case_dir] = record
+    for case_dir, tree in _verify(root, head, reread, trees).items():
+        cases[case_dir][0] = tree
+    return cases
+
+
+def load_obligations(root: Path, config: Config, profile: dict, build=None, *,
+                     status: gitstore.ChangedPaths | None = None, answer: Answer | None = None):
     """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
     running plan, via the index; with ``build``, ``build(rows, modes)`` instead — begun
-    from the last index while git status runs, and redone only if a case changed."""
+    from the last index while git status runs, and redone only if a case changed.
+
+    With ``answer`` (see :class:`Answer`), the finished ``build`` result of an earlier
+    run is returned when nothing it depends on changed, and a new one is kept."""
     def collect(cases: dict) -> tuple[list, set[str]]:
         rows: list = []
         modes: set[str] = set()
@@ -434,16 +492,158 @@ def load_obligations(root: Path, config: Config, profile: dict, build=None):
         return rows, modes
 
     finish = build or (lambda rows, modes: (rows, modes))
-    cases, early = _refresh(root, config, profile, lambda old: finish(*collect(old)))
-    return early if early is not _NOTHING else finish(*collect(cases))
+    cases, early = _refresh(root, config, profile, lambda old: finish(*collect(old)), status=status, answer=answer)
+    if answer is not None and answer.found is not _NOTHING:
+        return answer.found
+    result = early if early is not _NOTHING else finish(*collect(cases))
+    if answer is not None:
+        answer.keep(root, result)
+    return result
+
+
+class Answer:
+    """A finished answer (e.g. the selected due list and its JSON text) kept beside the
+    index under ``.yobo/answer-<id>.msgpack``, so a warm run that asks the same question
+    does nothing but wait for ``git status`` and print.
+
+    It is keyed as strictly as the index, and more: by everything the answer depends
+    on — the index key (format, yobo's version, :func:`code_fingerprint`, profile,
+    yobo.yaml), the caller's ``material`` (today, the options, the office's done marks),
+    HEAD, and the state of the work tree as git sees it: every line of ``git status``
+    with the *content* of each path it names (a file edited twice shows the same
+    `` M`` line; an untracked folder is read whole), the ignore files outside the
+    tree and whether ignored files were listed.  The state is taken right after git
+    status answers and again after the answer is made; the answer is kept only when
+    both agree, so a file edited meanwhile never leaves a stale answer behind.  It is
+    signed like the index (same key, same checks); ``load`` must check the types of
+    what it is given and raise ``ValueError`` on anything unexpected, and the answer
+    is then worked out afresh.  A casebook keeps the last :data:`ANSWERS_KEPT`.
+    """
+
+    def __init__(self, material: str, dump, load):
+        self.material, self.dump, self.load = material, dump, load
+        self.found = _NOTHING
+        self.state = None
+
+    def _path(self, root: Path, key: str) -> Path:
+        name = hashlib.sha256(f"{key}\0{self.material}".encode("utf-8")).hexdigest()[:32]
+        return root / CACHE_DIR / f"{ANSWER_PREFIX}{name}.msgpack"
+
+    def lookup(self, root: Path, head: str, key: str, secret: bytes, pending, sources, ignored: bool) -> bool:
+        """Whether the kept answer still holds (waits for ``pending``); ``found`` is set."""
+        stored = _read_signed(self._path(root, key), secret)
+        # a kept answer of another HEAD is not even waited for: the index is read beside git instead
+        if not (type(stored) is dict and stored.get("head") == head and stored.get("key") == key
+                and stored.get("material") == self.material and type(stored.get("state")) is str
+                and stored.get("seal") == _seal(root)):
+            return False
+        entries = pending.entries()
+        if entries is None or stored["state"] != _work_tree_state(root, head, entries, sources, ignored):
+            return False
+        try:
+            self.found = self.load(stored.get("value"))
+        except (ValueError, TypeError, IndexError, KeyError):
+            return False
+        return True
+
+    def begin(self, root: Path, head: str, key: str, secret: bytes, entries, sources, ignored: bool) -> None:
+        self.head, self.key, self.secret, self.args = head, key, secret, (entries, sources, ignored)
+        self.state = _work_tree_state(root, head, entries, sources, ignored)
+
+    def keep(self, root: Path, result) -> None:
+        if self.state is None or self.state != _work_tree_state(root, self.head, *self.args):
+            return  # something changed while the answer was made: not kept
+        path = self._path(root, self.key)
+        seal = _seal(root)
+        if seal is None:
+            return
+        _write_signed(path, {"head": self.head, "key": self.key, "material": self.material, "state": self.state,
+                             "seal": seal, "value": self.dump(result)}, self.secret)
+        try:
+            kept = sorted(path.parent.glob(f"{ANSWER_PREFIX}*.msgpack"), key=lambda p: p.stat().st_mtime_ns)
+            for stale in kept[:-ANSWERS_KEPT]:
+                stale.unlink()
+        except OSError:
+            pass
+
+
+def _seal(root: Path) -> str | None:
+    """The checksum line of the index file as it is now: an answer is given again only
+    beside the very index it was made with (an index rewritten, replaced or forged since
+    means the answer is made afresh, and the index checked, as any run would)."""
+    fd = _open_regular(root / CACHE_DIR / INDEX_FILE)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        head = handle.read(len(MAGIC) + 65)
+    return head.decode("ascii", "replace") if head.startswith(MAGIC) else None
+
+
+ANSWER_PREFIX = "answer-"
+#: Answers kept per casebook (one per question asked: a format, a staff member, a month…).
+ANSWERS_KEPT = 16
+
+
+def _work_tree_state(root: Path, head: str, entries, sources, ignored: bool) -> str:
+    """A hash of what differs from ``head``: each ``git status`` line and the content of
+    the path it names (see :class:`Answer`)."""
+    digest = hashlib.sha256(json.dumps([head, sources, ignored], ensure_ascii=False).encode("utf-8"))
+    for code, path in sorted(entries):
+        digest.update(f"\0{code}\0{path}\0".encode("utf-8", "surrogateescape"))
+        _hash_path(digest, root / path)
+    return digest.hexdigest()
+
+
+def _hash_path(digest, path: Path) -> None:
+    """Feed ``path``'s content to ``digest``: a file's bytes, a link's target, a folder's
+    names and contents (links never followed)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        digest.update(b"-missing-")
+        return
+    if stat.S_ISLNK(st.st_mode):
+        digest.update(b"link:" + os.fsencode(os.readlink(path)))
+    elif stat.S_ISDIR(st.st_mode):
+        digest.update(b"dir:")
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            digest.update(b"-unreadable-")
+            return
+        for name in names:
+            digest.update(os.fsencode(name) + b"\0")
+            _hash_path(digest, path / name)
+        digest.update(b":end")
+    elif stat.S_ISREG(st.st_mode):
+        fd = _open_regular(path)
+        if fd is None:
+            digest.update(b"-unreadable-")
+            return
+        with os.fdopen(fd, "rb") as handle:
+            digest.update(b"file:%d:" % st.st_size + handle.read())
+    else:
+        digest.update(b"special:%d" % st.st_mode)
 
 
 def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[CaseSummary], int]:
     """One summary per case folder (see ``summarize``; an unreadable case has the status
     ``unreadable``) in id order, and how many of them could not be read, via the index."""
-    summaries = sorted((CaseSummary(*entry[3]) for entry in refresh(root, config, profile).values()),
-                       key=lambda s: s.id)
+    # kept as an answer too (index.Answer): a warm run reads neither the index nor the cases
+    answer = Answer('["case-summaries"]', lambda found: [_plain(s) for s in found], _summaries_from)
+    cases, _ = _refresh(root, config, profile, None, answer=answer)
+    if answer.found is not _NOTHING:
+        summaries = answer.found
+    else:
+        summaries = sorted((CaseSummary(*entry[3]) for entry in cases.values()), key=lambda s: s.id)
+        answer.keep(root, summaries)
     return summaries, sum(1 for s in summaries if s.status == UNREADABLE)
+
+
+def _summaries_from(value) -> list[CaseSummary]:
+    if type(value) is not list or not all(_summary_ok(s) for s in value):
+        raise ValueError("summaries")
+    return [CaseSummary(*s) for s in value]
 
 
 def _read_all(root: Path, config: Config, profile: dict) -> dict[str, list]:
@@ -570,6 +770,13 @@ def _mac(secret: bytes, body: bytes) -> bytes:
 
 def _read_index(path: Path, key: str, secret: bytes) -> dict | None:
     """The last index if it is this clone's, for this key, and well formed; else None."""
+    data = _read_signed(path, secret)
+    return data if _well_formed(data, key) else None
+
+
+def _read_signed(path: Path, secret: bytes):
+    """What a file written by :func:`_write_signed` with this clone's key holds, or None
+    (a foreign, damaged or oversized file: never decoded)."""
     fd = _open_regular(path)
     if fd is None:
         return None
@@ -587,10 +794,9 @@ def _read_index(path: Path, key: str, secret: bytes) -> dict | None:
         return None
     try:
         with _no_gc():
-            data = msgpack.unpackb(body, raw=False, strict_map_key=True)
+            return msgpack.unpackb(body, raw=False, strict_map_key=True)
     except Exception:  # msgpack raises several unrelated classes for damaged input
         return None
-    return data if _well_formed(data, key) else None
 
 
 _ORDINALS = range(1, date.max.toordinal() + 1)
@@ -631,21 +837,29 @@ def _well_formed(data, key: str) -> bool:
                 return False
             entry[1] = [(x[c], x[code], x[title], due, opens, x[staff], x[party], x[source], x[kind], x[excused],
                          x[name]) for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
-            if len(summary) != 12:
+            if not _summary_ok(summary) or summary[8] != case_dir:
                 return False
-            cid, status, pname, kana, route, cmode, manager, hokatsu, sdir, certs, insured, problems = summary
-            if not (all(type(x) is s for x in (cid, status, pname, kana, route, cmode, manager, sdir, insured))
-                    and type(hokatsu) in (s, n) and type(certs) is list and type(problems) is list
-                    and all(type(p) is s for p in problems) and sdir == case_dir):
-                return False
-            for cert in certs:
-                if not (type(cert) is list and len(cert) == 4 and type(cert[0]) is s and type(cert[3]) is s
-                        and type(cert[1]) is i and cert[1] in _ORDINALS
-                        and (cert[2] is None or (type(cert[2]) is i and cert[2] in _ORDINALS))):
-                    return False
         return True
     except (TypeError, ValueError, AttributeError, IndexError):
         return False
+
+
+def _summary_ok(summary) -> bool:
+    """Whether a stored summary (a list) has the types of :class:`CaseSummary`."""
+    s, i, n = str, int, type(None)
+    if type(summary) is not list or len(summary) != 12:
+        return False
+    cid, status, pname, kana, route, cmode, manager, hokatsu, sdir, certs, insured, problems = summary
+    if not (all(type(x) is s for x in (cid, status, pname, kana, route, cmode, manager, sdir, insured))
+            and type(hokatsu) in (s, n) and type(certs) is list and type(problems) is list
+            and all(type(p) is s for p in problems)):
+        return False
+    for cert in certs:
+        if not (type(cert) is list and len(cert) == 4 and type(cert[0]) is s and type(cert[3]) is s
+                and type(cert[1]) is i and cert[1] in _ORDINALS
+                and (cert[2] is None or (type(cert[2]) is i and cert[2] in _ORDINALS))):
+            return False
+    return True
 
 
 def _encode(data: dict) -> dict:
@@ -665,18 +879,27 @@ def _encode(data: dict) -> dict:
 
 def _write_index(path: Path, data: dict, secret: bytes) -> None:
     """Best effort: a read-only casebook simply runs without an index."""
+    if _write_signed(path, _encode(data), secret):
+        try:
+            for name in LEGACY_FILES:
+                legacy = path.with_name(name)
+                if legacy.exists() or legacy.is_symlink():
+                    legacy.unlink()
+        except OSError:
+            pass
+
+
+def _write_signed(path: Path, data, secret: bytes) -> bool:
+    """``data`` as msgpack, signed, replacing ``path`` whole; False if it could not be written."""
     try:
         if path.parent.is_symlink():  # never write where a link points
-            return
+            return False
         path.parent.mkdir(exist_ok=True)
-        body = msgpack.packb(_encode(data), use_bin_type=True)
+        body = msgpack.packb(data, use_bin_type=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(MAGIC + _mac(secret, body) + b"\n" + body)
         os.replace(tmp, path)
-        for name in LEGACY_FILES:
-            legacy = path.with_name(name)
-            if legacy.exists() or legacy.is_symlink():
-                legacy.unlink()
+        return True
     except OSError:
-        pass
+        return False

@@ -8,9 +8,15 @@ read command exit 1.  No traceback reaches the user.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from typing import Annotated
+
+from . import _early
+
+if _early.is_console_script():  # before click, typer and the rest are imported: see _early
+    _early.start(sys.argv[1:])
+
+import re  # noqa: E402
+from typing import Annotated  # noqa: E402
 
 import click.core as click_core
 import click.exceptions as click_exc
@@ -19,7 +25,6 @@ from click.exceptions import Abort
 from typer.core import TyperGroup
 
 from ..errors import YoboError
-from .common import Terminated
 
 
 def _japanese_help_panels() -> None:
@@ -193,7 +198,31 @@ def _internal_error_message(exc: Exception) -> str:
 
 
 class YoboGroup(TyperGroup):
-    """The root group: runs a command and turns every failure into one line and an exit code."""
+    """The root group: runs a command and turns every failure into one line and an exit code.
+
+    Its commands are made when they are first asked for (:class:`LazyCommands`): a run of
+    ``monitor due`` imports the modules of ``monitor`` and nothing else, and ``yobo
+    --help`` lists every command from :data:`COMMANDS` without importing any."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.name or self.name == "yobo":
+            self.commands = LazyCommands(self.commands)
+
+    def list_commands(self, ctx):  # noqa: D102
+        if isinstance(self.commands, LazyCommands):
+            return self.commands.names()
+        return super().list_commands(ctx)
+
+    def format_help(self, ctx, formatter):  # noqa: D102
+        lazy = self.commands if isinstance(self.commands, LazyCommands) else None
+        if lazy is not None:
+            lazy.listing = True
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            if lazy is not None:
+                lazy.listing = False
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
         if os.environ.get("_YOBO_COMPLETE"):  # the shell asks for completions: only then is this work done
@@ -218,9 +247,6 @@ class YoboGroup(TyperGroup):
             code = _fail(exc.format_message())
         except KeyboardInterrupt:
             code = 130
-        except Terminated as exc:  # SIGTERM/SIGHUP while scratch files existed: removed on the way
-            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
-            code = 128 + exc.signum
         except SystemExit:  # only raised by typer in non-standalone mode when stdout's reader left
             code = 0
             _quiet_stdout()
@@ -232,6 +258,14 @@ class YoboGroup(TyperGroup):
                 raise
             sys.stderr.write(_internal_error_message(exc))
             code = 3
+        except BaseException as exc:
+            # SIGTERM/SIGHUP while scratch files existed: removed on the way (raised only by
+            # .common, so only once it was imported)
+            common = sys.modules.get(f"{__name__}.common")
+            if common is None or not isinstance(exc, common.Terminated):
+                raise
+            sys.stderr.write("yobo: 中断しました（一時ファイルは削除しました）\n")
+            code = 128 + exc.signum
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -263,22 +297,144 @@ def _root(
     """yobo（予防）: 介護予防支援・介護予防ケアマネジメントのケースファイルを git で管理します。"""
 
 
-from . import casebook_cmds, case_cmds, dev_cmds, due_cmds, lifecycle_cmds, render_cmds  # noqa: E402  (commands register on ``app``)
+# -- the commands, registered on ``app`` when first asked for ---------------------------------------
 
-casebook_cmds.register(app)
-case_cmds.register(app)
-lifecycle_cmds.register(app, case_cmds.case_app)
-due_cmds.register(app, lifecycle_cmds.monitor_app)
-render_cmds.register(app)
-dev_cmds.register(app)
-from . import exchange_cmds  # noqa: E402
+#: The command modules in the order they register (the order ``--help`` lists in).
+MODULES = ("casebook_cmds", "case_cmds", "lifecycle_cmds", "due_cmds", "render_cmds", "dev_cmds",
+           "exchange_cmds", "safeguard_cmds", "share_cmds")
 
-exchange_cmds.register(app)
-from . import safeguard_cmds  # noqa: E402
-safeguard_cmds.register(app, lifecycle_cmds.monitor_app)
-from . import share_cmds  # noqa: E402
+#: Every top-level command: the modules that register it (all of them: a group may get
+#: subcommands from several) and its one-line help for ``yobo --help``.
+#: tests/test_lazy_commands.py checks both against what the modules register.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "init": (("casebook_cmds",), "ケースブックを作成します（yobo.yaml・.gitignore・スキーマ、git init と最初のコミット）。"),
+    "validate": (("casebook_cmds",), "すべての文書をスキーマと整合性ルールで検査し、問題を「ファイル:行: [コード] 内容」で一覧にします。問題があれば終了コード 1。"),
+    "log": (("casebook_cmds",), "だれが・いつ・何を変更したか（git の履歴）を表示します。ケースIDで絞り込めます。"),
+    "evaluate": (("lifecycle_cmds",), "評価表を作ります（計画の目標と期間を写し、結果は --file）。"),
+    "attach": (("lifecycle_cmds",), "書類の原本・写しのスキャンをケースに添付し、その紙をだれが持っているかを記録します。"),
+    "render": (("render_cmds",), "ケースの文書を標準様式（Markdown・印刷用 HTML・PDF）で出力します。"),
+    "verify": (("share_cmds",), "履歴から、各事業所が自分のファイルだけを書いたことを確かめます（問題があれば終了コード1）。"),
+    "sync": (("share_cmds",), "共有リモートと同期します（取得・自分の記録を載せ替え・送信。自分ではコミットしません）。"),
+    "staff": (("casebook_cmds",), "職員の登録と一覧。"),
+    "schemas": (("casebook_cmds",), "ケースブックのスキーマ（エディタ用の写し）。"),
+    "case": (("case_cmds", "lifecycle_cmds"), "ケース（利用者）の登録・一覧・表示。"),
+    "cert": (("lifecycle_cmds",), "認定の記録。"),
+    "checklist": (("lifecycle_cmds",), "基本チェックリストの記録と表示。"),
+    "info": (("lifecycle_cmds",), "利用者基本情報の作成・修正・表示。"),
+    "plan": (("lifecycle_cmds",), "介護予防サービス・支援計画書。"),
+    "submit": (("lifecycle_cmds",), "地域包括支援センターへの提出。"),
+    "review": (("lifecycle_cmds",), "包括による確認。"),
+    "meeting": (("lifecycle_cmds",), "サービス担当者会議。"),
+    "monitor": (("lifecycle_cmds", "due_cmds", "safeguard_cmds"), "モニタリング。"),
+    "note": (("lifecycle_cmds",), "介護予防支援経過記録。"),
+    "contract": (("lifecycle_cmds",), "契約書類の記録。"),
+    "report": (("due_cmds",), "報告書の作成。"),
+    "dev": (("dev_cmds",), "開発用の道具。"),
+    "export": (("exchange_cmds",), "ケースブックの内容を他のシステム向けのファイルに書き出します。"),
+    "import": (("exchange_cmds",), "他のシステムのファイルをケースブックに取り込みます。"),
+    "doctor": (("safeguard_cmds",), "主治医の指示（医療系サービスの利用についての意見）の確認。"),
+    "equipment": (("safeguard_cmds",), "軽度者の福祉用具貸与の例外給付（認定調査による判定・保険者との協議）。"),
+    "remote": (("share_cmds",), "二つの事業所で共有するリモート。"),
+}
 
-share_cmds.register(app)
+_registered: set[str] = set()
+
+
+def register_modules(modules=MODULES) -> None:
+    """Import ``modules`` and register their commands on ``app`` (once each, in :data:`MODULES` order)."""
+    import importlib
+
+    def module(name: str):
+        return importlib.import_module(f"{__name__}.{name}")
+
+    for name in MODULES:
+        if name not in modules or name in _registered:
+            continue
+        _registered.add(name)
+        if name == "lifecycle_cmds":
+            module(name).register(app, module("case_cmds").case_app)
+        elif name in ("due_cmds", "safeguard_cmds"):
+            module(name).register(app, module("lifecycle_cmds").monitor_app)
+        else:
+            module(name).register(app)
+
+
+def _build(name: str):
+    """The click command of top-level ``name`` from what is registered on ``app``, or None."""
+    from typer.main import get_command_from_info, get_group_from_info
+
+    for info in app.registered_commands:
+        if info.name == name:
+            return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                         rich_markup_mode=app.rich_markup_mode)
+    for info in app.registered_groups:
+        if info.name == name:
+            return get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                       rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
+    return None
+
+
+class LazyCommands(dict):
+    """The root group's commands, each made on first use: its modules imported and
+    registered, then only it converted by Typer.  Asked for all of them (iterated,
+    counted), it makes them all.  While ``listing`` (the root's help), a command not yet
+    made is shown from :data:`COMMANDS` without importing it."""
+
+    listing = False
+
+    def _make(self, name) -> bool:
+        if dict.__contains__(self, name):
+            return True
+        if name not in COMMANDS:
+            return False
+        if self.listing:
+            return False
+        register_modules(COMMANDS[name][0])
+        command = _build(name)
+        if command is not None:
+            dict.__setitem__(self, name, command)
+        return command is not None
+
+    def _make_all(self) -> None:
+        register_modules()
+        for name in self.names():
+            self._make(name)
+
+    def names(self) -> list[str]:
+        return [*COMMANDS, *(n for n in dict.keys(self) if n not in COMMANDS)]
+
+    def get(self, name, default=None):
+        if self._make(name):
+            return dict.__getitem__(self, name)
+        if self.listing and name in COMMANDS:
+            return click_core.Command(name, help=COMMANDS[name][1])
+        return default
+
+    def __getitem__(self, name):
+        if self._make(name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        return name in COMMANDS or dict.__contains__(self, name)
+
+    def __iter__(self):
+        self._make_all()
+        return iter(self.names())
+
+    def keys(self):
+        self._make_all()
+        return {n: None for n in self.names()}.keys()
+
+    def items(self):
+        self._make_all()
+        return [(n, dict.__getitem__(self, n)) for n in self.names() if dict.__contains__(self, n)]
+
+    def values(self):
+        return [command for _, command in self.items()]
+
+    def __len__(self) -> int:
+        return len(self.names())
 
 
 def utf8_streams(*streams, windows: bool = os.name == "nt") -> None:

@@ -248,10 +248,14 @@ def change_json(commit: str, change, root: Path, **extra) -> dict:
 def print_json(data: Any) -> None:
     """Indented JSON; a long list is written compact instead (json's C encoder: 30,000 due
     items take well under 0.1 s instead of 0.8 s indented)."""
+    sys.stdout.write(json_text(data))
+
+
+def json_text(data: Any) -> str:
+    """What :func:`print_json` prints."""
     if isinstance(data, list) and len(data) > 100:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-        return
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 #: The width of redirected output (cron mail, ``> due.txt``): wide enough that no

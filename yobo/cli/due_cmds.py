@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import warnings
@@ -22,7 +23,8 @@ from ..profiles import load_profile
 from ..rules.due import UNREADABLE
 from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
-from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, print_json, resolve_today
+from . import _early
+from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, json_text, resolve_today
 from .several import CasebooksOpt, WorkspaceOpt, due_several, single_casebook, workspace_members
 from .common import table as new_table
 
@@ -131,6 +133,10 @@ def monitor_due(
     members = workspace_members(casebook, workspace)
     holding: list[Path] = []  # of several casebooks, those that hold --case
 
+    # the text of --json and --csv depends on nothing but the items and the day: made
+    # with them, and kept with them (index.Answer); the others have a clock or a screen in them
+    form = "json" if json_ else "csv" if csv_ else "items"
+
     def collect(root: Path, *, several: bool = False):
         config = load_config(root, validate=False)
         profile = load_profile(config.profile, config.overrides)
@@ -151,13 +157,24 @@ def monitor_due(
         query = Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
 
         def prepare(found):
-            # selected (and made JSON values) inside due_with_index: on a warm run that
+            # selected (and printed to text) inside due_with_index: on a warm run that
             # happens while git status is still looking at the files
             chosen = select(found, query, today=day)
-            return chosen, [due_json(d, day) for d in chosen] if json_ and not several else None
+            if several:
+                return chosen, None
+            if json_:
+                return chosen, json_text([due_json(d, day) for d in chosen])
+            if csv_:
+                from ..export import DUE_COLUMNS, due_rows, to_csv
 
+                return chosen, to_csv(DUE_COLUMNS, due_rows(chosen, day))
+            return chosen, None
+
+        remember = json.dumps(["monitor-due", "several" if several else form, query.staff, query.case, query.party,
+                               sorted(query.statuses)], ensure_ascii=False)
         with index_warnings():
-            return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare), config)
+            return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare,
+                                    remember=remember, status=None if several else _early.take(root)), config)
 
     if members is not None:
         def check() -> None:
@@ -170,14 +187,12 @@ def monitor_due(
                     check=check)
         return
     root = find_casebook(single_casebook(casebook))
-    items, rows, config = collect(root)
+    items, text, config = collect(root)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if json_:
-        print_json(rows)
+        sys.stdout.write(text)
     elif csv_:
-        from ..export import DUE_COLUMNS, due_rows, to_csv
-
-        write_output(to_csv(DUE_COLUMNS, due_rows(items, day)), output)
+        write_output(text, output)
     elif xlsx is not None:
         from ..export import DUE_COLUMNS, due_rows, to_xlsx
 
@@ -258,10 +273,25 @@ def report_monthly(
     config = load_config(root, validate=False)
     profile = load_profile(config.profile, config.overrides)
     last = month_end(month_index(first))
+
+    def prepare(found):
+        # the whole report is a pure function of the items, the month, the day and
+        # yobo.yaml: made beside git status, and kept (index.Answer)
+        items = [d for d in select(found, Query(within=None), today=day)
+                 if first <= d.due <= last or d.status(day) == "overdue"]
+        return items, _monthly_text(items, year, mon, day, config, profile, format_, json_)
+
+    remember = json.dumps(["report-monthly", year, mon, format_, json_])
     with index_warnings():
-        found = due_with_index(root, config, profile, today=day)
-    items = [d for d in select(found, Query(within=None), today=day)
-             if first <= d.due <= last or d.status(day) == "overdue"]
+        items, text = due_with_index(root, config, profile, today=day, finish=prepare, remember=remember,
+                                     status=_early.take(root))
+    if json_:
+        sys.stdout.write(text)
+        return
+    write_output(text, output)
+
+
+def _monthly_text(items, year: int, mon: int, day: date, config, profile: dict, format_: str, json_: bool) -> str:
     groups: dict[str, list] = {}
     for d in items:
         groups.setdefault(d.staff or f"{config.office_name}（事業所）", []).append({
@@ -269,16 +299,14 @@ def report_monthly(
             "due": "—" if d.code == UNREADABLE else d.due.isoformat(),  # no day of its own
             "name": d.name, "title": d.title, "source": label_source(d.source), "excused": d.excused})
     if json_:  # the report's own data, per staff member, for a script or a spreadsheet
-        print_json({"month": f"{year:04d}-{mon:02d}", "office": config.office_name, "today": day.isoformat(),
-                    "total": len(items), "groups": [{"staff": k, "rows": v} for k, v in sorted(groups.items())]})
-        return
+        return json_text({"month": f"{year:04d}-{mon:02d}", "office": config.office_name, "today": day.isoformat(),
+                          "total": len(items), "groups": [{"staff": k, "rows": v} for k, v in sorted(groups.items())]})
     from ..render import render_template
 
-    text = render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,
+    return render_template(f"report-monthly.{format_}.j2", month_label=f"{year}年{mon}月", office=config.office_name,
                            office_kind=OFFICE_KINDS.get(config.office_kind, config.office_kind), today=day.isoformat(),
                            profile=profile["title"], total=len(items),
                            groups=[{"staff": k, "rows": v} for k, v in sorted(groups.items())])
-    write_output(text, output)
 
 
 report_app = typer.Typer(help="報告書の作成。", no_args_is_help=True)

@@ -1,15 +1,23 @@
-"""Benchmark of ``yobo monitor due`` as whole processes, at 1,000 and 10,000 cases.
+"""Benchmark of yobo as whole processes, commands interleaved with their floors.
 
-    python -m yobo.devtools.bench [--sizes 1000,10000] [--runs 5] [--keep DIR]
+    python -m yobo.devtools.bench [--cases 1000,10000] [--runs 5] [--keep DIR]
+                                  [--only ROW,ROW] [--skip ROW,ROW] [--list]
 
-For each size it generates a synthetic casebook (``yobo dev gen-casebook``) and
-prints the wall time (median of --runs, and min–max) of:
+For each size it generates a synthetic casebook (``yobo dev gen-casebook``; with
+``--keep DIR`` once, and reused by later runs), waits until git's background
+``git gc`` after the generating commit has finished (it would otherwise compete
+for the cores), and then times every row round-robin: round after round, each
+row once, beside the two floors ``git status`` alone and ``python -c pass``.  A
+machine that is busy with something else slows every row of a round alike, so
+the *ratios* to the floors measured in the same run are what to compare; the
+absolute times are not claims.
 
-- cold: no index (``.yobo/`` deleted before each run);
-- warm: index present, nothing changed;
-- one changed (hand edit): one case's monitoring file edited, not committed;
-- one changed (committed): one yobo step committed.
+A row may prepare its run untimed (a commit before "after a commit", one run of
+the same command before a "warm" one, removing ``.yobo/`` before "cold").  Each
+row prints its median, its range (min–max) and its median ratio to ``git
+status`` and to ``--json`` (warm) of the same rounds.
 
+``--cases 100000`` works (it takes a while to generate and is never run in CI).
 Figures are printed, never asserted: this is a measurement, not a test.
 """
 
@@ -23,8 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from .generate import generate
 
@@ -36,70 +46,169 @@ def _yobo() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "yobo"]
 
 
-def _time(root: Path, *, before=None) -> float:
-    if before:
-        before()
-    env = dict(os.environ, YOBO_TODAY=TODAY.isoformat())
+@dataclass
+class Row:
+    """One line of the table: a command, and what to do untimed before each run."""
+
+    name: str
+    argv: list[str]
+    prepare: Callable[[], None] | None = None
+    cwd: bool = True  # run inside the casebook
+    times: list[float] = field(default_factory=list)
+
+
+def _run(argv: list[str], cwd: Path, env: dict) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([*_yobo(), "monitor", "due", "-C", str(root), "--json"], env=env, capture_output=True)
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"yobo monitor due failed: {proc.stderr.decode()}")
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-500:]}")
     return elapsed
 
 
-def _series(label: str, times: list[float]) -> str:
-    return (f"  {label:<28} median {statistics.median(times):6.3f} s   "
-            f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)")
+def wait_for_gc(root: Path, *, say=print, grace: float = 1.0) -> None:
+    """Wait for a ``git gc --auto`` that the generating commit left running in the
+    background (``gc.pid`` in the git folder), then run one in the foreground if git
+    still thinks it is due: timings taken while gc packs 170,000 objects measure gc."""
+    pid_file = root / ".git" / "gc.pid"
+    time.sleep(grace)  # the detached gc writes its pid file a moment after the commit returns
+    waited = time.perf_counter()
+    while pid_file.exists():
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError, PermissionError, OSError):
+            break  # a stale pid file: git itself ignores one whose process is gone
+        time.sleep(0.5)
+    if time.perf_counter() - waited > 1:
+        say(f"  (waited {time.perf_counter() - waited:.0f} s for git gc)")
+    subprocess.run(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"], cwd=root, check=False,
+                   capture_output=True)
 
 
-def bench(size: int, runs: int, base: Path) -> list[str]:
-    root = base / f"casebook-{size}"
-    started = time.perf_counter()
-    ids = generate(root, size, today=TODAY)
-    lines = [f"{size:,} cases ({sum(1 for _ in root.rglob('*.yaml')):,} YAML files), generated in "
-             f"{time.perf_counter() - started:.1f} s"]
-    index = root / ".yobo"
-    cold = [_time(root, before=lambda: shutil.rmtree(index, ignore_errors=True)) for _ in range(runs)]
-    lines.append(_series("cold (no index)", cold))
-    _time(root)
-    warm = [_time(root) for _ in range(runs)]
-    lines.append(_series("warm (nothing changed)", warm))
-    target = root / "cases" / ids[0][:2] / ids[0] / "notes"
+def rows(root: Path, case_id: str) -> list[Row]:
+    """Every row of issue 16's table, and the floors."""
+    yobo = _yobo()
+    due = [*yobo, "monitor", "due"]
+    counter = [0]
 
-    def hand_edit(n=[0]):
-        n[0] += 1
+    def warm(argv: list[str]) -> Callable[[], None]:
+        def again() -> None:  # the same command once, untimed: whatever it caches is in place
+            _run(argv, root, _env())
+        return again
+
+    def commit() -> None:
+        counter[0] += 1
+        note = root / "bench-commits.txt"  # HEAD moves (and a hand-edited case is committed)
+        note.write_text(f"{counter[0]}\n", encoding="utf-8")
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)  # with any hand edit before it
+        subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@yobo.invalid", "commit", "-q", "-m",
+                        f"bench {counter[0]}"], cwd=root, check=True)
+
+    def hand_edit() -> None:
+        counter[0] += 1
+        target = root / "cases" / case_id[:2] / case_id / "notes"
         target.mkdir(exist_ok=True)
-        (target / f"2026-11-20-kyotaku-{100 + n[0]}.yaml").write_text(
+        (target / f"2026-11-20-kyotaku-{900 + counter[0]}.yaml").write_text(
             "date: 2026-11-20\nkind: general\ntext: 手で追記\nstaff: 山田花子\nparty: kyotaku\n", encoding="utf-8")
 
-    edited = [_time(root, before=hand_edit) for _ in range(runs)]
-    lines.append(_series("one changed (hand edit)", edited))
+    def cold() -> None:
+        shutil.rmtree(root / ".yobo", ignore_errors=True)
 
-    def committed(n=[0]):
-        n[0] += 1
-        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", f"bench {n[0]}"],
-                       cwd=root, check=True)
-        hand_edit()
+    json_ = [*due, "--json"]
+    return [
+        Row("git status (floor)", ["git", "status", "--porcelain", "-z"]),
+        Row("python -c pass (floor)", [sys.executable, "-c", "pass"], cwd=False),
+        Row("yobo --version", [*yobo, "--version"], cwd=False),
+        Row("yobo --help", [*yobo, "--help"], cwd=False),
+        Row("monitor due --json (warm)", json_, warm(json_)),
+        Row("monitor due --json (after a commit)", json_, commit),
+        Row("monitor due --json (hand edit)", json_, hand_edit),
+        Row("monitor due (table)", due, warm(due)),
+        Row("monitor due --csv", [*due, "--csv"], warm([*due, "--csv"])),
+        Row("monitor due --ics", [*due, "--ics"], warm([*due, "--ics"])),
+        Row("report monthly", [*yobo, "report", "monthly", "--month", TODAY.strftime("%Y-%m")],
+            warm([*yobo, "report", "monthly", "--month", TODAY.strftime("%Y-%m")])),
+        Row("case list --json", [*yobo, "case", "list", "--json"], warm([*yobo, "case", "list", "--json"])),
+        Row("note add (one step, one commit)", [*yobo, "note", "add", case_id, "--text", "経過を記録"]),
+        Row("validate (whole casebook)", [*yobo, "validate"]),
+        Row("cold (no index)", json_, cold),
+    ]
 
-    commits = [_time(root, before=committed) for _ in range(runs)]
-    lines.append(_series("one changed (commit + edit)", commits))
+
+def _env() -> dict:
+    return dict(os.environ, YOBO_TODAY=TODAY.isoformat(), YOBO_STAFF="山田花子", COLUMNS="100")
+
+
+def bench(root: Path, runs: int, chosen: list[Row], *, say=print) -> list[str]:
+    """Time ``chosen`` round-robin ``runs`` times in ``root``; the lines of the table."""
+    env = _env()
+    by_name = {row.name: row for row in chosen}
+    for _ in range(runs):
+        for row in chosen:
+            if row.prepare is not None:
+                row.prepare()
+            row.times.append(_run(row.argv, root if row.cwd else Path.cwd(), env))
+    status = by_name.get("git status (floor)")
+    json_ = by_name.get("monitor due --json (warm)")
+    # the median of each round's ratio: a busy moment slows both of a round's runs alike
+    lines = []
+    for row in chosen:
+        median = statistics.median(row.times)
+        line = f"  {row.name:<38} {median:7.3f} s  ({min(row.times):.3f}–{max(row.times):.3f})"
+        for floor, label in ((status, "git status"), (json_, "--json")):
+            if floor is not None and row is not floor and row is not status:
+                line += f"  {statistics.median(a / b for a, b in zip(row.times, floor.times)):5.2f}× {label}"
+        lines.append(line)
     return lines
+
+
+def prepare_casebook(base: Path, size: int, *, say=print) -> tuple[Path, str]:
+    """The casebook of ``size`` cases under ``base`` (generated if missing) and one case id."""
+    root = base / f"casebook-{size}"
+    if not (root / ".git").is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.perf_counter()
+        generate(root, size, today=TODAY)
+        say(f"  generated in {time.perf_counter() - started:.1f} s")
+    wait_for_gc(root, say=say)
+    first = next(p for p in sorted((root / "cases").iterdir()) if p.is_dir())
+    case_id = next(p.name for p in sorted(first.iterdir()) if p.is_dir())
+    return root, case_id
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="keep the casebooks in this folder")
+    parser.add_argument("--cases", "--sizes", dest="cases", default="1000,10000",
+                        help="sizes of the casebooks, comma-separated (100000 works, slowly)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds (each row once per round)")
+    parser.add_argument("--keep", type=Path, help="generate the casebooks in this folder once and reuse them")
+    parser.add_argument("--only", help="only these rows (comma-separated, by the start of their names)")
+    parser.add_argument("--skip", help="not these rows (e.g. validate,cold at 10,000 cases)")
+    parser.add_argument("--list", action="store_true", help="list the rows and exit")
     args = parser.parse_args(argv)
+    if args.list:
+        for row in rows(Path("."), "X"):
+            print(row.name)
+        return
     base = args.keep or Path(tempfile.mkdtemp(prefix="yobo-bench-"))
     base.mkdir(parents=True, exist_ok=True)
-    print(f"yobo monitor due benchmark — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, today {TODAY}")
+    print(f"yobo benchmark — {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, Python {sys.version.split()[0]}, "
+          f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}, today {TODAY}")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("warning: PYTHONDONTWRITEBYTECODE is set — every import compiles again; the figures are too slow")
+
+    def wanted(name: str, spec: str | None) -> bool:
+        return any(name.startswith(part.strip()) for part in spec.split(",")) if spec else False
+
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
-            for line in bench(size, args.runs, base):
+        for size in (int(s) for s in args.cases.split(",")):
+            print(f"{size:,} cases", flush=True)
+            root, case_id = prepare_casebook(base, size)
+            chosen = [r for r in rows(root, case_id) if (not args.only or wanted(r.name, args.only)
+                                                         or r.name.endswith("(floor)"))
+                      and not wanted(r.name, args.skip)]
+            for line in bench(root, args.runs, chosen):
                 print(line, flush=True)
     finally:
         if not args.keep:
