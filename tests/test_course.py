@@ -303,7 +303,7 @@ def test_bad_switches_are_refused_with_nothing_written(cli, casebook):
         (("switch", case, "--route", "cm-a"), "--from"),
         (("switch", case, "--route", "cm-a", "--from", "2026-13", "--reason", "x"), "YYYY-MM"),
         (("switch", case, "--route", "yobo-shien", "--from", "2026-11", "--reason", "x"), "すでに"),
-        (("switch", case, "--route", "cm-a", "--from", "2026-03", "--reason", "x"), "登録"),
+        (("switch", case, "--route", "cm-a", "--from", "2026-03", "--reason", "x"), "始まり"),
         (("switch", jigyo, "--route", "yobo-shien", "--from", "2026-11", "--reason", "x"), "事業対象者"),
         (("switch", case, "--mode", "shitei", "--on", "2026-11-22"), "yobo office set --designated-on"),
         (("reassign", case, "--on", "2026-11-22", "--reason", "x"), "--manager"),

@@ -81,7 +81,7 @@ def course_changes(case: Case, profile: dict) -> list:
         elif change.field == "mode" and change.value == "shitei" and change.previous == "itaku":
             label = f"{change.start} から{MODES['shitei']}"
             if not _direct_contract(case, change):
-                out.append(_make(case, "mode-change-contract", f"実施形態の切替（{label}）: 利用者と居宅の直接契約",
+                out.append(_make(case, "mode-change-contract", f"実施形態の切替（{label}）: 利用者と居宅の直接契約の記録（yobo contract record --signed-with kyotaku）",
                                  change.start, change.start, "seed 004 実施事項①（直接契約）"))
             if not _marked(case, "mode-change-filing", month):
                 out.append(_make(case, "mode-change-filing",

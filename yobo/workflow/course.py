@@ -72,6 +72,12 @@ def _require_after_last(case: Case, field: str, start: date, what: str, flag: st
                          "（過去の変更を直すときは case.yaml の course を編集してください）", field=flag)
 
 
+def case_start(case: Case) -> date:
+    """The earliest day the case's history may start: its registration in yobo, or its first
+    certification when the case was registered later with its earlier records."""
+    return min([case.opened, *(c.start for c in case.certifications)])
+
+
 def _note(ctx: Context, day: date, text: str) -> dict[str, str]:
     return add_note(ctx, day=day, text=text, kind=NOTE_KIND).files
 
@@ -100,8 +106,8 @@ def switch_route(ctx: Context, case_text: str, *, route: str, start: date, reaso
     if not reason.strip():
         raise InputError("切替の理由を --reason で入力してください（支援経過に残します。seed 004 実施事項④）",
                          field="--reason")
-    if start < case.opened.replace(day=1):
-        raise InputError(f"{start:%Y-%m} はケースの登録（{case.opened}）より前の月です", field="--from")
+    if start < case_start(case).replace(day=1):
+        raise InputError(f"{start:%Y-%m} はケースの始まり（{case_start(case)}）より前の月です", field="--from")
     if start > ctx.today.replace(day=1):
         raise InputError(f"{start:%Y-%m} は今月より後の月です（切替はその月になってから記録します）", field="--from")
     _require_after_last(case, "route", start, "区分", "--from")
@@ -165,8 +171,8 @@ def switch_mode(ctx: Context, case_text: str, *, mode: str, day: date, reason: s
     if mode not in MODES:
         raise InputError(f"'{mode}' は実施形態ではありません", field="--mode")
     day = step_date(ctx, day, "--on")
-    if day < case.opened:
-        raise InputError(f"{day} はケースの登録日 {case.opened} より前です", field="--on")
+    if day < case_start(case):
+        raise InputError(f"{day} はケースの始まり（{case_start(case)}）より前です", field="--on")
     _require_after_last(case, "mode", day, "実施形態", "--on")
     before = case.mode_on(day)
     if before == mode:
@@ -234,8 +240,8 @@ def reassign(ctx: Context, case_text: str, req: Reassignment, *, plan: Plan | No
         raise InputError("新しい担当を --manager（担当ケアマネ）か --hokatsu（担当包括）で指定してください",
                          field="--manager")
     day = step_date(ctx, req.day, "--on")
-    if day < case.opened:
-        raise InputError(f"{day} はケースの登録日 {case.opened} より前です", field="--on")
+    if day < case_start(case):
+        raise InputError(f"{day} はケースの始まり（{case_start(case)}）より前です", field="--on")
     if not req.reason.strip():
         raise InputError("変更の理由を --reason で入力してください（支援経過に残します）", field="--reason")
     entries, top, lines = [], {}, []
