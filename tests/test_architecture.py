@@ -53,7 +53,7 @@ LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "war
 #: (a later stage may use an earlier one's helper, never the reverse), then the run() layer.
 WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "certification", "intake",
                    "assessment", "monitoring", "planning", "review", "safeguards", "agreement", "evaluation",
-                   "closure", "case_steps", "casebook_steps", "run"]
+                   "closure", "course", "case_steps", "casebook_steps", "run"]
 
 
 def _relative_imports(path: Path):

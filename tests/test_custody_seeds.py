@@ -524,8 +524,9 @@ def test_seed_004_mito_shitei(cli, tmp_path):
     f.run("doctor", "confirm", f.case, "--service", "通所リハ", "--method", "電話", "--doctor", "〇〇 医師",
           "--date", "2026-11-24", day="2026-11-24")
     f.run("plan", "agree", f.case, "--signer", "佐藤 一郎", "--date", "2026-11-25", day="2026-11-25")
-    f.run("note", "add", f.case, "--text", "通所リハの利用がなく総合事業のみとなる", "--kind", "switch",
-          "--date", "2027-02-03", day="2027-02-03")
+    # the 区分 switches to ケアマネジメント (yobo case switch; the reason goes to the 支援経過, line 92)
+    f.run("case", "switch", f.case, "--route", "cm-a", "--from", "2027-02", "--reason",
+          "通所リハの利用がなく総合事業のみとなる", day="2027-02-03")
     BI = "basic-info/2026-11-12.yaml"
     f.expect(BI, "kyotaku")
     f.expect("plans/P1/meetings/2026-11-22.yaml", "kyotaku")

@@ -183,6 +183,10 @@ def book(tmp_path_factory):
     record("equipment-record", "equipment", "record", "5MZ2RT", "--item", "wheelchair", "--consulted-on", "2026-11-20",
            "--confirmed-on", "2026-11-21")
     record("staff-add", "staff", "add", "新人 一郎")
+    record("office-set", "office", "set", "--designated-on", "2026-11-01")
+    record("case-switch", "case", "switch", "C2VW9F", "--route", "cm-a", "--from", "2026-11", "--reason", "総合事業のみへ")
+    record("case-reassign", "case", "reassign", "3QK7WA", "--manager", "高橋健一", "--on", "2026-11-21",
+           "--reason", "担当者の異動")
     (root / "schemas" / "note.schema.json").write_text("{}", encoding="utf-8")
     record("schemas-update", "schemas", "update")
     made = run("init", str(root.parent / "other"), "--office-name", "テスト居宅", "--office-kind", "kyotaku",
@@ -217,7 +221,8 @@ def book(tmp_path_factory):
 RUNS = {
     "monitor-due": [("monitor", "due", "--within", "100000"), ("monitor", "due", "--today", "2027-06-01")],
     "case-list": [("case", "list", "--all")],
-    "case-show": [("case", "show", "5MZ2RT"), ("case", "show", "K9RB5D"), ("case", "show", "3QK7WA")],
+    "case-show": [("case", "show", "5MZ2RT"), ("case", "show", "K9RB5D"), ("case", "show", "3QK7WA"),
+                  ("case", "show", "C2VW9F")],
     "staff-list": [("staff", "list")],
     "validate": [("validate",)],
     "log": [("log", "-n", "5"), ("log", "5MZ2RT")],
@@ -233,7 +238,7 @@ RUNS = {
     "monitor-record": [], "note-add": [], "cert-add": [], "plan-weekly": [], "plan-amend": [], "evaluate": [],
     "review-evaluation": [], "case-close": [], "info-set": [], "info-edit": [], "plan-edit": [], "staff-add": [],
     "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
-    "equipment-record": [], "remote-init": [],
+    "equipment-record": [], "remote-init": [], "office-set": [], "case-switch": [], "case-reassign": [],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],

@@ -26,15 +26,14 @@ def test_the_table_says_what_each_module_registers():
     # in a process of its own: registering a module twice would double its commands here
     found = json.loads(_python("""
         import importlib, json, typer
-        from yobo.cli import MODULES
+        from yobo.cli import HOSTS, MODULES
         out = {}
+        groups = {"case_app": "case", "monitor_app": "monitor"}
         for name in MODULES:
             root, into = typer.Typer(), typer.Typer()
             module = importlib.import_module(f"yobo.cli.{name}")
-            if name == "lifecycle_cmds":
-                module.register(root, into); group = "case"
-            elif name in ("due_cmds", "safeguard_cmds"):
-                module.register(root, into); group = "monitor"
+            if name in HOSTS:
+                module.register(root, into); group = groups[HOSTS[name][1]]
             else:
                 module.register(root); group = None
             names = [i.name for i in root.registered_commands] + [i.name for i in root.registered_groups]

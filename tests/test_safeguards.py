@@ -253,11 +253,21 @@ def test_minor_change_touches_only_the_service_text_of_its_kind(agreed, field, k
     assert snapshot(agreed.root) == before
 
 
-def test_staff_and_address_changes_say_what_to_do_instead(agreed):
-    for kind, needle in (("staff-change", "case.yaml の manager"), ("address", "yobo info edit")):
-        before = snapshot(agreed.root)
-        assert_one_line_error(amend(agreed, "planner", "佐藤次郎", kind), "--kind", needle)
-        assert snapshot(agreed.root) == before
+def test_address_changes_say_what_to_do_instead(agreed):
+    before = snapshot(agreed.root)
+    assert_one_line_error(amend(agreed, "planner", "佐藤次郎", "address"), "--kind", "yobo info edit")
+    assert snapshot(agreed.root) == before
+
+
+def test_staff_change_goes_through_reassign_in_one_commit(agreed):
+    """issue 13 item 3: 担当者変更 (seed 002 III-1 (9)) changes the plan's 計画作成者 and the
+    case's 担当 together (yobo case reassign); any other field is refused."""
+    before = snapshot(agreed.root)
+    assert_one_line_error(amend(agreed, "goals[0].goal", "佐藤次郎", "staff-change"), "--field", "planner")
+    assert snapshot(agreed.root) == before
+    assert amend(agreed, "planner", "佐藤次郎", "staff-change").code == 0
+    case_yaml = next(agreed.root.glob("cases/*/*/case.yaml")).read_text(encoding="utf-8")
+    assert "manager: 佐藤次郎" in case_yaml and "field: manager" in case_yaml
 
 
 def test_frequency_of_two_service_kinds_on_one_day_is_a_plan_change(agreed):

@@ -19,7 +19,7 @@ from typing import Any
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
 from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, DoctorInstruction,
-                    DoneMark, EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Person, Plan, Review,
+                    CourseChange, DoneMark, EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Person, Plan, Review,
                     Staff, Submission, content_digest, doc_day, in_order, plan_digest)
 from .schemas import check_document
 from .vocab import CASE_STATUSES, MODES, ROUTES
@@ -266,7 +266,20 @@ def build_case(case_dir: str, data: dict, certifications: tuple[Certification, .
         unreadable=unreadable,
         closed_on=_opt_date(closed.get("date")),
         close_reason=closed.get("reason"),
+        course=build_course(data.get("course") or ()),
     )
+
+
+def build_course(entries) -> tuple[CourseChange, ...]:
+    """``case.yaml`` ``course``: the changes of route, mode, manager and 担当包括, in the
+    order they take effect (a route's ``from`` is a month, ``YYYY-MM``: its 1st)."""
+    out = []
+    for e in entries:
+        start = e["from"]
+        start = start if isinstance(start, date) else date.fromisoformat(str(start) + ("-01" if len(str(start)) == 7 else ""))
+        out.append(CourseChange(field=e["field"], start=start, value=e.get("to"), previous=e.get("was"),
+                                recorded=_date(e["recorded"]), staff=e["staff"], reason=e.get("reason") or ""))
+    return tuple(sorted(out, key=lambda c: c.start))
 
 
 def load_document(root: Path, rel: str, kind: str, build, *, validate: bool, record: dict | None = None):

@@ -314,6 +314,22 @@ class DoneMark:
 
 
 @dataclass(frozen=True)
+class CourseChange:
+    """One change of a case's course, kept in ``case.yaml`` ``course`` (history, oldest
+    first): its 区分 (``route``, from a month), 実施形態 (``mode``), 担当ケアマネ
+    (``manager``) or 担当包括 (``hokatsu``) from a day on (issue 12; seed 004 参考
+    (月ごとの区分), seed 003 区内転居・担当包括)."""
+
+    field: str  # route | mode | manager | hokatsu
+    start: date  # the day it takes effect (a route: the 1st of its month)
+    value: str | None
+    previous: str | None
+    recorded: date
+    staff: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Person:
     insured_no: str
     name: str
@@ -349,6 +365,8 @@ class Case:
     doctor_instructions: tuple[DoctorInstruction, ...] = ()
     equipment: tuple[EquipmentException, ...] = ()
     done_marks: tuple[DoneMark, ...] = ()
+    #: route, mode, manager and 担当包括 changes, oldest first (:class:`CourseChange`)
+    course: tuple[CourseChange, ...] = ()
 
     @property
     def file(self) -> str:
@@ -356,6 +374,33 @@ class Case:
 
     def shown_certification(self, day: date) -> Certification | None:
         return shown_certification(self.certifications, day)
+
+    def _in_force(self, field: str, day: date, current):
+        """The value of ``field`` on ``day``: the last change starting on or before it; before
+        the first change, what that change replaced; with no change, ``current``."""
+        if not self.course:  # the common case, asked per month by the due rules
+            return current
+        changes = [c for c in self.course if c.field == field]
+        if not changes:
+            return current
+        before = [c for c in changes if c.start <= day]
+        return before[-1].value if before else changes[0].previous
+
+    def route_on(self, day: date) -> str:
+        """区分 in force on ``day`` (its month: a route changes from a month's 1st, seed 004 参考)."""
+        return self._in_force("route", day.replace(day=1), self.route)
+
+    def mode_on(self, day: date) -> str:
+        """実施形態 (委託・指定) in force on ``day``."""
+        return self._in_force("mode", day, self.mode)
+
+    def manager_on(self, day: date) -> str:
+        """担当ケアマネ on ``day``."""
+        return self._in_force("manager", day, self.manager)
+
+    def hokatsu_on(self, day: date) -> str | None:
+        """担当包括 on ``day``."""
+        return self._in_force("hokatsu", day, self.hokatsu)
 
     def certification_on(self, day: date) -> Certification | None:
         """The certification in force on ``day`` (the latest-starting one if several)."""

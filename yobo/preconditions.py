@@ -102,8 +102,12 @@ def always(case: Case, plan: Plan, profile: dict) -> bool:
 
 
 def hokatsu_reviews(case: Case, plan: Plan, profile: dict) -> bool:
-    """The 包括 confirms this case's plans (委託; the profile's ``hokatsu_review``)."""
-    return hokatsu_confirms(case.mode, profile)
+    """The 包括 confirms this case's plans (委託; the profile's ``hokatsu_review``) — by the
+    mode the plan was agreed under, once it is: a plan agreed under 委託 with the 包括's
+    confirmation stays in order after the move to 指定, and one agreed under 指定 after a
+    switch to ケアマネジメントA (委託) (``yobo case switch``, seed 004 line 38–46, 104)."""
+    mode = case.mode_on(plan.consent.date) if plan.consent is not None else case.mode
+    return hokatsu_confirms(mode, profile)
 
 
 def service_started(case: Case, plan: Plan, profile: dict) -> bool:

@@ -73,6 +73,9 @@ STEPS = {
     "equipment-record": "福祉用具の例外給付の記録",
     "done-mark": "期限を済みにした記録",
     "schemas-update": "スキーマの更新",
+    "case-switch": "区分・実施形態の切替",
+    "case-reassign": "担当の変更",
+    "office-set": "事業所の情報の記録",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.

@@ -301,7 +301,12 @@ def _root(
 
 #: The command modules in the order they register (the order ``--help`` lists in).
 MODULES = ("casebook_cmds", "case_cmds", "lifecycle_cmds", "due_cmds", "render_cmds", "dev_cmds",
-           "exchange_cmds", "safeguard_cmds", "share_cmds")
+           "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds")
+
+#: Modules that also add subcommands to a group another module makes: module → (the
+#: module that makes the group, its Typer's name).
+HOSTS = {"lifecycle_cmds": ("case_cmds", "case_app"), "course_cmds": ("case_cmds", "case_app"),
+         "due_cmds": ("lifecycle_cmds", "monitor_app"), "safeguard_cmds": ("lifecycle_cmds", "monitor_app")}
 
 #: Every top-level command: the modules that register it (all of them: a group may get
 #: subcommands from several) and its one-line help for ``yobo --help``.
@@ -317,7 +322,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sync": (("share_cmds",), "共有リモートと同期します（取得・自分の記録を載せ替え・送信。自分ではコミットしません）。"),
     "staff": (("casebook_cmds",), "職員の登録と一覧。"),
     "schemas": (("casebook_cmds",), "ケースブックのスキーマ（エディタ用の写し）。"),
-    "case": (("case_cmds", "lifecycle_cmds"), "ケース（利用者）の登録・一覧・表示。"),
+    "case": (("case_cmds", "lifecycle_cmds", "course_cmds"), "ケース（利用者）の登録・一覧・表示。"),
     "cert": (("lifecycle_cmds",), "認定の記録。"),
     "checklist": (("lifecycle_cmds",), "基本チェックリストの記録と表示。"),
     "info": (("lifecycle_cmds",), "利用者基本情報の作成・修正・表示。"),
@@ -335,6 +340,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "doctor": (("safeguard_cmds",), "主治医の指示（医療系サービスの利用についての意見）の確認。"),
     "equipment": (("safeguard_cmds",), "軽度者の福祉用具貸与の例外給付（認定調査による判定・保険者との協議）。"),
     "remote": (("share_cmds",), "二つの事業所で共有するリモート。"),
+    "office": (("course_cmds",), "事業所の情報（介護予防支援の指定日）。"),
 }
 
 _registered: set[str] = set()
@@ -351,12 +357,11 @@ def register_modules(modules=MODULES) -> None:
         if name not in modules or name in _registered:
             continue
         _registered.add(name)
-        if name == "lifecycle_cmds":
-            module(name).register(app, module("case_cmds").case_app)
-        elif name in ("due_cmds", "safeguard_cmds"):
-            module(name).register(app, module("lifecycle_cmds").monitor_app)
-        else:
+        host = HOSTS.get(name)
+        if host is None:
             module(name).register(app)
+        else:
+            module(name).register(app, getattr(module(host[0]), host[1]))
 
 
 def _build(name: str):

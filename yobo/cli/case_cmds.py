@@ -108,8 +108,10 @@ def case_new(
     change = plan_new_case(req, config=config, today=day, existing_ids=CaseFolders(root),
                            existing_insured=active, rng=random.SystemRandom())
     commit = apply_change(root, change, author)
+    for warning in change.warnings:
+        typer.echo(f"注意: {warning}", err=True)
     if json_:
-        print_json(change_json(commit, change, root))
+        print_json(change_json(commit, change, root, **({"warnings": list(change.warnings)} if change.warnings else {})))
         return
     typer.echo(f"ケースを登録しました（{LEVELS[req.level]}・{ROUTES[req.route]}・{MODES[req.mode]}、コミット {commit[:7]}）")
     typer.echo(change.case_id)
@@ -295,6 +297,11 @@ def case_show(
     data["closed"] = {"date": c.closed_on.isoformat(), "reason": c.close_reason} if c.closed_on else None
     data["plans"] = [{"id": p.id, "start": p.start.isoformat(), "end": p.end.isoformat(), "status": plan_status(p)}
                      for p in c.plans]
+    data["course"] = [{"field": x.field, "from": f"{x.start:%Y-%m}" if x.field == "route" else x.start.isoformat(),
+                       "to": x.value, "was": x.previous, "recorded": x.recorded.isoformat(), "staff": x.staff,
+                       "reason": x.reason or None} for x in c.course]
+    data["route_now"] = c.route_on(day)
+    data["mode_now"] = c.mode_on(day)
     holdings = custody_state(c)
     data["custody"] = [h.to_json() for h in holdings]
     if json_:
@@ -305,7 +312,7 @@ def case_show(
     lines = [
         f"[bold]{c.id}[/]  {p.name}（{p.kana}）  {label(CASE_STATUSES, c.status)}",
         f"被保険者番号 {p.insured_no}　生年月日 {p.birth}　性別 {label(SEXES, p.sex)}",
-        f"区分 {label(ROUTES, c.route)}　実施形態 {label(MODES, c.mode)}",
+        f"区分 {label(ROUTES, c.route_on(day))}　実施形態 {label(MODES, c.mode_on(day))}",
         f"担当 {c.manager}　担当包括 {c.hokatsu or '—'}　登録日 {c.opened}",
         "認定:",
     ]
@@ -314,6 +321,15 @@ def case_show(
         lines.append(f"  {label(LEVELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
     if not c.certifications:
         lines.append("  （なし）")
+    if c.course:
+        lines.append("区分・実施形態・担当の変更:")
+        names = {"route": ("区分", ROUTES), "mode": ("実施形態", MODES), "manager": ("担当", {}),
+                 "hokatsu": ("担当包括", {})}
+        for x in c.course:
+            what, labels = names[x.field]
+            since = f"{x.start:%Y-%m}" if x.field == "route" else str(x.start)
+            lines.append(f"  {since} から {what} {label(labels, x.previous) or '—'} → {label(labels, x.value)}"
+                         f"（{x.recorded} {x.staff} 記録）")
     if c.closed_on:
         lines.append(f"終了 {c.closed_on}（{c.close_reason}）")
     for plan in c.plans:

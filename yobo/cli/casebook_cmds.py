@@ -11,7 +11,7 @@ from .. import gitstore
 from ..errors import DocumentError
 from ..loader import find_case_id, load_config
 from ..profiles import profile_names
-from ..values import check_text, parse_digits, parse_staff_name
+from ..values import check_text, parse_date, parse_digits, parse_staff_name
 from ..vocab import OFFICE_KINDS, STEPS, parse_choice
 from ..workflow.apply import apply_change
 from ..schemas import outdated_schema_copies
@@ -35,6 +35,7 @@ def init(
     profile: Annotated[str, typer.Option("--profile", help=f"自治体プロファイル: {' | '.join(profile_names())}")] = "national",
     staff: Annotated[list[str] | None, typer.Option("--staff", help="登録する職員の氏名（くり返し指定可）")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="見本のケース（架空の利用者）を入れたケースブックを作ります")] = False,
+    designated_on: Annotated[str | None, typer.Option("--designated-on", help="居宅が介護予防支援事業所の指定を受けた日（YYYY-MM-DD。あとから yobo office set でも）")] = None,
     as_: AsOpt = None,
     today: TodayOpt = None,
     json_: JsonOpt = False,
@@ -47,7 +48,8 @@ def init(
                       staff=tuple(parse_staff_name("--staff", s) for s in staff or () if s.strip()),
                       sample=sample, office_postal_code=_clean_optional(office_postal_code),
                       office_address=_clean_optional(office_address), office_phone=_clean_optional(office_phone),
-                      today=resolve_today(today))
+                      today=resolve_today(today),
+                      designated_on=parse_date("--designated-on", designated_on) if designated_on else None)
     registered = req.staff
     if sample:
         from ..workflow.casebook_steps import sample_files

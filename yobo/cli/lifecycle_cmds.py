@@ -275,6 +275,18 @@ def plan_amend(case: CaseArg,
     ctx = session.context()
     target = current_plan(ctx, plan)
     consented = check_date_window("--consent-date", optional_date(consent_date, "--consent-date"), session.today)
+    if kind == "staff-change":
+        # 担当者変更 (seed 002 III-1 (9)) is the case's reassignment: one step changes the
+        # plan's 計画作成者 and the case's 担当 (yobo case reassign), one commit
+        from ..workflow import course
+
+        change = course.reassign(ctx, read_text(session.root, session.case.file),
+                                 course.Reassignment(manager=new, hokatsu=None, day=optional_date(day) or session.today,
+                                                     reason=reason),
+                                 plan=target, plan_text=read_text(session.root, target.path), field=field,
+                                 consent_date=consented, consent_method=consent_method)
+        finish_step(session, change, f"計画 {target.id} の計画作成者とケースの担当を {new} に変更しました", json_)
+        return
     change = run(ctx, planning.amend_plan, target, plan_text=read_text(session.root, target.path),
                  day=optional_date(day), kind=kind, field=field, new=new, reason=reason, consent_date=consented,
                  consent_method=consent_method)

@@ -29,6 +29,7 @@ CONSISTENCY_RULES = [
     case_rules.check_hokatsu_named,
     case_rules.check_manager_registered,
     case_rules.check_duplicate_insured,
+    case_rules.check_course,
     lifecycle_rules.check_plan_period,
     lifecycle_rules.check_plan_order,
     lifecycle_rules.check_monitoring_files,

@@ -44,7 +44,7 @@ def check_level_route(casebook: Casebook, *, today: date) -> list[Problem]:
     problems = []
     for c in casebook.cases:
         cert = c.shown_certification(today)
-        if cert and cert.level == "jigyo" and c.route == "yobo-shien":
+        if cert and cert.level == "jigyo" and c.route_on(today) == "yobo-shien":
             problems.append(Problem(Source(c.file, 0), "case-level-route",
                                     f"{LEVELS['jigyo']}は{ROUTES['yobo-shien']}を使えません（区分を cm-a にしてください）",
                                     field=("route",)))
@@ -113,4 +113,32 @@ def check_duplicate_insured(casebook: Casebook, *, today: date) -> list[Problem]
             problems.append(Problem(Source(c.file, 0), "case-duplicate",
                                     f"同じ被保険者番号の支援中ケース {cases[0].id} があります",
                                     field=("person", "insured_no")))
+    return problems
+
+
+def check_course(casebook: Casebook, *, today: date) -> list[Problem]:
+    """Code ``case-course``: the history of route, mode, 担当 and 担当包括 (``course``) agrees
+    with the case's current values — the top-level field is the value of its newest change
+    and each change starts from what the one before it gave (a hand edit of one without
+    the other would make "route in month M" and "route now" disagree).
+
+    Source: issue 12 (history kept, who and from when); seed 004 参考 (区分 per month).
+    """
+    problems = []
+    for c in casebook.cases:
+        current = {"route": c.route, "mode": c.mode, "manager": c.manager, "hokatsu": c.hokatsu}
+        for name, value in current.items():
+            changes = [x for x in c.course if x.field == name]
+            if not changes:
+                continue
+            if changes[-1].value != value:
+                problems.append(Problem(Source(c.file, 0), "case-course",
+                                        f"{name} が '{value}' ですが、course の最後の変更（{changes[-1].start}）は"
+                                        f" '{changes[-1].value}' です", field=(name,)))
+            for before, after in zip(changes, changes[1:]):
+                if after.previous != before.value:
+                    problems.append(Problem(Source(c.file, 0), "case-course",
+                                            f"course の {name} の変更（{after.start}）の変更前 '{after.previous}' が、"
+                                            f"その前の変更（{before.start}）の '{before.value}' と違います",
+                                            field=("course",)))
     return problems

@@ -19,6 +19,8 @@ from ..calendar import add_months, day_in_month, month_end, month_index, month_s
 from ..casebook import CASES_DIR
 from ..domain import hokatsu_confirms
 from ..model import Case, Casebook, Config, Plan
+from ..vocab import ROUTES
+from .course import course_changes
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
 #: deadline yobo cannot see being met, e.g. a provider's monthly report) is shown
@@ -351,13 +353,18 @@ def migration(case: Case, profile: dict, config: Config) -> list[Due]:
     entrusted 介護予防支援 case to a direct contract within the profile's days (30).
 
     Source: seed 004 (004_039b0045c9f97517.txt) 「委託ケースから直接実施への移行期間」.
+
+    A case opened as 委託 after the designation (seed 004 line 41–42: 原則として委託しません;
+    ``case new`` warns) is counted from the day it was opened, not shown overdue at once.
+    The item clears when ``yobo case switch --mode shitei`` records the move.
     """
     days = profile.get("migration_days")
     if (not days or config.designated_on is None or config.office_kind != "kyotaku" or case.status != "active"
             or case.mode != "itaku" or case.route != "yobo-shien"):
         return []
-    return [_make(case, "migration-to-shitei", "委託ケースを直接契約（指定）へ移行", config.designated_on + timedelta(days=days),
-                  config.designated_on, "seed 004 委託ケースから直接実施への移行期間（30日以内）")]
+    since = max(config.designated_on, case.opened)
+    return [_make(case, "migration-to-shitei", "委託ケースを直接契約（指定）へ移行（yobo case switch --mode shitei）",
+                  since + timedelta(days=days), since, "seed 004 委託ケースから直接実施への移行期間（30日以内）")]
 
 
 def retention(case: Case, profile: dict) -> list[Due]:
@@ -419,8 +426,10 @@ def notification(case: Case, profile: dict) -> list[Due]:
     first = min(case.plans, key=lambda p: p.number)
     if first.service_start is not None or _marked(case, "notification-filing"):
         return []
-    # who files it is the profile's (seed 000 手順3 / seed 003 作成届: the 包括 for 委託, the 居宅 for 指定)
-    party = party_for({"who": settings.get("filed_by") or {"itaku": "hokatsu", "shitei": "kyotaku"}}, case.mode)
+    # who files it is the profile's (seed 000 手順3 / seed 003 作成届: the 包括 for 委託, the 居宅 for 指定),
+    # under the mode the service starts in (a case moved to 指定 later filed it as 委託)
+    party = party_for({"who": settings.get("filed_by") or {"itaku": "hokatsu", "shitei": "kyotaku"}},
+                      case.mode_on(first.start))
     due = _shifted(profile, "notification-filing", first.start)
     return [_make(case, "notification-filing", "計画作成依頼届出書を保険者へ（サービス開始日以前）", due, first.created_on,
                   settings.get("source", ""), staff=(case.hokatsu or "") if party == "hokatsu" else None,
@@ -463,18 +472,23 @@ def monthly_cycle(case: Case, profile: dict) -> list[Due]:
     Receipts by the 包括: seed 000 line 186 (包括「利用実績及び利用状況の確認」); seed 002 line 624
     (〈居宅からの実績報告内容確認〉); seed 003 line 26 (毎月5日までに包括に提出).
     """
-    entries = [e for e in profile.get("monthly") or () if case.mode in (e.get("modes") or ("itaku", "shitei"))]
+    entries = profile.get("monthly") or ()
     if not entries:
         return []
     months = _service_months(case)
     marks = {(m.code, m.month, m.party) for m in case.done_marks}
     out = []
     for entry in entries:
-        party = party_for(entry, case.mode)
-        staff = (case.hokatsu or "") if party == "hokatsu" else case.manager
         for index in months:
             first = month_start(index)
             month = f"{first:%Y-%m}"
+            # each month by its own 区分 and 実施形態 (seed 004 参考: 請求方法 per month): the
+            # route of the month, the mode in force at its end (the one that bills it)
+            mode, route = case.mode_on(month_end(index)), case.route_on(first)
+            if mode not in (entry.get("modes") or ("itaku", "shitei")) or route not in (entry.get("routes") or ROUTES):
+                continue
+            party = party_for(entry, mode)
+            staff = (case.hokatsu or "") if party == "hokatsu" else case.manager
             if any((entry["code"], month, p) in marks for p in ("kyotaku", "hokatsu") if covers(p, party)):
                 continue
             due = _shifted(profile, entry["code"], day_in_month(index + 1, entry["day"]))
@@ -564,7 +578,7 @@ def draft_review(case: Case, profile: dict) -> list[Due]:
 
 #: The per-case rules, in display order.
 CASE_RULES = [new_case, monitoring_records, home_visits, evaluation, next_plan, certification, retention,
-              notification, equipment_renewal, monthly_cycle, draft_review]
+              notification, equipment_renewal, monthly_cycle, draft_review, course_changes]
 
 
 def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:

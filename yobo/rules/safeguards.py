@@ -51,10 +51,19 @@ def check_equipment_exception(casebook: Casebook, *, today: date) -> list[Proble
     return problems
 
 
+def _reassigned(case, change: dict) -> bool:
+    """A 担当者変更 of the plan's 計画作成者 that the case's history records as its new 担当."""
+    return change.get("field") == "planner" and any(
+        c.field == "manager" and c.value == change.get("new") for c in case.course)
+
+
 def check_minor_changes(casebook: Casebook, *, today: date) -> list[Problem]:
     """Code ``minor-change-invalid``: each recorded 軽微な変更 names its consent date and
     method and changes only the service text its kind allows (never the period, the
     評価月 or the user).
+
+    A 担当者変更 (III-1 (9)) is valid as the plan's 計画作成者 (``planner``) changed together
+    with the case's 担当 (``yobo case reassign`` / ``plan amend --kind staff-change``).
 
     Source: seed 002 (002_ac00e42d951987eb.txt) III-1 and III-2(2)①.
     """
@@ -70,6 +79,8 @@ def check_minor_changes(casebook: Casebook, *, today: date) -> list[Problem]:
                                             f"{where}に利用者の同意日・同意の方法がありません（seed 002 III-2(2)①）",
                                             field=("amendments", n)))
                 kind = change.get("kind")
+                if kind == "staff-change" and _reassigned(case, change):
+                    continue
                 if kind not in MINOR_CHANGE_FIELDS:
                     if kind in ("staff-change", "address"):
                         problems.append(Problem(Source(plan.path, 0), "minor-change-invalid",

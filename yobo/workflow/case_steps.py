@@ -90,7 +90,10 @@ def plan_new_case(req: NewCase, *, config: Config, today: date, existing_ids: se
         cert["to"] = req.cert_to.isoformat()
     case_rel = f"{folder}/case.yaml"
     cert_rel = f"{folder}/certifications/{req.cert_from.isoformat()}.yaml"
+    from .course import new_itaku_warning
+
+    warning = new_itaku_warning(config, req.route, req.mode, today)
     return Change(step="case-new", case_id=case_id, files={
         case_rel: render_new(case_rel, "case", case),
         cert_rel: render_new(cert_rel, "certification", cert),
-    }, creates=frozenset({case_rel, cert_rel}), day=today)
+    }, creates=frozenset({case_rel, cert_rel}), day=today, warnings=(warning,) if warning else ())

@@ -37,6 +37,8 @@ class InitRequest:
     office_phone: str | None = None
     #: the day of the first commit (``--today``), recorded as its Yobo-Date
     today: date | None = None
+    #: the day a 居宅 was designated for 介護予防支援 (seed 004; ``--designated-on``)
+    designated_on: date | None = None
 
 
 def schema_files() -> dict[str, str]:
@@ -103,6 +105,10 @@ def plan_init(req: InitRequest) -> Change:
                            ("phone", req.office_phone)):
             if value:
                 office[key] = value
+        if req.designated_on:
+            if req.office_kind != "kyotaku":
+                raise InputError("介護予防支援の指定日は居宅介護支援事業所に記録します", field="--designated-on")
+            office["designated_on"] = req.designated_on.isoformat()
         config = {"format": 1, "office": office, "profile": req.profile,
                   "staff": [{"name": name} for name in dict.fromkeys(req.staff)]}
         files = {CONFIG_FILE: render_new(CONFIG_FILE, "casebook", config)}

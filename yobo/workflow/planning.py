@@ -243,9 +243,8 @@ def amend_plan(ctx: Context, plan: Plan, *, plan_text: str, day: date | None, ki
 
 #: Kinds of seed 002 III-1 that are no edit of the plan's text, and what to do instead.
 MINOR_CHANGE_ELSEWHERE: dict[str, str] = {
-    "staff-change": ("担当者の変更（seed 002 III-1 (9)）は計画の記載の変更ではなく、ケースの担当の変更です。"
-                     "計画書は書き換えず、case.yaml の manager を新しい担当者に直して git でコミットし、"
-                     "yobo note add で経過記録（新しい担当者が利用者と面識があること）を残してください"),
+    "staff-change": ("担当者の変更（seed 002 III-1 (9)）はケースの担当の変更です。yobo plan amend --kind staff-change"
+                     " --field planner --new 氏名（計画作成者とケースの担当を一度に）か yobo case reassign で行ってください"),
     "address": ("住所変更（seed 002 III-1 (3)）は計画書の記載ではなく利用者の情報の変更です。"
                 "yobo info edit で利用者基本情報を直し、yobo note add で経過記録を残してください"),
 }

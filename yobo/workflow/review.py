@@ -73,6 +73,9 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
         name = DOCUMENTS.get(code, code)
         if item.get("condition") == "level-changed" and not level_changed:
             continue
+        # seed 004 実施事項④ (line 87–100): the 提出物 go only when the case moves into ケアマネジメント
+        if item.get("condition") == "to-cm-a" and ctx.case.route != "cm-a":
+            continue
         original = bool(item.get("original")) and originals
         if code in YOBO_DOCUMENTS:
             ref = refs.get(code)

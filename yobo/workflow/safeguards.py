@@ -194,6 +194,9 @@ def markable_codes(profile: dict) -> dict[str, str]:
     codes = {entry["code"]: entry["title"] for entry in profile.get("monthly") or ()}
     codes["provider-evaluation"] = "サービス事業所の個別評価"
     codes["notification-filing"] = "計画作成依頼届出書の届出"
+    from ..rules.course import MARKABLE
+
+    codes.update(MARKABLE)  # the hand-overs a 区分・実施形態 switch makes due (yobo case switch)
     return codes
 
 
