@@ -17,7 +17,7 @@ from ..loader import decode_text, read_text
 from ..profiles import load_profile
 from ..values import check_date_window, check_number, parse_date, printable
 from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
-                     NEXT_ROUTES, NOTE_KINDS, parse_choice)
+                     NEXT_ROUTES, NOTE_KINDS, PLAN_AMENDMENT_KINDS, parse_choice)
 from ..workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
                         review)
 from ..workflow.context import Context, current_plan, monitoring_path
@@ -66,33 +66,6 @@ def _still_as_opened(session: Session, opened: str | None, now: str | None, text
     if opened != now or (now is not None and read_text(session.root, now) != text):
         raise InputError(f"エディタで編集している間にほかの人が{what} を変更したため、保存しませんでした。"
                          "もう一度開いて編集してください", field="EDITOR")
-
-
-# -- certifications --------------------------------------------------------------------------------
-
-
-def cert_add(
-    case: CaseArg,
-    level: Annotated[str, typer.Option("--level", help="要支援1 | 要支援2 | 事業対象者（shien1 | shien2 | jigyo も可）")],
-    start: Annotated[str, typer.Option("--from", help="有効期間の開始日（申請中は見込みの開始日、事業対象者は判定日）")],
-    end: Annotated[str | None, typer.Option("--to", help="有効期間の終了日")] = None,
-    pending: Annotated[bool, typer.Option("--pending", help="申請中（結果待ち）として記録します")] = False,
-    applied_on: Annotated[str | None, typer.Option("--applied-on", help="申請日")] = None,
-    certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
-) -> None:
-    """Record a new certification (renewal, 区分変更, or pending application)."""
-    from ..vocab import LEVELS
-
-    code = parse_choice("--level", level, LEVELS)
-    session = open_session(casebook, case, today, as_)
-    dates = {field: check_date_window(field, optional_date(value, field), session.today) for field, value in
-             (("--from", start), ("--to", end), ("--certified-on", certified_on), ("--applied-on", applied_on))}
-    change = session.run(
-        certification.add_certification, level=code, status="pending" if pending else "certified",
-        start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
-        applied_on=dates["--applied-on"])
-    finish_step(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
 
 
 # -- checklist -------------------------------------------------------------------------------------
@@ -339,7 +312,7 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
         typer.echo(f"  基本チェックリスト（{checklist.get('date')}）: {shown}")
     for change in target.data.get("amendments") or ():
         where = field_label("plan", split_field_path(change["field"]))
-        typer.echo(f"  軽微な変更: {change['date']} {MINOR_CHANGE_KINDS.get(change['kind'], change['kind'])}"
+        typer.echo(f"  軽微な変更: {change['date']} {PLAN_AMENDMENT_KINDS.get(change['kind'], change['kind'])}"
                    f"（{where}: {change['old']} → {change['new']}）")
 
 
@@ -524,7 +497,6 @@ cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
-    cert_app.command("add", help="新しい認定（更新・区分変更・申請中）を記録します。")(cert_add)
     checklist_app.command("record", help="基本チェックリストを記録し、得点と事業対象者の判定を表示します。")(checklist_record)
     checklist_app.command("show", help="最新の基本チェックリストの得点と判定を表示します。")(checklist_show)
     info_app.command("set", help="利用者基本情報の新しい版をファイルから保存します。")(info_set)
