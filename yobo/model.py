@@ -65,6 +65,7 @@ class Certification:
     certified_on: date | None = None
     applied_on: date | None = None
     decided_on: date | None = None  # the day the result was recorded (yobo cert decide)
+    original_to: date | None = None  # the end before a 区分変更 ended the period early
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)

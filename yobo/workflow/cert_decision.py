@@ -31,6 +31,17 @@ from .lifecycle import Context, OrderError, _clean, _new_doc, add_note, require_
 #: How long a first (新規・区分変更) validity period may run: 3–12 months; a renewal up to
 #: 48 (background/national-rules.md §3 table).
 _MAX_MONTHS = {"new": 12, "change": 12, "renewal": 48}
+#: A renewal at another level (要支援1→2): up to 36 months (national-rules.md §3 table).
+_RENEWAL_OTHER_LEVEL_MONTHS = 36
+
+
+def last_allowed_day(start: date, months: int) -> date:
+    """The last day a period of at most ``months`` may reach: the rest of the start's month plus
+    ``months`` whole months, or just the months from a 1st (施行規則§52; national-rules.md §3,
+    e.g. 2026-04-15 + 6 → 2026-10-31, 2026-04-01 + 6 → 2026-09-30)."""
+    first = start.replace(day=1)
+    extra = 0 if start.day == 1 else 1
+    return add_months(first, months + extra) - timedelta(days=1)
 
 
 def current_decided(ctx: Context, day: date) -> Certification | None:
@@ -157,9 +168,13 @@ def decide(ctx: Context, *, level: str, start: date | None, end: date | None, ce
         if end < start:
             raise InputError(f"終了日 {end} が開始日 {start} より前です", field="--to")
         months = _MAX_MONTHS[kind]
-        if end >= add_months(start, months):
-            raise InputError(f"{APPLICATION_KINDS[kind]}の有効期間は最長{months}か月です（{start}〜{end}。national-rules.md §3）",
-                             field="--to")
+        before = case.decided_before(pending)
+        if kind == "renewal" and before is not None and before.level != level:
+            months = _RENEWAL_OTHER_LEVEL_MONTHS
+        last = last_allowed_day(start, months)
+        if end > last:
+            raise InputError(f"{APPLICATION_KINDS[kind]}の有効期間は最長{months}か月です（{start} からは {last} まで。"
+                             "national-rules.md §3）", field="--to")
     files: dict[str, str] = {}
     doc = load_round_trip(read(pending.path), pending.path)
     doc["level"] = level
