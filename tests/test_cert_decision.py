@@ -128,6 +128,16 @@ def test_longest_period_counts_the_rest_of_the_first_month():
     assert last_allowed_day(date(2026, 8, 3), 12) == date(2027, 8, 31)
 
 
+def test_case_new_certified_on_reaches_the_plan(cli, book):
+    root = book()
+    case = register(cli, root, "2026-04-10", **{"--certified-on": "2026-03-25"})
+    assert read(folder(root, case) / "certifications/2026-04-01.yaml")["certified_on"] == "2026-03-25"
+    run_ok(cli, "plan", "draft", case, "--start", "2026-05-01", "--end", "2027-03-31", "-C", str(root), today="2026-04-20")
+    assert read(folder(root, case) / "plans/P1/plan.yaml")["certified_on"] == "2026-03-25"  # 認定年月日 on the form
+    assert_one_line_error(cli("cert", "add", case, "--pending", "--kind", "new", "--applied-on", "2026-08-03",
+                              "-C", str(root), "--today", "2026-08-03"), "--kind", "新規申請ではありません")
+
+
 # -- seed 002 II: a new applicant's 暫定ケアプラン, then the result ------------------------------------
 
 

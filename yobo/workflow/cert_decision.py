@@ -89,6 +89,9 @@ def add_pending(ctx: Context, *, level: str | None, applied_on: date | None, sub
     if kind is None:
         raise InputError(f"有効期間 {current.start}〜{current.end} の認定があります。更新申請か区分変更申請かを --kind renewal"
                          " または --kind change で指定してください", field="--kind")
+    if kind == "new" and current is not None and current.end is not None:
+        raise InputError(f"有効期間 {current.start}〜{current.end} の認定があるため新規申請ではありません（--kind renewal "
+                         "または --kind change）", field="--kind")
     if kind in ("renewal", "change") and (current is None or current.end is None):
         raise InputError(f"{APPLICATION_KINDS[kind]}の前提となる認定（{applied_on} に有効な要支援の認定）がありません。"
                          "新規申請は --kind new です", field="--kind")
