@@ -18,7 +18,7 @@ from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, snapshot
 from test_lifecycle import BASIC_INFO
 from yobo.profiles import load_profile
 from yobo.rules.certification import dated_application
-from yobo.workflow.cert_decision import last_allowed_day
+from yobo.workflow.certification import last_allowed_day
 from yobo.yamlio import load_fast
 
 

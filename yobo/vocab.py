@@ -191,7 +191,7 @@ def label(choices: dict[str, str], code: str | None) -> str:
 # -- certification results and 暫定ケアプラン (seed 002 II; seed 000 手順19) ------------------------
 
 #: 申請の種類 of a certification still 申請中 (seed 002 II-1 (1)–(4)): told apart by its dates
-#: (:func:`yobo.workflow.certification_result.application_kind`).
+#: (:func:`yobo.rules.certification.application_kind`).
 APPLICATION_KINDS = {"new": "新規申請", "renewal": "更新申請", "change": "区分変更申請"}
 
 #: What a certification result may be (認定結果): the 要支援 levels yobo manages, or a result

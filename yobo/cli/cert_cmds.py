@@ -1,8 +1,7 @@
 """``yobo cert add | decide``: certifications, applications 申請中 and their results.
 
-Each parses its options, calls one step (``yobo.workflow.lifecycle.add_certification``
-for a decided certification, ``yobo.workflow.cert_decision`` for an application and
-its result) and prints; every change is one commit."""
+Each parses its options, runs one step of :mod:`yobo.workflow.certification` (a decided
+certification, an application 申請中, its result) and prints; every change is one commit."""
 
 from __future__ import annotations
 
@@ -10,16 +9,16 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InputError
 from ..loader import read_text
 from ..values import check_date_window, parse_date
 from ..vocab import APPLICATION_KINDS, DECIDED_LEVELS, LEVELS, parse_choice
-from ..workflow import cert_decision
-from ..workflow import lifecycle as steps
-from .common import AsOpt, CasebookOpt, JsonOpt, TodayOpt
-from .lifecycle_cmds import CaseArg, DateOpt, Session, _done, cert_app
+from ..workflow import certification
+from .common import AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, finish_step, open_session
+from .lifecycle_cmds import cert_app
 
 
-def _dates(session: Session, **values: str | None) -> dict:
+def _dates(session, **values: str | None) -> dict:
     """Each ``--option`` date parsed and inside the accepted window (None when not given)."""
     out = {}
     for key, value in values.items():
@@ -41,25 +40,21 @@ def cert_add(
     casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Record a certification: decided (renewal, 区分変更) or an application still pending."""
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     dates = _dates(session, start=start, end=end, certified_on=certified_on, applied_on=applied_on,
                    submitted_on=submitted_on)
     if pending:
         code = parse_choice("--level", level, LEVELS) if level else None
         if end is not None or certified_on is not None:
-            from ..errors import InputError
-
             flag = "--to" if end is not None else "--certified-on"
             raise InputError("申請中の認定には有効期間の終了日・認定年月日を指定しません（結果は yobo cert decide で記録します）",
                              field=flag)
-        change = cert_decision.add_pending(
-            session.context(), level=code, applied_on=dates["applied_on"], submitted_on=dates["submitted_on"],
+        change = session.run(
+            certification.add_pending, level=code, applied_on=dates["applied_on"], submitted_on=dates["submitted_on"],
             kind=parse_choice("--kind", kind, APPLICATION_KINDS) if kind else None, start=dates["start"])
         label = LEVELS[code] if code else "今の区分"
-        _done(session, change, f"認定の申請（見込み {label}・申請中）を記録しました", json_)
+        finish_step(session, change, f"認定の申請（見込み {label}・申請中）を記録しました", json_)
         return
-    from ..errors import InputError
-
     if level is None:
         raise InputError("指定されていません", field="--level")
     if start is None:
@@ -68,10 +63,10 @@ def cert_add(
         raise InputError("--kind・--submitted-on は申請中（--pending）の記録にだけ使います",
                          field="--kind" if kind is not None else "--submitted-on")
     code = parse_choice("--level", level, LEVELS)
-    change = steps.add_certification(
-        session.context(), level=code, status="certified", start=dates["start"], end=dates["end"],
+    change = session.run(
+        certification.add_certification, level=code, status="certified", start=dates["start"], end=dates["end"],
         certified_on=dates["certified_on"], applied_on=dates["applied_on"])
-    _done(session, change, f"認定（{LEVELS[code]}）を記録しました", json_)
+    finish_step(session, change, f"認定（{LEVELS[code]}）を記録しました", json_)
 
 
 def cert_decide(
@@ -87,13 +82,13 @@ def cert_decide(
 ) -> None:
     """Record the result of the pending application over its pending record."""
     code = parse_choice("--level", level, DECIDED_LEVELS)
-    session = Session(casebook, case, today, as_)
+    session = open_session(casebook, case, today, as_)
     dates = _dates(session, start=start, end=end, certified_on=certified_on, date=day, consent_date=consent_date)
-    change = cert_decision.decide(session.context(), level=code, start=dates["start"], end=dates["end"],
+    change = session.run(certification.decide, level=code, start=dates["start"], end=dates["end"],
                                   certified_on=dates["certified_on"], day=dates["date"],
                                   read=lambda rel: read_text(session.root, rel), consent_date=dates["consent_date"],
                                   consent_method=consent_method)
-    _done(session, change, f"認定結果（{DECIDED_LEVELS[code]}）を記録しました", json_)
+    finish_step(session, change, f"認定結果（{DECIDED_LEVELS[code]}）を記録しました", json_)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,7 @@ from ..rules.certification import provisional_situation
 from ..vocab import EXPECTATIONS, PROVISIONAL_SITUATIONS, ROUTES
 from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
 from .apply import Change
-from .lifecycle import Context, OrderError
+from .context import Context, OrderError
 
 
 def receives_public_assistance(ctx: Context) -> bool:
