@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, snapshot
+from test_json_schemas import validate
 from test_lifecycle import BASIC_INFO
 from yobo.profiles import load_profile
 from yobo.rules.certification import dated_application
@@ -300,6 +301,9 @@ def test_a_result_out_of_preventive_care_makes_closure_due(cli, book, level, to)
     assert level in out["title"] and out["due"] == "2026-09-15"
     assert "certification-renewal" not in items
     assert cli("validate", "-C", c, "--today", "2026-09-01").code == 0
+    shown = json.loads(run_ok(cli, "case", "show", case, "-C", c, "--json", today="2026-09-01"))
+    validate("case-show", shown)  # the output schema knows the levels that end yobo's care
+    assert shown["certifications"][-1]["level"] == ("kaigo1" if to else "higaito")
 
 
 # -- 暫定ケアプラン refused where the seeds do not allow it --------------------------------------------

@@ -15,7 +15,7 @@ from ..values import (check_birth, check_date_window, check_text, normalize_kana
                       parse_line, require_text, search_key)
 from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS
-from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
+from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from .due_cmds import index_warnings
@@ -266,7 +266,7 @@ def _print_cases(rows: list[dict]) -> None:
     heads = ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態")
     table = new_table(*(("ケースブック",) if several else ()), *heads, whole=("ID", "認定終了日"))
     for r in rows:
-        cells = (r["id"] or "—", r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
+        cells = (r["id"] or "—", r["name"] or "—", label(CERT_LEVEL_LABELS, r["level"]), label(ROUTES_SHORT, r["route"]),
                  label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—",
                  _status_cell(r) if r["id"] else escape(f"ケースブックを開けません（{r['problems'][0]}）"))
         table.add_row(*((escape(r["casebook"]),) if several else ()), *cells,
@@ -345,7 +345,7 @@ def case_show(
     ]
     for x in c.certifications:
         period = f"{x.start}〜{x.end}" if x.end else f"{x.start}〜（期間の定めなし）"
-        lines.append(f"  {label(LEVELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
+        lines.append(f"  {label(CERT_LEVEL_LABELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
     if not c.certifications:
         lines.append("  （なし）")
     if c.closed_on:

@@ -71,7 +71,7 @@ def cert_add(
 
 def cert_decide(
     case: CaseArg,
-    level: Annotated[str, typer.Option("--level", help="認定結果: 要支援1 | 要支援2 | 要介護1〜要介護5 | 非該当（shien1 | shien2 | kaigo1〜kaigo5 | none も可）")],
+    level: Annotated[str, typer.Option("--level", help="認定結果: 要支援1 | 要支援2 | 要介護1〜要介護5 | 非該当（shien1 | shien2 | kaigo1〜kaigo5 | higaito も可）")],
     start: Annotated[str | None, typer.Option("--from", help="有効期間の開始日（省略時は申請中の記録の開始日。新規・区分変更は申請日、更新は前の期間の翌日）")] = None,
     end: Annotated[str | None, typer.Option("--to", help="有効期間の終了日（要支援では必須、非該当には指定しない）")] = None,
     certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日（計画書に印字）")] = None,

@@ -194,7 +194,7 @@ def decide(ctx: Context, *, level: str, start: date | None, end: date | None, ce
         if pending.applied_on is not None and certified_on < pending.applied_on:
             raise InputError(f"認定年月日 {certified_on} が申請日 {pending.applied_on} より前です", field="--certified-on")
     out = level in OUT_OF_CARE_LEVELS
-    if level == "none" and end is not None:
+    if level == "higaito" and end is not None:
         raise InputError("非該当には有効期間がありません（--to は指定しません）", field="--to")
     if not out and end is None:
         raise InputError(f"{DECIDED_LEVELS[level]}の認定には有効期間の終了日（--to）が必要です", field="--to")
@@ -223,7 +223,7 @@ def decide(ctx: Context, *, level: str, start: date | None, end: date | None, ce
     files[pending.path] = dump_round_trip(doc)
 
     before = case.decided_before(pending)
-    if kind == "change" and level != "none" and before is not None and before.end is not None \
+    if kind == "change" and level != "higaito" and before is not None and before.end is not None \
             and before.end >= start:
         # 区分変更: the old certification ends the day before the new period (national-rules.md §3)
         old = load_round_trip(read(before.path), before.path)
@@ -244,6 +244,12 @@ def decide(ctx: Context, *, level: str, start: date | None, end: date | None, ce
     if out:
         warnings.append(f"認定結果が{DECIDED_LEVELS[level]}のため、このケースは介護予防支援・介護予防ケアマネジメントの"
                         "対象外になります。包括へ一報し、終了の手続きをしてください（seed 000 手順2、seed 003 台帳管理）")
+        if plan is not None and level != "higaito":
+            # seed 002 II-4/II-5: a 予防給付 暫定 plan under a 要介護 result is a self-made plan, unless the
+            # 特例取扱い申出書 was filed and the records are handed over at once
+            warnings.append(f"暫定ケアプラン {plan.id} は見込みと異なるため、自己作成扱い（セルフケアプラン扱い）となります。"
+                            "特例取扱い申出書を出していれば、記録を速やかに居宅介護支援事業所へ引き継いでください"
+                            "（seed 002 II-4・II-5）")
     return Change("cert-decide", case.id, files, warnings=tuple(warnings), day=day)
 
 
