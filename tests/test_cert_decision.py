@@ -363,8 +363,8 @@ def test_toshima_public_assistance_needs_the_welfare_office_told_first(cli, book
     draft = ("plan", "draft", case, "--start", "2026-08-10", "--end", "2027-01-31", "-C", c, "--today", "2026-08-05",
              "--provisional", "change")
     # seed 003 line 27 ※2「生活保護受給の方:暫定プランでサービス利用する場合は福祉事務所に事前連絡が必要」
-    assert_one_line_error(cli(*draft), "--welfare-contacted", "福祉事務所")
-    run_ok(cli, *draft[:-2], "--provisional", "change", "--welfare-contacted", "2026-08-04", today="2026-08-05")
+    assert_one_line_error(cli(*draft), "--welfare-notice", "福祉事務所")
+    run_ok(cli, *draft[:-2], "--provisional", "change", "--welfare-notice", "2026-08-04", today="2026-08-05")
     plan = read(folder(root, case) / "plans/P1/plan.yaml")
     assert plan["provisional"]["welfare_office_contacted_on"] == "2026-08-04"
 

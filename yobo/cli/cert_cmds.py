@@ -18,13 +18,10 @@ from .common import AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, fin
 from .lifecycle_cmds import cert_app
 
 
-def _dates(session, **values: str | None) -> dict:
-    """Each ``--option`` date parsed and inside the accepted window (None when not given)."""
-    out = {}
-    for key, value in values.items():
-        field = "--" + key.replace("_", "-")
-        out[key] = check_date_window(field, parse_date(field, value), session.today) if value else None
-    return out
+def _dates(session, values: dict[str, str | None]) -> dict:
+    """Each date option (keyed by its flag) parsed and inside the accepted window (None when not given)."""
+    return {field: check_date_window(field, parse_date(field, value), session.today) if value else None
+            for field, value in values.items()}
 
 
 def cert_add(
@@ -41,8 +38,8 @@ def cert_add(
 ) -> None:
     """Record a certification: decided (renewal, 区分変更) or an application still pending."""
     session = open_session(casebook, case, today, as_)
-    dates = _dates(session, start=start, end=end, certified_on=certified_on, applied_on=applied_on,
-                   submitted_on=submitted_on)
+    dates = _dates(session, {"--from": start, "--to": end, "--certified-on": certified_on, "--applied-on": applied_on,
+                             "--submitted-on": submitted_on})
     if pending:
         code = parse_choice("--level", level, LEVELS) if level else None
         if end is not None or certified_on is not None:
@@ -50,8 +47,8 @@ def cert_add(
             raise InputError("申請中の認定には有効期間の終了日・認定年月日を指定しません（結果は yobo cert decide で記録します）",
                              field=flag)
         change = session.run(
-            certification.add_pending, level=code, applied_on=dates["applied_on"], submitted_on=dates["submitted_on"],
-            kind=parse_choice("--kind", kind, APPLICATION_KINDS) if kind else None, start=dates["start"])
+            certification.add_pending, level=code, applied_on=dates["--applied-on"], submitted_on=dates["--submitted-on"],
+            kind=parse_choice("--kind", kind, APPLICATION_KINDS) if kind else None, start=dates["--from"])
         label = LEVELS[code] if code else "今の区分"
         finish_step(session, change, f"認定の申請（見込み {label}・申請中）を記録しました", json_)
         return
@@ -64,8 +61,8 @@ def cert_add(
                          field="--kind" if kind is not None else "--submitted-on")
     code = parse_choice("--level", level, LEVELS)
     change = session.run(
-        certification.add_certification, level=code, status="certified", start=dates["start"], end=dates["end"],
-        certified_on=dates["certified_on"], applied_on=dates["applied_on"])
+        certification.add_certification, level=code, status="certified", start=dates["--from"], end=dates["--to"],
+        certified_on=dates["--certified-on"], applied_on=dates["--applied-on"])
     finish_step(session, change, f"認定（{LEVELS[code]}）を記録しました", json_)
 
 
@@ -83,10 +80,11 @@ def cert_decide(
     """Record the result of the pending application over its pending record."""
     code = parse_choice("--level", level, DECIDED_LEVELS)
     session = open_session(casebook, case, today, as_)
-    dates = _dates(session, start=start, end=end, certified_on=certified_on, date=day, consent_date=consent_date)
-    change = session.run(certification.decide, level=code, start=dates["start"], end=dates["end"],
-                                  certified_on=dates["certified_on"], day=dates["date"],
-                                  read=lambda rel: read_text(session.root, rel), consent_date=dates["consent_date"],
+    dates = _dates(session, {"--from": start, "--to": end, "--certified-on": certified_on, "--date": day,
+                             "--consent-date": consent_date})
+    change = session.run(certification.decide, level=code, start=dates["--from"], end=dates["--to"],
+                                  certified_on=dates["--certified-on"], day=dates["--date"],
+                                  read=lambda rel: read_text(session.root, rel), consent_date=dates["--consent-date"],
                                   consent_method=consent_method)
     finish_step(session, change, f"認定結果（{DECIDED_LEVELS[code]}）を記録しました", json_)
 

@@ -185,7 +185,7 @@ def plan_draft(
     file: Annotated[Path | None, typer.Option("--file", help="計画の内容（目標・支援計画など）を書いた YAML")] = None,
     provisional: Annotated[str | None, typer.Option("--provisional", help="暫定ケアプランとして作成（認定の申請中）: new（新規申請）| change（区分変更）| renewal（更新の結果が有効期間内に出ない）| jigyo-new（事業対象者の新規申請）。seed 002 II-1")] = None,
     expected: Annotated[str, typer.Option("--expected", help="暫定ケアプランの認定結果の見込み: shien（要支援1・2）| kaigo（要介護。居宅介護支援事業所が作成）")] = "shien",
-    welfare_contacted: Annotated[str | None, typer.Option("--welfare-contacted", help="生活保護を受給している利用者の暫定プランで、福祉事務所へ事前連絡した日（seed 003）")] = None,
+    welfare_notice: Annotated[str | None, typer.Option("--welfare-notice", help="生活保護を受給している利用者の暫定プランで、福祉事務所へ事前連絡した日（seed 003）")] = None,
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -206,9 +206,9 @@ def plan_draft(
     if provisional is not None:
         from ..workflow import provisional as temp
 
-        welfare = optional_date(welfare_contacted, "--welfare-contacted")
+        welfare = optional_date(welfare_notice, "--welfare-notice")
         record = temp.provisional_record(session.context(), situation=provisional, expected=expected, start=start_day,
-                                         welfare_contacted_on=welfare and check_date_window("--welfare-contacted", welfare,
+                                         welfare_contacted_on=welfare and check_date_window("--welfare-notice", welfare,
                                                                                             session.today))
         change = temp.mark_provisional(change, record, session.context())
     plan_id = next(iter(change.files)).split("/")[-2]

@@ -77,10 +77,10 @@ def provisional_record(ctx: Context, *, situation: str, expected: str, start: da
     if settings.get("welfare_office_notice") and receives_public_assistance(ctx):
         if welfare_contacted_on is None:
             raise InputError("生活保護を受給している利用者の暫定プランでサービスを使うには、福祉事務所への事前連絡が必要です"
-                             "（seed 003 暫定プラン ※2）。連絡した日を --welfare-contacted で指定してください",
-                             field="--welfare-contacted")
+                             "（seed 003 暫定プラン ※2）。連絡した日を --welfare-notice で指定してください",
+                             field="--welfare-notice")
         if welfare_contacted_on > ctx.today:
-            raise InputError(f"{welfare_contacted_on} は今日（{ctx.today}）より後の日付です", field="--welfare-contacted")
+            raise InputError(f"{welfare_contacted_on} は今日（{ctx.today}）より後の日付です", field="--welfare-notice")
     record = {"situation": situation, "expected": expected}
     if pending.applied_on is not None:
         record["applied_on"] = pending.applied_on.isoformat()
