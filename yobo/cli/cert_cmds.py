@@ -15,7 +15,8 @@ from ..values import check_date_window, parse_date
 from ..vocab import APPLICATION_KINDS, DECIDED_LEVELS, LEVELS, parse_choice
 from ..workflow import certification
 from .common import AsOpt, CaseArg, CasebookOpt, DateOpt, JsonOpt, TodayOpt, finish_step, open_session
-from .lifecycle_cmds import cert_app
+
+cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)
 
 
 def _dates(session, values: dict[str, str | None]) -> dict:
@@ -90,5 +91,6 @@ def cert_decide(
 
 
 def register(app: typer.Typer) -> None:
+    app.add_typer(cert_app, name="cert", help="認定の記録。")
     cert_app.command("add", help="新しい認定（更新・区分変更）か、申請中の認定（--pending。申請代行の申請日はプロファイルの決まりで付けます）を記録します。")(cert_add)
     cert_app.command("decide", help="申請中の認定の結果（新規・更新・区分変更。要支援・要介護・非該当）を記録します。暫定ケアプランは見込みどおりなら軽微な変更で確定します。")(cert_decide)

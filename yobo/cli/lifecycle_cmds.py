@@ -504,7 +504,6 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
     finish_step(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました", json_)
 
 
-cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
@@ -530,8 +529,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     app.command("evaluate", help="評価表を作ります（計画の目標と期間を写し、結果は --file）。")(evaluate)
     app.command("attach", help="書類の原本・写しのスキャンをケースに添付し、その紙をだれが持っているかを記録します。")(attach)
     contract_app.command("record", help="契約書類（重要事項説明書・契約書・個人情報使用同意書・作成依頼届出書）と、原本・写しをだれが持つかを記録します（プロファイルの表から）。")(contract_record)
-    for name, sub, text in [("cert", cert_app, "認定の記録。"),
-                            ("checklist", checklist_app, "基本チェックリストの記録と表示。"),
+    for name, sub, text in [("checklist", checklist_app, "基本チェックリストの記録と表示。"),
                             ("info", info_app, "利用者基本情報の作成・修正・表示。"),
                             ("plan", plan_app, "介護予防サービス・支援計画書。"),
                             ("submit", submit_app, "地域包括支援センターへの提出。"),
