@@ -51,9 +51,10 @@ LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "war
 
 #: Inside ``workflow/``: the writer, the shared step context, the steps one module a stage
 #: (a later stage may use an earlier one's helper, never the reverse), then the run() layer.
-WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "certification", "intake",
-                   "assessment", "monitoring", "planning", "review", "safeguards", "agreement", "evaluation",
-                   "closure", "course", "case_steps", "casebook_steps", "run"]
+#: ``certification`` follows ``monitoring``: a result writes its 経過記録 (``cert decide``).
+WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "intake",
+                   "assessment", "monitoring", "certification", "planning", "provisional", "review", "safeguards",
+                   "agreement", "evaluation", "closure", "course", "case_steps", "casebook_steps", "run"]
 
 
 def _relative_imports(path: Path):

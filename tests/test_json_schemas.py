@@ -169,6 +169,8 @@ def book(tmp_path_factory):
     record("note-add", "note", "add", "5MZ2RT", "--text", "電話で様子を確認")
     record("cert-add", "cert", "add", "H6JT8B", "--level", "shien1", "--from", "2026-12-01", "--to", "2027-11-30")
     record("plan-weekly", "plan", "weekly", "C2VW9F", "--file", str(files / "weekly.yaml"), "--plan", "P1")
+    record("cert-decide", "cert", "decide", "C2VW9F", "--level", "要支援2", "--to", "2030-12-31", "--certified-on",
+           "2026-11-20")
     record("plan-amend", "plan", "amend", "5MZ2RT", "--kind", "provider-name", "--field", "goals[0].services[0].provider",
            "--new", "ひだまり", "--reason", "名称変更", "--consent-date", "2026-11-20", "--consent-method", "電話")
     record("evaluate", "evaluate", "A7PE3K", "--decision", "end")
@@ -239,6 +241,7 @@ RUNS = {
     "review-evaluation": [], "case-close": [], "info-set": [], "info-edit": [], "plan-edit": [], "staff-add": [],
     "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
     "equipment-record": [], "remote-init": [], "office-set": [], "case-switch": [], "case-reassign": [],
+    "cert-decide": [],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],

@@ -237,6 +237,8 @@ def build_certification(rel: str, data: dict) -> Certification:
         end=_opt_date(data.get("to")),
         certified_on=_opt_date(data.get("certified_on")),
         applied_on=_opt_date(data.get("applied_on")),
+        decided_on=_opt_date(data.get("decided_on")),
+        original_to=_opt_date(data.get("original_to")),
     )
 
 

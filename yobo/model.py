@@ -64,6 +64,8 @@ class Certification:
     end: date | None
     certified_on: date | None = None
     applied_on: date | None = None
+    decided_on: date | None = None  # the day the result was recorded (yobo cert decide)
+    original_to: date | None = None  # the end before a 区分変更 ended the period early
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -499,6 +501,9 @@ def plan_digest(data: dict) -> str:
 
     original = copy.deepcopy({k: v for k, v in data.items() if k != "amendments"})
     for amendment in reversed(amendments):
+        if amendment.get("added"):  # a field the plan did not have (暫定ケアプランの確定: the 認定 dates)
+            original.pop(amendment["field"], None)
+            continue
         try:
             set_path(original, amendment["field"], amendment["old"])
         except (KeyError, IndexError, TypeError, ValueError):

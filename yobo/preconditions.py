@@ -161,6 +161,7 @@ _CHANGE_BY_NEW_PLAN = "変更は新しい計画（評価のあと yobo plan draf
 #: Every lifecycle step's row, by its step code (vocab.STEPS).
 STEP_RULES: dict[str, StepRule] = {
     "cert-add": StepRule("kyotaku", "認定の記録"),
+    "cert-decide": StepRule("kyotaku", "認定結果の記録"),
     "contract": StepRule(None, "契約の記録"),
     "attach": StepRule(None, "スキャンの添付"),
     "checklist-record": StepRule(None, "基本チェックリストの記録"),

@@ -189,3 +189,38 @@ def label(choices: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return choices.get(code, code)
+
+
+# -- certification results and 暫定ケアプラン (seed 002 II; seed 000 手順19) ------------------------
+
+#: 申請の種類 of a certification still 申請中 (seed 002 II-1 (1)–(4)): told apart by its dates
+#: (:func:`yobo.rules.certification.application_kind`).
+APPLICATION_KINDS = {"new": "新規申請", "renewal": "更新申請", "change": "区分変更申請"}
+
+#: What a certification result may be (認定結果): the 要支援 levels yobo manages, or a result
+#: that takes the case out of preventive care management (要介護 → 居宅介護支援; 非該当).
+DECIDED_LEVELS = {"shien1": LEVELS["shien1"], "shien2": LEVELS["shien2"], "kaigo1": "要介護1", "kaigo2": "要介護2",
+                  "kaigo3": "要介護3", "kaigo4": "要介護4", "kaigo5": "要介護5", "higaito": "非該当"}
+
+#: Results after which yobo's care ends (seed 000 line 10–14; seed 003 台帳管理「介護度の変更」).
+OUT_OF_CARE_LEVELS = frozenset({"kaigo1", "kaigo2", "kaigo3", "kaigo4", "kaigo5", "higaito"})
+
+#: The four situations in which a 暫定ケアプラン is written (seed 002 II-1 (1)–(4)).
+PROVISIONAL_SITUATIONS = {
+    "new": "新規申請中の新規利用者（seed 002 II-1(1)）",
+    "change": "区分変更申請中（seed 002 II-1(2)）",
+    "renewal": "更新申請の結果が有効期間内に出ない（seed 002 II-1(3)）",
+    "jigyo-new": "事業対象者が新たに認定を申請（seed 002 II-1(4)）",
+}
+
+#: 認定結果の見込み (seed 002 II-3 and the 特例取扱い申出書).
+EXPECTATIONS = {"shien": "要支援1・2", "kaigo": "要介護1～5"}
+
+STEPS.update({"cert-decide": "認定結果の記録"})
+
+#: Every kind of recorded plan amendment: the 軽微な変更 a user asks for, and the 確定 of a
+#: 暫定ケアプラン that ``yobo cert decide`` records as one (seed 002 II-6(1)).
+PLAN_AMENDMENT_KINDS = {**MINOR_CHANGE_KINDS, "provisional-confirmed": "暫定ケアプランの確定"}
+
+#: The label of any level a certification file may hold (a result out of care included).
+CERT_LEVEL_LABELS = {**LEVELS, **DECIDED_LEVELS}

@@ -301,7 +301,7 @@ def _root(
 
 #: The command modules in the order they register (the order ``--help`` lists in).
 MODULES = ("casebook_cmds", "case_cmds", "lifecycle_cmds", "due_cmds", "render_cmds", "dev_cmds",
-           "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds")
+           "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds", "cert_cmds")
 
 #: Modules that also add subcommands to a group another module makes: module → (the
 #: module that makes the group, its Typer's name).
@@ -323,7 +323,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "staff": (("casebook_cmds",), "職員の登録と一覧。"),
     "schemas": (("casebook_cmds",), "ケースブックのスキーマ（エディタ用の写し）。"),
     "case": (("case_cmds", "lifecycle_cmds", "course_cmds"), "ケース（利用者）の登録・一覧・表示。"),
-    "cert": (("lifecycle_cmds",), "認定の記録。"),
+    "cert": (("cert_cmds",), "認定の記録。"),
     "checklist": (("lifecycle_cmds",), "基本チェックリストの記録と表示。"),
     "info": (("lifecycle_cmds",), "利用者基本情報の作成・修正・表示。"),
     "plan": (("lifecycle_cmds",), "介護予防サービス・支援計画書。"),

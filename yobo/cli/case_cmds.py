@@ -15,7 +15,7 @@ from ..values import (check_birth, check_date_window, check_text, normalize_kana
                       parse_line, require_text, search_key)
 from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS
-from ..vocab import CASE_STATUSES, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
+from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from .due_cmds import index_warnings
@@ -28,7 +28,7 @@ case_app = typer.Typer(help="ケース（利用者）の登録・一覧・表示
 
 #: ``case new`` options that may also come from ``--file`` (YAML keys are the option names with _).
 _NEW_FIELDS = ("insured_no", "name", "kana", "birth", "sex", "level", "cert_from", "cert_to",
-               "route", "mode", "hokatsu", "manager")
+               "route", "mode", "hokatsu", "manager", "certified_on", "applied_on", "submitted_on")
 
 
 def _read_input_file(path: Path, casebook: Path | None) -> dict:
@@ -54,6 +54,10 @@ def case_new(
     hokatsu: Annotated[str | None, typer.Option("--hokatsu", help="担当地域包括支援センター名（委託では必須。包括のケースブックでは省略時に自事業所）")] = None,
     manager: Annotated[str | None, typer.Option("--manager", help="担当ケアマネジャー（省略時は操作する職員）")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="上の項目を YAML で書いたファイル（insured_no: など。オプションが優先）")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="認定の申請中（新規申請の結果待ち）として登録します。--level は見込み、--cert-to は不要")] = False,
+    applied_on: Annotated[str | None, typer.Option("--applied-on", help="申請日（--pending のとき。有効期間はこの日から）")] = None,
+    submitted_on: Annotated[str | None, typer.Option("--submitted-on", help="申請代行で申請書を提出した日（--pending のとき。申請日はプロファイルの決まりで付けます。seed 000 手順19）")] = None,
+    certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日（計画書に印字）")] = None,
     casebook: CasebookOpt = None,
     today: TodayOpt = None,
     as_: AsOpt = None,
@@ -65,7 +69,7 @@ def case_new(
     hold_casebook(root, as_)  # before reading: two registrations of one person cannot both pass the check
     config = load_config(root)
     given = dict(zip(_NEW_FIELDS, (insured_no, name, kana, birth, sex, level, cert_from, cert_to,
-                                   route, mode, hokatsu, manager)))
+                                   route, mode, hokatsu, manager, certified_on, applied_on, submitted_on)))
     values = _read_input_file(file, casebook) if file else {}
     values.update({k: v for k, v in given.items() if v is not None})
 
@@ -75,6 +79,12 @@ def case_new(
             raise InputError("指定されていません", field="--" + key.replace("_", "-"))
         return str(value)
 
+    from ..profiles import load_profile
+
+    profile = load_profile(config.profile, config.overrides)
+    applied = _pending_application(values, day, profile) if pending else None
+    if applied is not None and not values.get("cert_from"):
+        values["cert_from"] = applied[0].isoformat()  # a new application takes effect on its 申請日
     missing = [k for k in ("insured_no", "name", "kana", "birth", "sex", "level", "cert_from", "mode")
                if not str(values.get(k) or "").strip()]
     if missing:
@@ -98,12 +108,14 @@ def case_new(
     )
     # Who acts is settled after the input is read, so a missing option is reported first.
     author = resolve_actor(root, config, as_)
-    req = NewCase(**fields, manager=check_text("--manager", (values.get("manager") or "").strip()) or author.name)
+    req = NewCase(**fields, manager=check_text("--manager", (values.get("manager") or "").strip()) or author.name,
+                  pending=pending, applied_on=applied[0] if applied else None, submitted_on=applied[1] if applied else None,
+                  certified_on=check_date_window("--certified-on", parse_date("--certified-on", values["certified_on"]), day)
+                  if values.get("certified_on") else None)
     from ..index import load_summaries
-    from ..profiles import load_profile
 
     with index_warnings():
-        summaries, _ = load_summaries(root, config, load_profile(config.profile, config.overrides))
+        summaries, _ = load_summaries(root, config, profile)
     active = {s.insured_no: s.id for s in summaries if s.status == "active"}
     change = plan_new_case(req, config=config, today=day, existing_ids=CaseFolders(root),
                            existing_insured=active, rng=random.SystemRandom())
@@ -113,8 +125,30 @@ def case_new(
     if json_:
         print_json(change_json(commit, change, root, **({"warnings": list(change.warnings)} if change.warnings else {})))
         return
-    typer.echo(f"ケースを登録しました（{LEVELS[req.level]}・{ROUTES[req.route]}・{MODES[req.mode]}、コミット {commit[:7]}）")
+    typer.echo(f"ケースを登録しました（{LEVELS[req.level]}{'・申請中' if req.pending else ''}・{ROUTES[req.route]}・"
+               f"{MODES[req.mode]}、コミット {commit[:7]}）")
     typer.echo(change.case_id)
+
+
+def _pending_application(values: dict, day, profile: dict):
+    """(申請日, 提出日) of a new applicant: ``--applied-on`` as written, or the 申請代行's
+    ``--submitted-on`` dated by the profile (seed 000 手順19); neither in the future."""
+    from ..rules.certification import dated_application
+
+    if values.get("applied_on") and values.get("submitted_on"):
+        raise InputError("--applied-on と --submitted-on はどちらか一方を指定してください", field="--submitted-on")
+    if values.get("submitted_on"):
+        submitted = parse_date("--submitted-on", values["submitted_on"])
+        if submitted > day:
+            raise InputError(f"{submitted} は今日（{day}）より後の日付です", field="--submitted-on")
+        return dated_application(check_date_window("--submitted-on", submitted, day), profile), submitted
+    if values.get("applied_on"):
+        applied = parse_date("--applied-on", values["applied_on"])
+        if applied > day:
+            raise InputError(f"{applied} は今日（{day}）より後の日付です", field="--applied-on")
+        return check_date_window("--applied-on", applied, day), None
+    raise InputError("申請中の登録には申請日（--applied-on）か申請代行の提出日（--submitted-on）が必要です",
+                     field="--applied-on")
 
 
 def _case_json(summary, today) -> dict:
@@ -234,7 +268,7 @@ def _print_cases(rows: list[dict]) -> None:
     heads = ("ID", "氏名", "要介護度等", "区分", "形態", "担当", "認定終了日", "状態")
     table = new_table(*(("ケースブック",) if several else ()), *heads, whole=("ID", "認定終了日"))
     for r in rows:
-        cells = (r["id"] or "—", r["name"] or "—", label(LEVELS, r["level"]), label(ROUTES_SHORT, r["route"]),
+        cells = (r["id"] or "—", r["name"] or "—", label(CERT_LEVEL_LABELS, r["level"]), label(ROUTES_SHORT, r["route"]),
                  label(MODES, r["mode"]), r["manager"] or "—", r["cert_to"] or "—",
                  _status_cell(r) if r["id"] else escape(f"ケースブックを開けません（{r['problems'][0]}）"))
         table.add_row(*((escape(r["casebook"]),) if several else ()), *cells,
@@ -318,7 +352,7 @@ def case_show(
     ]
     for x in c.certifications:
         period = f"{x.start}〜{x.end}" if x.end else f"{x.start}〜（期間の定めなし）"
-        lines.append(f"  {label(LEVELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
+        lines.append(f"  {label(CERT_LEVEL_LABELS, x.level)}　{period}　{label(CERT_STATUSES, x.status)}")
     if not c.certifications:
         lines.append("  （なし）")
     if c.course:

@@ -17,7 +17,7 @@ from ..loader import decode_text, read_text
 from ..profiles import load_profile
 from ..values import check_date_window, check_number, parse_date, printable
 from ..vocab import (CONTRACT_PARTIES, DECISIONS, DOCUMENTS, HOLDERS, MINOR_CHANGE_KINDS, MONITORING_METHODS,
-                     NEXT_ROUTES, NOTE_KINDS, parse_choice)
+                     NEXT_ROUTES, NOTE_KINDS, PLAN_AMENDMENT_KINDS, parse_choice)
 from ..workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
                         review)
 from ..workflow.context import Context, current_plan, monitoring_path
@@ -66,33 +66,6 @@ def _still_as_opened(session: Session, opened: str | None, now: str | None, text
     if opened != now or (now is not None and read_text(session.root, now) != text):
         raise InputError(f"エディタで編集している間にほかの人が{what} を変更したため、保存しませんでした。"
                          "もう一度開いて編集してください", field="EDITOR")
-
-
-# -- certifications --------------------------------------------------------------------------------
-
-
-def cert_add(
-    case: CaseArg,
-    level: Annotated[str, typer.Option("--level", help="要支援1 | 要支援2 | 事業対象者（shien1 | shien2 | jigyo も可）")],
-    start: Annotated[str, typer.Option("--from", help="有効期間の開始日（申請中は見込みの開始日、事業対象者は判定日）")],
-    end: Annotated[str | None, typer.Option("--to", help="有効期間の終了日")] = None,
-    pending: Annotated[bool, typer.Option("--pending", help="申請中（結果待ち）として記録します")] = False,
-    applied_on: Annotated[str | None, typer.Option("--applied-on", help="申請日")] = None,
-    certified_on: Annotated[str | None, typer.Option("--certified-on", help="認定年月日")] = None,
-    casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
-) -> None:
-    """Record a new certification (renewal, 区分変更, or pending application)."""
-    from ..vocab import LEVELS
-
-    code = parse_choice("--level", level, LEVELS)
-    session = open_session(casebook, case, today, as_)
-    dates = {field: check_date_window(field, optional_date(value, field), session.today) for field, value in
-             (("--from", start), ("--to", end), ("--certified-on", certified_on), ("--applied-on", applied_on))}
-    change = session.run(
-        certification.add_certification, level=code, status="pending" if pending else "certified",
-        start=dates["--from"], end=dates["--to"], certified_on=dates["--certified-on"],
-        applied_on=dates["--applied-on"])
-    finish_step(session, change, f"認定（{LEVELS[code]}{'・申請中' if pending else ''}）を記録しました", json_)
 
 
 # -- checklist -------------------------------------------------------------------------------------
@@ -210,6 +183,9 @@ def plan_draft(
     start: Annotated[str, typer.Option("--start", help="計画期間の開始日")],
     end: Annotated[str, typer.Option("--end", help="計画期間の終了日（最長12か月）")],
     file: Annotated[Path | None, typer.Option("--file", help="計画の内容（目標・支援計画など）を書いた YAML")] = None,
+    provisional: Annotated[str | None, typer.Option("--provisional", help="暫定ケアプランとして作成（認定の申請中）: new（新規申請）| change（区分変更）| renewal（更新の結果が有効期間内に出ない）| jigyo-new（事業対象者の新規申請）。seed 002 II-1")] = None,
+    expected: Annotated[str, typer.Option("--expected", help="暫定ケアプランの認定結果の見込み: shien（要支援1・2）| kaigo（要介護。居宅介護支援事業所が作成）")] = "shien",
+    welfare_notice: Annotated[str | None, typer.Option("--welfare-notice", help="生活保護を受給している利用者の暫定プランで、福祉事務所へ事前連絡した日（seed 003）")] = None,
     day: DateOpt = None, casebook: CasebookOpt = None, today: TodayOpt = None, as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -227,6 +203,14 @@ def plan_draft(
         scores, unknown = kcl.program_scores(result), kcl.unknown_reasons(result)
     change = session.run(planning.draft_plan, start=start_day, end=end_day, day=optional_date(day), content=content,
                          program_scores=scores, unknown_scores=unknown)
+    if provisional is not None:
+        from ..workflow import provisional as temp
+
+        welfare = optional_date(welfare_notice, "--welfare-notice")
+        record = temp.provisional_record(session.context(), situation=provisional, expected=expected, start=start_day,
+                                         welfare_contacted_on=welfare and check_date_window("--welfare-notice", welfare,
+                                                                                            session.today))
+        change = temp.mark_provisional(change, record, session.context())
     plan_id = next(iter(change.files)).split("/")[-2]
     commit = session.commit(change)
     for warning in change.warnings:
@@ -351,7 +335,7 @@ def plan_show(case: CaseArg, plan: PlanOpt = None, casebook: CasebookOpt = None,
         typer.echo(f"  基本チェックリスト（{checklist.get('date')}）: {shown}")
     for change in target.data.get("amendments") or ():
         where = field_label("plan", split_field_path(change["field"]))
-        typer.echo(f"  軽微な変更: {change['date']} {MINOR_CHANGE_KINDS.get(change['kind'], change['kind'])}"
+        typer.echo(f"  軽微な変更: {change['date']} {PLAN_AMENDMENT_KINDS.get(change['kind'], change['kind'])}"
                    f"（{where}: {change['old']} → {change['new']}）")
 
 
@@ -532,11 +516,9 @@ def attach(case: CaseArg, doc: Annotated[str, typer.Argument(help="書類のコ�
     finish_step(session, change, f"{DOCUMENTS[code]}のスキャンを添付しました", json_)
 
 
-cert_app = typer.Typer(help="認定（要支援認定・事業対象者の判定）の記録。", no_args_is_help=True)
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
-    cert_app.command("add", help="新しい認定（更新・区分変更・申請中）を記録します。")(cert_add)
     checklist_app.command("record", help="基本チェックリストを記録し、得点と事業対象者の判定を表示します。")(checklist_record)
     checklist_app.command("show", help="最新の基本チェックリストの得点と判定を表示します。")(checklist_show)
     info_app.command("set", help="利用者基本情報の新しい版をファイルから保存します。")(info_set)
@@ -559,8 +541,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     app.command("evaluate", help="評価表を作ります（計画の目標と期間を写し、結果は --file）。")(evaluate)
     app.command("attach", help="書類の原本・写しのスキャンをケースに添付し、その紙をだれが持っているかを記録します。")(attach)
     contract_app.command("record", help="契約書類（重要事項説明書・契約書・個人情報使用同意書・作成依頼届出書）と、原本・写しをだれが持つかを記録します（プロファイルの表から）。")(contract_record)
-    for name, sub, text in [("cert", cert_app, "認定の記録。"),
-                            ("checklist", checklist_app, "基本チェックリストの記録と表示。"),
+    for name, sub, text in [("checklist", checklist_app, "基本チェックリストの記録と表示。"),
                             ("info", info_app, "利用者基本情報の作成・修正・表示。"),
                             ("plan", plan_app, "介護予防サービス・支援計画書。"),
                             ("submit", submit_app, "地域包括支援センターへの提出。"),

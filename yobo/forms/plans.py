@@ -16,7 +16,7 @@ from .. import checklist as kcl
 from .. import wareki
 from ..model import Case, Plan, Review
 from ..values import clock_minutes
-from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, LEVELS, MINOR_CHANGE_KINDS, NEXT_ROUTES,
+from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, LEVELS, NEXT_ROUTES, PLAN_AMENDMENT_KINDS,
                      PLAN_KINDS, WEEKDAYS, WEEKLY_KINDS)
 from . import Form, Source
 
@@ -48,7 +48,7 @@ def _amendments(plan: Plan) -> list[dict]:
     out = []
     for change in plan.data.get("amendments") or []:
         out.append({**change, "old": _shown_date(change.get("old")), "new": _shown_date(change.get("new")),
-                    "kind_label": MINOR_CHANGE_KINDS.get(change.get("kind"), _s(change.get("kind"))),
+                    "kind_label": PLAN_AMENDMENT_KINDS.get(change.get("kind"), _s(change.get("kind"))),
                     "reason": _s(change.get("reason")), "consent_date": change.get("consent_date"),
                     "consent_method": _s(change.get("consent_method"))})
     return out

@@ -9,11 +9,12 @@ comes from options, and a box nobody knows yet stays blank for the pen.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..errors import InputError
 from ..model import Case, Certification, latest
-from ..vocab import SEXES
+from ..rules.certification import application_kind, special_filing_met
+from ..vocab import APPLICATION_KINDS, EXPECTATIONS, SEXES
 from . import Form, Source
 from .assessment import doc_day
 
@@ -23,7 +24,7 @@ REQUEST_KINDS = {"new": "新規", "change": "変更"}
 REQUEST_SERVICES = {"yobo-shien": "介護予防支援（介護予防サービス計画の作成）",
                     "cm-a": "介護予防ケアマネジメント（第1号介護予防支援事業）"}
 #: 認定結果の見込み of the 暫定ケアプラン申出書 (seed 002 II 様式).
-EXPECTED = {"shien": "要支援1・2", "kaigo": "要介護1～5"}
+EXPECTED = EXPECTATIONS
 #: The 要介護度 row of 別紙2: the levels for which 福祉用具貸与 of these items is an exception (seed 002 IV).
 EQUIPMENT_LEVELS = {"shien1": "要支援1", "shien2": "要支援2", "kaigo1": "要介護1"}
 #: The three states of 別紙2 (seed 002 IV 1(3) i)〜iii)), printed in full.
@@ -154,6 +155,9 @@ def build_provisional(source: Source) -> dict:
         raise InputError(f"ケース {case.id} には申請中の認定がありません（暫定ケアプランの特例取扱い申出書は"
                          "更新申請の結果を待つ間だけ使います。yobo cert add --pending で申請を記録してください）",
                          field="FORM")
+    refusal = provisional_refusal(case, pending, source.profile)
+    if refusal:
+        raise InputError(refusal, field="FORM")
     expected = source.option("expected")
     if expected is not None and expected not in EXPECTED:
         raise InputError(f"'{expected}' は見込みではありません（shien または kaigo）", field="--expected")
@@ -175,8 +179,31 @@ def build_provisional(source: Source) -> dict:
     }
 
 
+def provisional_refusal(case: Case, pending: Certification, profile: dict) -> str | None:
+    """Why the 特例取扱い申出書 does not apply, or None: it is for a 更新申請 only (not a 新規 or
+    区分変更 application), filed at least the profile's days before the period ends where
+    the profile sets that cut-off (a profile without one sets no time limit) (seed 002 II-5 line 856「更新申請を認定有効期間終了日の31日以前
+    に申請し」; 様式 line 897「更新申請の認定結果が更新前の認定有効期間内に確定しないため」)."""
+    cutoff = (profile.get("certification") or {}).get("early_filing_days")
+    kind = application_kind(case, pending)
+    if kind != "renewal":
+        return (f"申請中の認定は{APPLICATION_KINDS[kind]}です。特例取扱い申出書は更新申請の結果が更新前の有効期間内に"
+                "確定しないときだけ使います（seed 002 II-5。区分変更・新規申請は暫定ケアプランで対応: II-3）")
+    if pending.applied_on is None:
+        return f"更新申請の申請日がありません（{pending.path} に applied_on を記録してください）"
+    if cutoff and not special_filing_met(case, pending, profile):
+        before = case.decided_before(pending)
+        last = before.end - timedelta(days=cutoff)
+        return (f"更新申請日 {pending.applied_on} が有効期間終了日 {before.end} の{cutoff}日前（{last}）より後のため、"
+                f"特例取扱いの対象外です（seed 002 II-5「認定有効期間終了日の{cutoff}日以前に申請」）。"
+                "見込みと異なる結果のときは自己作成扱いになります（II-4）")
+    return None
+
+
 def _provisional_instances(case: Case) -> list[dict]:
-    return [{}] if case.pending_certification is not None else []
+    # the batch print cannot see the profile: a pending renewal is offered, the build refuses the rest
+    pending = case.pending_certification
+    return [{}] if pending is not None and application_kind(case, pending) == "renewal" else []
 
 
 # -- 軽度者に対する福祉用具貸与について（聴き取り） ------------------------------------------------------

@@ -19,7 +19,8 @@ from ..calendar import add_months, day_in_month, month_end, month_index, month_s
 from ..casebook import CASES_DIR
 from ..domain import hokatsu_confirms
 from ..model import Case, Casebook, Config, Plan
-from ..vocab import ROUTES
+from ..vocab import DECIDED_LEVELS, OUT_OF_CARE_LEVELS, ROUTES
+from .certification import application_kind
 from .course import course_changes
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
@@ -308,19 +309,82 @@ def certification(case: Case, profile: dict) -> list[Due]:
     latest = case.latest_certification
     settings = profile.get("certification", {})
     if latest.status == "pending":
+        if application_kind(case, latest) == "change":
+            return _pending_change(case, latest, profile)
         return _pending_renewal(case, latest, settings)
+    if latest.level in OUT_OF_CARE_LEVELS:
+        return _out_of_care(case, latest, profile)
+    followed = _provisional_follow_up(case, latest, profile)
     if latest.end is None:
-        return []
+        return followed
     window = latest.end - timedelta(days=settings.get("renewal_window_days", 60))
     cutoff = settings.get("early_filing_days")
     due = latest.end - timedelta(days=cutoff) if cutoff else latest.end
     note = f"（{cutoff}日前まで）" if cutoff else ""
-    return [
+    return followed + [
         _make(case, "certification-renewal", f"認定の更新申請{note}（有効期間 {latest.end} まで）", due, window,
               "national-rules.md §3; seed 002 V" if cutoff else "national-rules.md §3"),
         _make(case, "certification-end", f"認定の有効期間の満了（{latest.end}）", latest.end, window,
               "national-rules.md §3"),
     ]
+
+
+def _decided_day(cert) -> date:
+    """When a result became known: the day it was recorded, else its 認定年月日, else its start."""
+    return cert.decided_on or cert.certified_on or cert.start
+
+
+def _pending_change(case: Case, pending, profile: dict) -> list[Due]:
+    """Code ``provisional-plan``: a 区分変更 has been applied for; services until the result
+    go on a 暫定ケアプラン, needed at once — from the application, not at the old period's
+    end (seed 002 II-1(2): 「区分変更申請を行い、認定結果が出るまでの間にサービスを利用する場合」;
+    II 冒頭「サービス開始前にケアプランの作成が必要」).  Met by a plan drafted while 申請中
+    on or after the application.
+    """
+    applied = pending.applied_on or pending.start
+    if any(p.data.get("cert_status") == "pending" and p.created_on >= applied for p in case.plans):
+        return []
+    return [_make(case, "provisional-plan",
+                  f"区分変更申請中（{applied} 申請）：暫定ケアプランの作成（yobo plan draft --provisional change）",
+                  applied, applied, "seed 002 II-1(2)・II-2(2)")]
+
+
+def _out_of_care(case: Case, cert, profile: dict) -> list[Due]:
+    """Code ``certification-out-of-care``: the result is 要介護 or 非該当, so the case leaves
+    preventive care management: a word to the 包括 and the closure (termination
+    submission, ``case close``) are due within the profile's days of the result.
+
+    Source: seed 000 手順2 line 13–14 (認定の変更は包括へ連絡), seed 003 台帳管理
+    (「介護度の変更…があった場合は、居宅から担当包括に一報する」), seed 002 II-7 (非該当);
+    the number of days is yobo's default (profile ``provisional``).
+    """
+    settings = profile.get("provisional") or {}
+    day = _decided_day(cert)
+    return [_make(case, "certification-out-of-care",
+                  f"認定結果が{DECIDED_LEVELS.get(cert.level, cert.level)}：介護予防支援の対象外。包括へ一報し、"
+                  "終了の手続き（終了時の提出・yobo case close）",
+                  day + timedelta(days=settings.get("follow_up_days", 0)), day,
+                  "seed 000 手順2; seed 003 台帳管理; seed 002 II-7")]
+
+
+def _provisional_follow_up(case: Case, cert, profile: dict) -> list[Due]:
+    """Code ``provisional-replan``: the current plan is a 暫定ケアプラン and the decided level
+    differs from the one it expected, so a 確定ケアプラン is made with the whole process
+    (seed 002 II-6(2): 「一連の業務を行い、確定ケアプランの作成を行ってください」).  A
+    result equal to the expectation is recorded as a 軽微な変更 by ``yobo cert decide``
+    (II-6(1)) and leaves nothing due.  Days: profile ``provisional`` (yobo's default).
+    """
+    plan = case.current_plan
+    if plan is None or plan.evaluation is not None or plan.data.get("cert_status") != "pending":
+        return []
+    if cert.decided_on is None or plan.created_on > cert.decided_on or plan.data.get("level") == cert.level:
+        return []
+    settings = profile.get("provisional") or {}
+    day = _decided_day(cert)
+    return [_make(case, "provisional-replan",
+                  f"認定結果（{DECIDED_LEVELS.get(cert.level, cert.level)}）が暫定ケアプラン {plan.id} の見込みと違う："
+                  "一連の業務を行い確定ケアプランを作成（yobo evaluate のあと yobo plan draft）",
+                  day + timedelta(days=settings.get("follow_up_days", 0)), day, "seed 002 II-6(2)")]
 
 
 def _pending_renewal(case: Case, pending, settings: dict) -> list[Due]:
@@ -329,7 +393,7 @@ def _pending_renewal(case: Case, pending, settings: dict) -> list[Due]:
     暫定ケアプラン; where the profile has an early-filing cut-off (seed 002: 31 days)
     and the application met it, the 特例取扱い申出書 can be filed (``yobo render CASE
     provisional``).  Shown from the renewal window and kept after the end (a notice:
-    yobo cannot see the result until it is recorded with ``yobo cert add``).
+    yobo cannot see the result until it is recorded with ``yobo cert decide``).
 
     Source: seed 002 (002_ac00e42d951987eb.txt) II 暫定ケアプラン（特例取扱い）; national-rules.md §3.
     """

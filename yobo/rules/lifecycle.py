@@ -22,7 +22,8 @@ def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
     ``plan draft`` and the due list too.
 
     Source: seed 000 (000_74768b37736573e7.txt) step 9 (最長は1年); seed 002 §3
-    (期間は認定の有効期間内); background/national-rules.md §3.
+    (期間は認定の有効期間内); background/national-rules.md §3 (a 区分変更 ends the old
+    period early: a plan inside its ``original_to`` stays valid).
     """
     problems = []
     for case in casebook.cases:
@@ -40,7 +41,10 @@ def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
             if cert is None:
                 problems.append(Problem(Source(plan.path, 0), "plan-period",
                                         f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
-            elif beyond_certification(cert, plan.end) and cert.status == "certified":
+            elif beyond_certification(cert, plan.end) and cert.status == "certified" and \
+                    not (cert.original_to is not None and plan.end <= cert.original_to):
+                # a 区分変更 ends the old period the day before the application (national-rules.md §3):
+                # a plan made within the period as it then stood is not at fault
                 problems.append(Problem(Source(plan.path, 0), "plan-period",
                                         f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
                                         field=("period", "end")))

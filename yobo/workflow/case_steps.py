@@ -30,6 +30,11 @@ class NewCase:
     mode: str
     hokatsu: str | None
     manager: str
+    #: 申請中 (a new applicant awaiting the result): the start is the 申請日 and no end yet
+    pending: bool = False
+    applied_on: date | None = None
+    submitted_on: date | None = None  # 申請代行: the day this office filed it (seed 000 手順19)
+    certified_on: date | None = None  # 認定年月日, printed on the plan
 
 
 def default_route(level: str) -> str:
@@ -40,7 +45,9 @@ def default_route(level: str) -> str:
 
 def check_new_case(req: NewCase, config: Config, existing_insured: dict[str, str]) -> None:
     """Refuse what ``yobo validate`` would flag, before anything is written."""
-    if req.level == "jigyo":
+    if req.pending:
+        check_pending_applicant(req)
+    elif req.level == "jigyo":
         if req.cert_to is not None:
             raise InputError("事業対象者には有効期間の終了日を指定しません", field="--cert-to")
         if req.route != "cm-a":
@@ -61,6 +68,26 @@ def check_new_case(req: NewCase, config: Config, existing_insured: dict[str, str
     other = existing_insured.get(req.insured_no)
     if other:
         raise InputError(f"被保険者番号 {req.insured_no} は支援中のケース {other} で登録済みです", field="--insured-no")
+
+
+def check_pending_applicant(req: NewCase) -> None:
+    """A new applicant 申請中 (seed 002 II-1(1)): a 要支援 見込み, the 申請日, the period starting
+    on it (新規 applications take effect from the application date, national-rules.md §3)
+    and no end until the result (``yobo cert decide``)."""
+    if req.level not in ("shien1", "shien2"):
+        raise InputError(f"申請中の見込みは要支援1か要支援2です（{LEVELS[req.level]}は申請しません）", field="--level")
+    if req.cert_to is not None:
+        raise InputError("申請中の認定には有効期間の終了日を指定しません（結果は yobo cert decide で記録します）",
+                         field="--cert-to")
+    if req.certified_on is not None:
+        raise InputError("申請中の認定に認定年月日はまだありません（結果は yobo cert decide で記録します）",
+                         field="--certified-on")
+    if req.applied_on is None:
+        raise InputError("申請中の認定には申請日（--applied-on）か申請代行の提出日（--submitted-on）が必要です",
+                         field="--applied-on")
+    if req.cert_from != req.applied_on:
+        raise InputError(f"新規申請の有効期間は申請日（{req.applied_on}）から始まります（--cert-from {req.cert_from} とは"
+                         "違います。national-rules.md §3）", field="--cert-from")
 
 
 def plan_new_case(req: NewCase, *, config: Config, today: date, existing_ids: set[str],
@@ -85,9 +112,12 @@ def plan_new_case(req: NewCase, *, config: Config, today: date, existing_ids: se
     if req.hokatsu:
         case["hokatsu"] = req.hokatsu
     case["manager"] = req.manager
-    cert = {"level": req.level, "status": "certified", "from": req.cert_from.isoformat()}
+    cert = {"level": req.level, "status": "pending" if req.pending else "certified", "from": req.cert_from.isoformat()}
     if req.cert_to:
         cert["to"] = req.cert_to.isoformat()
+    for key in ("certified_on", "applied_on", "submitted_on"):
+        if getattr(req, key) is not None:
+            cert[key] = getattr(req, key).isoformat()
     case_rel = f"{folder}/case.yaml"
     cert_rel = f"{folder}/certifications/{req.cert_from.isoformat()}.yaml"
     from .course import new_itaku_warning
