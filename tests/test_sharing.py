@@ -257,7 +257,7 @@ def test_staff_files_bad_input_is_one_line_and_nothing_written(tmp_path):
 
 def test_legacy_names_are_still_read(tmp_path):
     """Casebooks from before sharing keep ``notes/<date>-<party>-<n>.yaml`` and ``monitoring/<yyyy-mm>.yaml``."""
-    from yobo.casebook import classify
+    from yobo.kinds import classify
 
     assert classify("notes/2026-07-10-kyotaku-1.yaml") == ("note", "kyotaku")
     assert classify("notes/2026-07-10-hokatsu-2-7K3QAB.yaml") == ("note", "hokatsu")

@@ -4,7 +4,7 @@ A 居宅 and its 包括 share one repository (shared/architecture.md §1: each p
 only its own files, and a path tells who may change it).  For every commit in a range
 this reports, each with a stable code:
 
-- ``path-other-party``: a path written outside the author's party (``casebook.owner_of``);
+- ``path-other-party``: a path written outside the author's party (``kinds.owner_of``);
 - ``staff-other-party``: a staff registration for a party made by the other party — that
   registration is then not trusted, and ``author-unproven`` marks its commits;
 - ``author-unregistered`` / ``author-unproven``: an author who is no registered staff
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import casebook as layout
+from ..kinds import owner_of
 from ..errors import DocumentError, InputError
 from ..loader import build_config
 from ..model import Config, Staff, plan_digest
@@ -224,7 +225,7 @@ class _Checker:
         kinds: list[str] = []
         cases: set[str] = set()
         for touch in commit.touches:
-            kind, owner = layout.owner_of(touch.path, self.config.office_kind)
+            kind, owner = owner_of(touch.path, self.config.office_kind)
             if kind is None:
                 continue
             kinds.append(kind)
@@ -287,7 +288,7 @@ class _Checker:
             self.add(commit, "step-party", f"手順 {step} は{_party_label(who)}の職員が行うものですが、"
                      f"作成者は{_party_label(party)}の職員です")
         files = STEP_FILES.get(step)
-        wrong_file = files is not None and any(layout.owner_of(t.path, self.config.office_kind)[0] in wanted
+        wrong_file = files is not None and any(owner_of(t.path, self.config.office_kind)[0] in wanted
                                                and not files.search(t.path) for t in commit.touches)
         if wrong_file or not kinds or not set(kinds) & wanted or set(kinds) - wanted - SIDE_KINDS:
             shown = "、".join(sorted(set(kinds))) or "なし"
