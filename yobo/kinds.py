@@ -209,18 +209,19 @@ class Kind:
         if not self.schema:
             object.__setattr__(self, "schema", self.name)
 
-    def match(self, path: str) -> str | None:
-        """The owning party when ``path`` is one of this kind's files, else None."""
+    def match(self, path: str) -> tuple[re.Match, str | None] | None:
+        """(the match, owning party) when ``path`` is one of this kind's files, else None;
+        the party is None only for the casebook's own settings (the office keeping it)."""
         for pattern, party in self.paths:
             found = pattern.match(path)
             if found:
-                return party or _party_of(found)
+                return found, party or _party_of(found)
         return None
 
 
-def _party_of(found: re.Match) -> str:
+def _party_of(found: re.Match) -> str | None:
     # STAFF_FILE names the party in its first group; the other patterns in a named one
-    return found.groupdict().get("party") or found.group(1)
+    return found.groupdict().get("party") or (found.group(1) if found.re.groups else None)
 
 
 def _paths(*entries: tuple[str, str | None]) -> tuple[tuple[re.Pattern, str | None], ...]:
@@ -312,9 +313,9 @@ PAPER_WRITERS = {
 def kind_at(inner: str) -> tuple[Kind, str] | None:
     """(kind, owning party) of a path inside a case folder, or None (scans, other files)."""
     for kind in _IN_CASE:
-        party = kind.match(inner)
-        if party is not None:
-            return kind, party
+        found = kind.match(inner)
+        if found is not None:
+            return kind, found[1]
     return None
 
 
@@ -327,10 +328,9 @@ def classify(inner: str) -> tuple[str, str] | None:
 def kind_of_path(rel: str) -> tuple[Kind, str] | None:
     """(kind, owning party or None for yobo.yaml) of any casebook-relative path, or None."""
     for kind in _IN_CASEBOOK:
-        for pattern, party in kind.paths:
-            found = pattern.match(rel)
-            if found:
-                return kind, party or (_party_of(found) if kind.name != "casebook" else None)
+        found = kind.match(rel)
+        if found is not None:
+            return kind, found[1]
     parts = rel.split("/", 3)
     if len(parts) == 4 and parts[0] == CASES_DIR:
         return kind_at(parts[3])
@@ -344,7 +344,7 @@ def classify_casebook_path(rel: str) -> str | None:
 
 
 def owner_of(rel: str, office_kind: str) -> tuple[str | None, str | None]:
-    """(schema, owning party) of any casebook-relative path, for ``yobo verify``.
+    """(kind name, owning party) of any casebook-relative path, for ``yobo verify``.
 
     ``yobo.yaml`` and the copied schemas belong to the office that keeps the casebook;
     a staff file to the party in its path; a case document to the party its kind
@@ -361,7 +361,7 @@ def owner_of(rel: str, office_kind: str) -> tuple[str | None, str | None]:
     if found is None or found[0].name == "office-done-mark":
         # a casebook-wide done mark is checked by its step, not by a path's owner
         return (None, None)
-    return found[0].schema, found[1]
+    return found[0].name, found[1]
 
 
 def title_of(schema: str) -> str:
