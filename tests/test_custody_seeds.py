@@ -46,6 +46,11 @@ class Flow:
         assert result.code == 0, (args, result.stderr)
         return result.stdout
 
+    def survey(self, day: str) -> None:
+        """The 認定調査票・主治医意見書 写し from the 保険者, attached as a scan on ``day``."""
+        self.run("attach", self.case, "survey-and-opinion", str(self.files / "scan.pdf"), "--copy", "--date", day,
+                 day=day)
+
     def assess(self, day: str, *, info: bool = True) -> None:
         """The 基本チェックリスト and (``info``) the 利用者基本情報, both recorded on ``day``."""
         self.run("checklist", "record", self.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
@@ -102,8 +107,7 @@ def test_seed_000_funagata(cli, tmp_path):
     f.check()
 
     # 手順4 — line 37「認定調査票（写し）および主治医意見書（写し）を町から取り寄せる」
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-10",
-          day="2026-11-10")
+    f.survey("2026-11-10")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
     # 手順4 — line 38–39 利用者基本情報・基本チェックリストを作成する; line 55–56「利用者基本情報（原本）
@@ -225,8 +229,7 @@ def test_seed_001_kota(cli, tmp_path):
     f.expect("request-form#hokatsu", "town")
     f.check()
     # line 6「幸田町から認定調査結果、主治医意見書等を入手する」; line 8「認定情報(写)、主治医意見書(写)」を居宅へ
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-10",
-          day="2026-11-10")
+    f.survey("2026-11-10")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
     f.assess("2026-11-12", info=False)
@@ -294,8 +297,7 @@ def test_seed_002_suzuka_kameyama(cli, tmp_path):
     f.expect("request-form#hokatsu", "town")
     f.check()
     # 資料1-2 line 606「広域より被保険者証・認定調査票・主治医意見書を受け取り、内容を確認後居宅へ渡す」
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-11",
-          day="2026-11-11")
+    f.survey("2026-11-11")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
     f.assess("2026-11-12")
