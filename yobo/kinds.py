@@ -44,8 +44,6 @@ from .model import (Certification, Checklist, Consent, CustodyEvent, Doc, Doctor
                     EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Review, Submission, doc_day,
                     in_order)
 
-#: The two parties that write files.
-PARTIES = ("kyotaku", "hokatsu")
 _PARTY = "(?P<party>kyotaku|hokatsu)"
 
 
