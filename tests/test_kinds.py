@@ -15,6 +15,7 @@ import pytest
 
 from yobo import kinds
 from yobo.custody import custody_state
+from yobo.forms import forms
 from yobo.kinds import KINDS, Kind
 from yobo.loader import document_kind, load_case, parse_document
 from yobo.resources import data_dir
@@ -154,6 +155,9 @@ def test_every_consumer_resolves_the_kind_from_its_declaration(kind, book, loade
         assert values == (kinds.parse_date(data["date"]),)
     else:
         assert [v.path for v in values] == [rel] * len(values) and values
+    # the form that prints it exists and is titled by the paper's label
+    if kind.form is not None:
+        assert forms()[kind.form].title.startswith(DOCUMENTS[kind.paper])
     # custody: the paper is a known paper; a new file's original is with its declared holder
     if kind.paper is not None:
         assert kind.paper in DOCUMENTS

@@ -14,6 +14,8 @@ A :class:`Kind` says everything yobo needs to know about one kind of document:
   :class:`~yobo.model.Case` / :class:`~yobo.model.Plan`), with ``many`` (a tuple put
   in order by ``arrange``), ``one`` (a single value) or ``flat`` (the builder returns a
   tuple of values, e.g. the month's monitoring records);
+- ``form``: the standard form that prints it (``yobo render``; its title starts with the
+  paper's label);
 - custody (原本/写し): ``paper``, the code the paper is known by (a key of
   ``vocab.DOCUMENTS``, and the ``doc:`` key the municipal profiles' ``submissions`` and
   ``custody`` tables use for it — which occasion hands it over is per seed, so it stays
@@ -43,6 +45,7 @@ from .casebook import CASES_DIR, CONFIG_FILE, OFFICE_DONE_PATH, STAFF_FILE, TOKE
 from .model import (Certification, Checklist, Consent, CustodyEvent, Doc, DoctorInstruction, DoneMark,
                     EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Review, Submission, doc_day,
                     in_order)
+from .vocab import DOCUMENTS
 
 _PARTY = "(?P<party>kyotaku|hokatsu)"
 
@@ -202,6 +205,8 @@ class Kind:
     paper: str | None = None
     #: custody: who holds a new file's original (None: no holding per file)
     original: str | None = None
+    #: the code of the standard form that prints it (``yobo render``), titled by the paper's label
+    form: str | None = None
 
     def __post_init__(self):
         if not self.schema:
@@ -241,38 +246,39 @@ KINDS: tuple[Kind, ...] = (
     Kind("certification", "認定：要支援認定の有効期間、または事業対象者の判定",
          _paths((r"^certifications/[^/]+\.yaml$", "kyotaku")), build=build_certification,
          field="certifications", arrange=_by(lambda c: c.start)),
-    Kind("basic-info", "利用者基本情報", _paths((r"^basic-info/[^/]+\.yaml$", "kyotaku")), build=_build_basic_info,
-         field="basic_infos", arrange=lambda values: in_order(values, day_of=doc_day),
-         paper="basic-info", original="kyotaku"),
+    Kind("basic-info", DOCUMENTS["basic-info"], _paths((r"^basic-info/[^/]+\.yaml$", "kyotaku")),
+         build=_build_basic_info, field="basic_infos", arrange=lambda values: in_order(values, day_of=doc_day),
+         paper="basic-info", original="kyotaku", form="basic-info"),
     Kind("checklist", "基本チェックリスト（回答。得点と判定は yobo checklist show）",
          _paths((r"^checklists/[^/]+\.yaml$", "kyotaku")), build=_build_checklist, field="checklists",
-         paper="checklist", original="kyotaku"),
-    Kind("plan", "介護予防サービス・支援計画書", _paths((rf"^{_PLAN}/plan\.yaml$", "kyotaku")), build=_build_plan,
-         field="plans", paper="plan", original="kyotaku"),
+         paper="checklist", original="kyotaku", form="checklist"),
+    Kind("plan", DOCUMENTS["plan"], _paths((rf"^{_PLAN}/plan\.yaml$", "kyotaku")), build=_build_plan,
+         field="plans", paper="plan", original="kyotaku", form="plan"),
     Kind("review", "地域包括支援センターの確認（包括が記入）",
          _paths((rf"^{_PLAN}/reviews/[^/]+\.hokatsu\.yaml$", "hokatsu")), scope="plan", build=_build_review,
          field="reviews"),
     Kind("evaluation-review", "地域包括支援センターの確認（包括が記入）",
          _paths((rf"^{_PLAN}/evaluation-review\.hokatsu\.yaml$", "hokatsu")), schema="review", scope="plan",
          build=_build_review, field="evaluation_review", collect="one"),
-    Kind("meeting", "サービス担当者会議の要点", _paths((rf"^{_PLAN}/meetings/[^/]+\.yaml$", "kyotaku")),
-         scope="plan", build=_build_meeting, field="meetings", paper="meeting-record", original="kyotaku"),
+    Kind("meeting", DOCUMENTS["meeting-record"], _paths((rf"^{_PLAN}/meetings/[^/]+\.yaml$", "kyotaku")),
+         scope="plan", build=_build_meeting, field="meetings", paper="meeting-record", original="kyotaku",
+         form="meeting"),
     Kind("consent", "計画に関する同意", _paths((rf"^{_PLAN}/consent\.yaml$", "kyotaku")), scope="plan",
          build=_build_consent, field="consent", collect="one"),
     Kind("service-start", "サービス開始", _paths((rf"^{_PLAN}/start\.yaml$", "kyotaku")), scope="plan",
          build=_build_service_start, field="service_start", collect="one"),
-    Kind("evaluation", "介護予防支援・サービス評価表", _paths((rf"^{_PLAN}/evaluation\.yaml$", "kyotaku")),
+    Kind("evaluation", DOCUMENTS["evaluation"], _paths((rf"^{_PLAN}/evaluation\.yaml$", "kyotaku")),
          scope="plan", build=_build_evaluation, field="evaluation", collect="one",
-         paper="evaluation", original="kyotaku"),
-    Kind("weekly", "週間計画表", _paths((rf"^{_PLAN}/weekly\.yaml$", "kyotaku")), scope="plan",
-         build=_build_weekly, field="weekly", collect="one"),
+         paper="evaluation", original="kyotaku", form="evaluation"),
+    Kind("weekly", DOCUMENTS["weekly"], _paths((rf"^{_PLAN}/weekly\.yaml$", "kyotaku")), scope="plan",
+         build=_build_weekly, field="weekly", collect="one", paper="weekly", form="weekly"),
     # <yyyy-mm>.yaml (before sharing) or <yyyy-mm>-<author token>.yaml: one file a month and author
     Kind("monitoring", "モニタリング記録（一月分）",
          _paths((rf"^monitoring/[0-9]{{4}}-[0-9]{{2}}(-{TOKEN_RE})?\.yaml$", "kyotaku")), build=_build_monitoring,
          field="monitoring", collect="flat", arrange=_by(lambda m: (m.date, m.path))),
     # <date>-<party>-<n>.yaml (before sharing) or <date>-<party>-<n>-<author token>.yaml
     Kind("note", "介護予防支援経過記録（一件）", _paths((rf"^notes/[^/]+-{_PARTY}-[0-9]+(-{TOKEN_RE})?\.yaml$", None)),
-         build=_build_note, field="notes", paper="progress-notes"),
+         build=_build_note, field="notes", paper="progress-notes", form="notes"),
     Kind("submission", "地域包括支援センターへの提出（送付状）", _paths((r"^submissions/[^/]+\.yaml$", "kyotaku")),
          build=_build_submission, field="submissions"),
     Kind("custody", "原本・写しの受け渡し・スキャンの記録",
