@@ -289,7 +289,7 @@ KINDS: tuple[Kind, ...] = (
          field="doctor_instructions", arrange=_by(lambda x: (x.date, x.path))),
     Kind("equipment-exception", "福祉用具貸与の例外給付（認定調査による確認・保険者との協議）",
          _paths((rf"^equipment/[^/]+-{_PARTY}-[0-9]+(-{TOKEN_RE})?\.yaml$", None)), build=_build_equipment,
-         field="equipment", arrange=_by(lambda x: (x.cert_start, x.path)), paper="equipment-exception"),
+         field="equipment", arrange=_by(lambda x: (x.cert_start, x.path))),
     Kind("done-mark", "期限を済みにした記録",
          _paths((rf"^done/[0-9]{{4}}-[0-9]{{2}}--[a-z0-9-]+--{_PARTY}(-[0-9A-Za-z]+)?\.yaml$", None)),
          build=_build_done_mark, field="done_marks", arrange=_by(lambda x: (x.month, x.path))),
