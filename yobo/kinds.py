@@ -300,6 +300,10 @@ BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 _IN_CASE = tuple(k for k in KINDS if k.scope in ("case", "plan"))
 _IN_CASEBOOK = tuple(k for k in KINDS if k.scope == "casebook")
 
+#: The papers yobo writes itself, by code: a submission hands them over only when they exist.
+#: Every other code of ``vocab.DOCUMENTS`` (利用票, 認定調査票・意見書, 契約書類 …) is paper only.
+YOBO_PAPERS: tuple[str, ...] = tuple(dict.fromkeys(k.paper for k in KINDS if k.paper))
+
 #: Papers that are not yobo documents, and who writes them, so holds their original
 #: until a hand-over says otherwise.  A paper listed nowhere is the 居宅's.
 PAPER_WRITERS = {
