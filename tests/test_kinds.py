@@ -198,3 +198,14 @@ def test_no_other_module_declares_a_document_path():
     found = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
              if p.name != "kinds.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_a_submission_finds_the_current_file_of_each_paper_through_the_registry(loaded):
+    papers = kinds.current_papers(loaded, loaded.plans[0])
+    assert papers == {"basic-info": SAMPLES["basic-info"][0], "checklist": SAMPLES["checklist"][0],
+                      "plan": SAMPLES["plan"][0], "meeting-record": SAMPLES["meeting"][0],
+                      "evaluation": SAMPLES["evaluation"][0], "weekly": SAMPLES["weekly"][0],
+                      # the 経過記録 is handed over as one record: its folder
+                      "progress-notes": f"{CASE_DIR}/notes"}
+    assert set(papers) == set(kinds.YOBO_PAPERS) and set(kinds.YOBO_PAPERS) <= set(DOCUMENTS)
+    assert "plan" not in kinds.current_papers(loaded, None)

@@ -423,3 +423,24 @@ def created_papers(case) -> list[tuple[str, str, str]]:
                 values = value if isinstance(value, tuple) else (() if value is None else (value,))
                 out += [(kind.paper, v.path, kind.original) for v in values]
     return out
+
+
+def current_papers(case, plan) -> dict[str, str]:
+    """The yobo document behind each paper code now, for a submission: the last recorded
+    file of its kind (in the kind's order; for a plan's documents, of ``plan``).  A paper
+    kept as one record of many files (the 経過記録: no original per file) is their folder."""
+    out: dict[str, str] = {}
+    for kind in _IN_CASE:
+        if kind.paper is None:
+            continue
+        if kind.name == "plan":
+            values: tuple = (plan,) if plan is not None else ()
+        elif kind.scope == "case":
+            values = getattr(case, kind.field)
+        else:
+            value = getattr(plan, kind.field) if plan is not None else None
+            values = value if isinstance(value, tuple) else (() if value is None else (value,))
+        if values:
+            path = values[-1].path
+            out[kind.paper] = path if kind.original is not None or kind.collect == "one" else path.rsplit("/", 1)[0]
+    return out
