@@ -16,8 +16,8 @@ def check_case_folder(c: Case, ctx: RuleContext) -> list[Problem]:
     """
     if c.dir.rsplit("/", 1)[-1] == c.id and c.dir.split("/")[1] == c.id[:2]:
         return []
-    return [Problem(Source(c.file, 0), "case-folder", f"id '{c.id}' がフォルダ名 '{c.dir.rsplit('/', 1)[-1]}' と違います",
-                    field=("id",))]
+    return _at_case(c, "case-folder", f"id '{c.id}' がフォルダ名 '{c.dir.rsplit('/', 1)[-1]}' と違います",
+                    ("id",))
 
 
 @rule("case-no-certification")
@@ -28,7 +28,7 @@ def check_case_has_certification(c: Case, ctx: RuleContext) -> list[Problem]:
     """
     if c.certifications or any("/certifications/" in path for path in c.unreadable):
         return []
-    return [Problem(Source(c.file, 0), "case-no-certification", "認定（certifications/）が1件もありません", field=("id",))]
+    return _at_case(c, "case-no-certification", "認定（certifications/）が1件もありません", ("id",))
 
 
 @rule("case-level-route")
@@ -41,9 +41,8 @@ def check_level_route(c: Case, ctx: RuleContext) -> list[Problem]:
     cert = c.shown_certification(ctx.today)
     if not (cert and cert.level == "jigyo" and c.route == "yobo-shien"):
         return []
-    return [Problem(Source(c.file, 0), "case-level-route",
-                    f"{LEVELS['jigyo']}は{ROUTES['yobo-shien']}を使えません（区分を cm-a にしてください）",
-                    field=("route",))]
+    return _at_case(c, "case-level-route",
+                    f"{LEVELS['jigyo']}は{ROUTES['yobo-shien']}を使えません（区分を cm-a にしてください）", ("route",))
 
 
 @rule("case-route-mode")
@@ -56,9 +55,8 @@ def check_route_mode(c: Case, ctx: RuleContext) -> list[Problem]:
     """
     if not (c.route == "cm-a" and c.mode == "shitei"):
         return []
-    return [Problem(Source(c.file, 0), "case-route-mode",
-                    f"{ROUTES['cm-a']}は委託（itaku）で行います。指定（shitei）は{ROUTES['yobo-shien']}だけです",
-                    field=("mode",))]
+    return _at_case(c, "case-route-mode",
+                    f"{ROUTES['cm-a']}は委託（itaku）で行います。指定（shitei）は{ROUTES['yobo-shien']}だけです", ("mode",))
 
 
 @rule("case-hokatsu")
@@ -70,8 +68,7 @@ def check_hokatsu_named(c: Case, ctx: RuleContext) -> list[Problem]:
     """
     if not (c.mode == "itaku" and not c.hokatsu):
         return []
-    return [Problem(Source(c.file, 0), "case-hokatsu", "委託のケースに担当地域包括支援センター（hokatsu）がありません",
-                    field=("mode",))]
+    return _at_case(c, "case-hokatsu", "委託のケースに担当地域包括支援センター（hokatsu）がありません", ("mode",))
 
 
 @rule("case-manager")
@@ -84,8 +81,7 @@ def check_manager_registered(c: Case, ctx: RuleContext) -> list[Problem]:
     """
     if ctx.config.office_kind != "kyotaku" or ctx.config.staff_named(c.manager) is not None:
         return []
-    return [Problem(Source(c.file, 0), "case-manager", f"担当 '{c.manager}' は yobo.yaml の職員に登録されていません",
-                    field=("manager",))]
+    return _at_case(c, "case-manager", f"担当 '{c.manager}' は yobo.yaml の職員に登録されていません", ("manager",))
 
 
 @rule("case-duplicate")
@@ -99,8 +95,13 @@ def check_duplicate_insured(c: Case, ctx: RuleContext) -> list[Problem]:
     first = ctx.shared("active-by-insured-no", lambda: _first_active(ctx.cases)).get(c.person.insured_no)
     if first is None or first is c:
         return []
-    return [Problem(Source(c.file, 0), "case-duplicate", f"同じ被保険者番号の支援中ケース {first.id} があります",
-                    field=("person", "insured_no"))]
+    return _at_case(c, "case-duplicate", f"同じ被保険者番号の支援中ケース {first.id} があります",
+                    ("person", "insured_no"))
+
+
+def _at_case(c: Case, code: str, message: str, field: tuple) -> list[Problem]:
+    """One problem of the case, at its ``case.yaml`` (the loader finds the line of ``field``)."""
+    return [Problem(Source(c.file, 0), code, message, field=field)]
 
 
 def _first_active(cases) -> dict[str, Case]:
