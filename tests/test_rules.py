@@ -205,10 +205,13 @@ def broken_for_abc(c, ctx):
 
 def test_every_rule_has_the_one_signature_and_a_code():
     import inspect
+    import re
 
     for check in [*CONSISTENCY_RULES, *due_rules.CASE_RULES]:
         assert list(inspect.signature(check).parameters) in (["case", "ctx"], ["c", "ctx"]), check.__name__
-        assert isinstance(check.code, str) and check.code == check.code.lower(), check.__name__
+        assert re.fullmatch(r"[a-z][a-z0-9-]*", check.code), check.__name__
+        # the code it is reported under is the one its docstring names, with a source
+        assert f"``{check.code}``" in check.__doc__ and "Source:" in check.__doc__, check.__name__
 
 
 def test_a_rule_that_crashes_becomes_a_problem_of_that_case_and_the_run_goes_on():

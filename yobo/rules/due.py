@@ -467,7 +467,8 @@ def party_for(entry: dict, mode: str) -> str:
 
 @rule("monthly-cycle")
 def monthly_cycle(case: Case, ctx: RuleContext) -> list[Due]:
-    """Code per profile entry (e.g. ``commission-claim``): the monthly cycle — 実績,
+    """Code per profile entry (e.g. ``commission-claim``; a crash is reported as
+    ``monthly-cycle``): the monthly cycle — 実績,
     委託料請求, 給付管理 — for every month a plan of the case ran, due on a day of the
     following month, moved by the profile's ``shift`` rule.  Each stays (overdue after
     its day) until marked done with ``yobo monitor done`` for the case or the whole
