@@ -35,6 +35,56 @@ NEW_CASE = {
 }
 
 
+#: 基本チェックリスト answers: items 1–5, 6–10, 11, 12 (computed), 13–15, 16–17, 18–20, 21–25 —
+#: 運動器 3/5 and, with a BMI of 17.8, both 栄養 items (criteria ② and ③).
+ANSWERS = "nnnyy" + "nnyyn" + "y" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"
+
+
+def basic_info(*, address: str | None = None, disease: str = "変形性膝関節症") -> str:
+    """A 利用者基本情報 for ``yobo info set --file`` (a first consultation by phone); ``address``
+    and ``disease`` vary it, e.g. for a same-day correction."""
+    moved = f"address: {address}\n" if address else ""
+    return f"""\
+consultation:
+  date: 2026-11-10
+  method: phone
+  kind: first
+current_status:
+  place: home
+{moved}emergency_contacts:
+  - name: 佐藤 花子
+    relation: 長女
+    phones:
+      - number: "0000-00-0000"
+medical_history:
+  - date: "2024-05"
+    disease: {disease}
+    institution: 〇〇整形外科
+    opinion_writer: true
+    course: treating
+"""
+
+
+#: A plan for ``yobo plan draft --file``: one goal with one 介護予防通所リハビリテーション service.
+PLAN = """\
+life_goals:
+  day: 毎朝、近所の公園まで散歩する
+  year: 孫の結婚式に歩いて出席する
+issues:
+  - 膝の痛みで外出が減っている
+goals:
+  - goal: 一人で近所のスーパーまで歩いて買い物に行ける
+    support_points: 膝に負担をかけない歩き方を身につける
+    services:
+      - insured_service: 運動器機能向上
+        kind: 介護予防通所リハビリテーション
+        provider: 〇〇デイケア
+        from: 2026-12-01
+        to: 2027-05-31
+overall_policy: 膝の痛みを和らげ、外出の機会を取り戻す
+"""
+
+
 def flags(options: dict) -> list[str]:
     args = []
     for key, value in options.items():

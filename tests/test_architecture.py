@@ -44,10 +44,10 @@ def test_only_the_cli_reads_the_clock():
 
 #: The layers, lowest first (shared/architecture.md §2): a module imports only from its own
 #: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
-LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "custody",
-          "yamlio", "resources", "schemas", "profiles", "domain", "preconditions", "safeguards", "casebook", "rules", "workspace", "loader",
-          "gitstore", "index", "validation", "duelist", "export", "workflow", "sharing", "careplan_data", "render", "pdf", "forms",
-          "devtools", "cli", "__main__"]
+LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "casebook",
+          "kinds", "custody", "yamlio", "resources", "schemas", "profiles", "domain", "preconditions", "safeguards", "rules",
+          "workspace", "loader", "gitstore", "index", "validation", "duelist", "export", "workflow", "sharing",
+          "careplan_data", "render", "pdf", "forms", "devtools", "cli", "__main__"]
 
 #: Inside ``workflow/``: the writer, the shared step context, the steps one module a stage
 #: (a later stage may use an earlier one's helper, never the reverse), then the run() layer.

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, snapshot
 from test_json_schemas import validate
-from test_lifecycle import BASIC_INFO
+from conftest import basic_info
 from yobo.profiles import load_profile
 from yobo.rules.certification import dated_application
 from yobo.workflow.certification import last_allowed_day
@@ -329,7 +329,7 @@ def test_provisional_refusals_and_the_self_plan_fallback(cli, book, tmp_path):
                               "--today", "2026-08-05", "--provisional", "change"), "--start", "2026-08-03")
     # 生活保護: no self-plan (II-4 line 850)
     info = tmp_path / "basic.yaml"
-    info.write_text(BASIC_INFO + "finances:\n  public_assistance: true\n", encoding="utf-8")
+    info.write_text(basic_info() + "finances:\n  public_assistance: true\n", encoding="utf-8")
     run_ok(cli, "info", "set", case, "--file", str(info), "--date", "2026-08-04", "-C", c, today="2026-08-04")
     before = snapshot(root)
     run = cli(*draft, "--provisional", "change", "--expected", "kaigo")
@@ -358,7 +358,7 @@ def test_toshima_public_assistance_needs_the_welfare_office_told_first(cli, book
     run_ok(cli, "cert", "add", case, "--pending", "--kind", "change", "--applied-on", "2026-08-03", "-C", c,
            today="2026-08-03")
     info = tmp_path / "basic.yaml"
-    info.write_text(BASIC_INFO + "finances:\n  public_assistance: true\n", encoding="utf-8")
+    info.write_text(basic_info() + "finances:\n  public_assistance: true\n", encoding="utf-8")
     run_ok(cli, "info", "set", case, "--file", str(info), "--date", "2026-08-04", "-C", c, today="2026-08-04")
     draft = ("plan", "draft", case, "--start", "2026-08-10", "--end", "2027-01-31", "-C", c, "--today", "2026-08-05",
              "--provisional", "change")

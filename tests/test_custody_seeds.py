@@ -16,32 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, snapshot
+from conftest import ANSWERS, NEW_CASE, PLAN, STAFF, assert_one_line_error, basic_info, flags, snapshot
 
 HOKATSU = "包括 花子"
-ANSWERS = "nnnyy" + "nnyyn" + "y" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"
-BASIC = """\
-consultation:
-  date: 2026-11-10
-  method: phone
-  kind: first
-current_status:
-  place: home
-emergency_contacts:
-  - name: 佐藤 花子
-    relation: 長女
-    phones:
-      - number: "0000-00-0000"
-"""
-PLAN = """\
-goals:
-  - goal: 一人で近所のスーパーまで歩いて買い物に行ける
-    services:
-      - kind: 介護予防通所リハビリテーション
-        provider: 〇〇デイケア
-        from: 2026-12-01
-        to: 2027-05-31
-"""
 
 
 class Flow:
@@ -58,7 +35,7 @@ class Flow:
         self.case = self.run("case", "new", *flags(options)).strip().splitlines()[-1]
         self.folder = f"cases/{self.case[:2]}/{self.case}/"
         self.state: dict[str, tuple] = {}
-        for name, text in (("basic.yaml", BASIC), ("plan.yaml", PLAN)):
+        for name, text in (("basic.yaml", basic_info()), ("plan.yaml", PLAN)):
             (tmp_path / name).write_text(text, encoding="utf-8")
         self.files = tmp_path
         (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scan")
@@ -68,6 +45,18 @@ class Flow:
         result = self.cli(*args, *extra, env={"YOBO_TODAY": day})
         assert result.code == 0, (args, result.stderr)
         return result.stdout
+
+    def survey(self, day: str) -> None:
+        """The 認定調査票・主治医意見書 写し from the 保険者, attached as a scan on ``day``."""
+        self.run("attach", self.case, "survey-and-opinion", str(self.files / "scan.pdf"), "--copy", "--date", day,
+                 day=day)
+
+    def assess(self, day: str, *, info: bool = True) -> None:
+        """The 基本チェックリスト and (``info``) the 利用者基本情報, both recorded on ``day``."""
+        self.run("checklist", "record", self.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
+                 "--date", day, day=day)
+        if info:
+            self.run("info", "set", self.case, "--file", str(self.files / "basic.yaml"), "--date", day, day=day)
 
     def expect(self, key: str, original: str | None, *copies: str) -> None:
         """What the seed says about one paper now: who holds the 原本, who holds 写し."""
@@ -118,15 +107,12 @@ def test_seed_000_funagata(cli, tmp_path):
     f.check()
 
     # 手順4 — line 37「認定調査票（写し）および主治医意見書（写し）を町から取り寄せる」
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-10",
-          day="2026-11-10")
+    f.survey("2026-11-10")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
     # 手順4 — line 38–39 利用者基本情報・基本チェックリストを作成する; line 55–56「利用者基本情報（原本）
     # 基本チェックリスト（原本）」(居宅の列)
-    f.run("checklist", "record", f.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
-          "--date", "2026-11-10", day="2026-11-10")
-    f.run("info", "set", f.case, "--file", str(f.files / "basic.yaml"), "--date", "2026-11-10", day="2026-11-10")
+    f.assess("2026-11-10")
     f.expect("checklists/2026-11-10.yaml", "kyotaku")
     f.expect("basic-info/2026-11-10.yaml", "kyotaku")
     f.check()
@@ -243,12 +229,10 @@ def test_seed_001_kota(cli, tmp_path):
     f.expect("request-form#hokatsu", "town")
     f.check()
     # line 6「幸田町から認定調査結果、主治医意見書等を入手する」; line 8「認定情報(写)、主治医意見書(写)」を居宅へ
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-10",
-          day="2026-11-10")
+    f.survey("2026-11-10")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
-    f.run("checklist", "record", f.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
-          "--date", "2026-11-12", day="2026-11-12")
+    f.assess("2026-11-12", info=False)
     f.run("plan", "draft", f.case, "--start", "2026-12-01", "--end", "2027-05-31", "--date", "2026-11-20",
           day="2026-11-20")
     f.expect("checklists/2026-11-12.yaml", "kyotaku")
@@ -313,13 +297,10 @@ def test_seed_002_suzuka_kameyama(cli, tmp_path):
     f.expect("request-form#hokatsu", "town")
     f.check()
     # 資料1-2 line 606「広域より被保険者証・認定調査票・主治医意見書を受け取り、内容を確認後居宅へ渡す」
-    f.run("attach", f.case, "survey-and-opinion", str(f.files / "scan.pdf"), "--copy", "--date", "2026-11-11",
-          day="2026-11-11")
+    f.survey("2026-11-11")
     f.expect("survey-and-opinion", "town", "kyotaku")
     f.check()
-    f.run("checklist", "record", f.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
-          "--date", "2026-11-12", day="2026-11-12")
-    f.run("info", "set", f.case, "--file", str(f.files / "basic.yaml"), "--date", "2026-11-12", day="2026-11-12")
+    f.assess("2026-11-12")
     f.run("plan", "draft", f.case, "--start", "2026-12-01", "--end", "2027-05-31", "--file",
           str(f.files / "plan.yaml"), "--date", "2026-11-20", day="2026-11-20")
     CL, BI = "checklists/2026-11-12.yaml", "basic-info/2026-11-12.yaml"
@@ -416,8 +397,7 @@ def test_seed_003_toshima_itaku(cli, tmp_path):
         f.expect(f"{doc}#hokatsu", "hokatsu")
     f.expect("request-form#hokatsu", "town")
     f.check()
-    f.run("checklist", "record", f.case, "--answers", ANSWERS, "--height-cm", "150", "--weight-kg", "45",
-          "--date", "2026-11-12", day="2026-11-12")
+    f.assess("2026-11-12", info=False)
     f.run("plan", "draft", f.case, "--start", "2026-12-01", "--end", "2027-05-31", "--date", "2026-11-20",
           day="2026-11-20")
     CL = "checklists/2026-11-12.yaml"

@@ -15,6 +15,7 @@ import pytest
 from yobo.model import Case, Certification, Config, DoneMark, Evaluation, Person, Plan, Staff
 from yobo.profiles import load_profile
 from yobo.rules.due import (MONTHLY, SHIFT_DEFAULT, case_obligations, drop_marked, monthly_cycle, shift_rule)
+from yobo.rules.runner import RuleContext
 
 D = date.fromisoformat
 CONFIG = Config("さくら居宅", "kyotaku", "1234567890", "national", (Staff("山田"),))
@@ -31,7 +32,7 @@ def running_case(mode="itaku", start="2026-04-01", end="2027-09-30", marks=(), p
 
 def monthly(profile: str, month: str, case=None) -> dict[str, str]:
     case = case or running_case()
-    return {d.code: d.due.isoformat() for d in monthly_cycle(case, load_profile(profile)) if d.month == month}
+    return {d.code: d.due.isoformat() for d in monthly_cycle(case, RuleContext(load_profile(profile))) if d.month == month}
 
 
 # -- the shift rule on 2026-07-04, 2026-09-05, 2027-05-04 under each profile ------------------------------
@@ -89,7 +90,7 @@ def test_the_shift_choice_and_its_source_are_in_the_profile_file():
         "rule": "none", "source": "国保連の伝送は10日まで受付"}}}})
     assert monthly("suzuka-kameyama", "2026-04")["benefit-management"] == "2026-05-08"  # 5/10 Sun → Fri
     case = running_case()
-    due = {d.code: d.due.isoformat() for d in monthly_cycle(case, kept) if d.month == "2026-04"}
+    due = {d.code: d.due.isoformat() for d in monthly_cycle(case, RuleContext(kept)) if d.month == "2026-04"}
     assert due["benefit-management"] == "2026-05-10"  # a Sunday, kept
 
 
@@ -108,7 +109,7 @@ def test_the_shift_choice_and_its_source_are_in_the_profile_file():
 ])
 def test_monthly_item_is_overdue_the_day_after_until_marked_done(profile, code, month, due):
     loaded = load_profile(profile)
-    item = next(d for d in monthly_cycle(running_case(), loaded) if d.code == code and d.month == month)
+    item = next(d for d in monthly_cycle(running_case(), RuleContext(loaded)) if d.code == code and d.month == month)
     assert item.kind == MONTHLY and item.due == D(due)
     day_after = D(due).toordinal() + 1
     assert item.status(D(due)) == "due"
@@ -116,26 +117,26 @@ def test_monthly_item_is_overdue_the_day_after_until_marked_done(profile, code, 
     assert item.status(date.fromordinal(day_after + 400)) == "overdue"  # a year later, still there
     # marked done for the case: gone; another month's mark leaves it
     other = DoneMark("m.yaml", code, "2025-01", D("2026-01-05"), "hokatsu")
-    still = monthly_cycle(running_case(marks=[other]), loaded)
+    still = monthly_cycle(running_case(marks=[other]), RuleContext(loaded))
     assert any(d.code == code and d.month == month for d in still)
     party = item.party if item.party != "provider" else "kyotaku"
     mark = DoneMark("m.yaml", code, month, D(due), party)
-    assert not any(d.code == code and d.month == month for d in monthly_cycle(running_case(marks=[mark]), loaded))
+    assert not any(d.code == code and d.month == month for d in monthly_cycle(running_case(marks=[mark]), RuleContext(loaded)))
     # marked done for the whole casebook: gone too
-    items = monthly_cycle(running_case(), loaded)
+    items = monthly_cycle(running_case(), RuleContext(loaded))
     assert not any(d.code == code and d.month == month for d in drop_marked(items, {(code, month, party)}))
 
 
 def test_the_2027_04_30_results_are_due_on_their_own_day():
     # seed 002 資料1-9: April's 実績 by 5/4, moved to 4/30 (before May, the month it is handed over in)
-    item = next(d for d in monthly_cycle(running_case(), load_profile("suzuka-kameyama"))
+    item = next(d for d in monthly_cycle(running_case(), RuleContext(load_profile("suzuka-kameyama")))
                 if d.code == "usage-results" and d.month == "2027-04")
     assert item.due == D("2027-04-30") and item.status(D("2027-04-30")) == "due"
     assert item.status(D("2027-04-29")) == "upcoming" and item.status(D("2027-05-01")) == "overdue"
 
 
 def test_a_mark_by_one_office_does_not_settle_the_others_item():
-    items = monthly_cycle(running_case(), load_profile("national"))  # 委託: 給付管理 is the 包括's
+    items = monthly_cycle(running_case(), RuleContext(load_profile("national")))  # 委託: 給付管理 is the 包括's
     assert {d.party for d in items} == {"hokatsu"}
     assert len(drop_marked(items, {("benefit-management", "2026-06", "kyotaku")})) == len(items)
     assert len(drop_marked(items, {("benefit-management", "2026-06", "hokatsu")})) == len(items) - 1
@@ -148,21 +149,21 @@ def test_a_mark_by_one_office_does_not_settle_the_others_item():
 def test_benefit_management_of_a_shitei_case_is_the_kyotakus(profile):
     # domain.md §5: 給付管理票 — 包括 (or 指定居宅) → 国保連; seed 003 居宅指定
     loaded = load_profile(profile)
-    itaku = [d for d in monthly_cycle(running_case("itaku"), loaded) if d.code == "benefit-management"]
-    shitei = [d for d in monthly_cycle(running_case("shitei"), loaded) if d.code == "benefit-management"]
+    itaku = [d for d in monthly_cycle(running_case("itaku"), RuleContext(loaded)) if d.code == "benefit-management"]
+    shitei = [d for d in monthly_cycle(running_case("shitei"), RuleContext(loaded)) if d.code == "benefit-management"]
     assert {(d.party, d.staff) for d in itaku} == {("hokatsu", "中央包括")}
     assert {(d.party, d.staff) for d in shitei} == {("kyotaku", "山田")}
     # the 委託料 and the 包括's copy of the 実績 are 委託 only
-    assert not [d for d in monthly_cycle(running_case("shitei"), loaded)
+    assert not [d for d in monthly_cycle(running_case("shitei"), RuleContext(loaded))
                 if d.code in ("commission-claim", "usage-results")]
 
 
 def test_monthly_items_cover_every_month_a_plan_ran_and_stop_at_closure():
     case = running_case(start="2026-04-10", end="2026-09-30")
-    months = sorted({d.month for d in monthly_cycle(case, load_profile("national"))})
+    months = sorted({d.month for d in monthly_cycle(case, RuleContext(load_profile("national")))})
     assert months == ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"]
     closed = replace(case, status="closed", closed_on=D("2026-06-15"))
-    assert sorted({d.month for d in monthly_cycle(closed, load_profile("national"))}) == [
+    assert sorted({d.month for d in monthly_cycle(closed, RuleContext(load_profile("national")))}) == [
         "2026-04", "2026-05", "2026-06"]
 
 
@@ -226,7 +227,7 @@ def test_the_hokatsu_return_moves_off_a_holiday_and_provider_evaluation_stays_un
 def test_a_kyotaku_casebook_without_hokatsu_staff_does_not_list_the_hokatsu_monthly_duties():
     from yobo.rules.due import for_office
 
-    items = monthly_cycle(running_case("itaku"), load_profile("funagata"))
+    items = monthly_cycle(running_case("itaku"), RuleContext(load_profile("funagata")))
     own = for_office(items, CONFIG)
     assert {d.party for d in own} == {"kyotaku", "provider"} and len(own) < len(items)
     shared = replace(CONFIG, staff=(Staff("山田"), Staff("包括 太郎", None, "hokatsu")))

@@ -14,6 +14,7 @@ from yobo.model import (Case, Casebook, Certification, Config, Evaluation, Monit
                         Staff, Submission)
 from yobo.profiles import load_profile
 from yobo.rules.due import case_obligations, monthly_cycle
+from yobo.rules.runner import RuleContext
 
 D = date.fromisoformat
 CONFIG = Config("さくら居宅", "kyotaku", None, "national", (Staff("山田"),))
@@ -78,7 +79,7 @@ def monthly(profile, month):
     """Due day of each monthly item for the results of ``month`` (a plan running all 2026–27)."""
     case = make_case(start="2026-01-01", end="2027-12-31",
                      certs=(Certification("c.yaml", "shien1", "certified", D("2025-10-01"), D("2028-09-30")),))
-    return {d.code: d.due.isoformat() for d in monthly_cycle(case, load_profile(profile))
+    return {d.code: d.due.isoformat() for d in monthly_cycle(case, RuleContext(load_profile(profile)))
             if d.month == month}
 
 

@@ -23,6 +23,7 @@ from test_json_schemas import validate
 from yobo.model import Case, Certification, Person, Plan, Review, Submission
 from yobo.profiles import load_profile
 from yobo.rules.due import case_obligations, draft_review, evaluation, monthly_cycle, notification
+from yobo.rules.runner import RuleContext
 from yobo.rules.hokatsu import waiting_days
 from yobo.workspace import UNREADABLE_CASEBOOK
 
@@ -48,7 +49,7 @@ def running(start="2026-01-01", end="2027-12-31", mode="itaku") -> Case:
 
 
 def receipts(profile: str, code: str, month: str, mode="itaku"):
-    return [d for d in monthly_cycle(running(mode=mode), load_profile(profile)) if d.code == code and d.month == month]
+    return [d for d in monthly_cycle(running(mode=mode), RuleContext(load_profile(profile))) if d.code == code and d.month == month]
 
 
 @pytest.mark.parametrize("profile, code, month, due", [
@@ -80,7 +81,7 @@ def test_the_receipt_of_a_kyotaku_report_is_only_for_entrusted_cases():
     # seed 000 line 186 and 手順12「包括には要支援及び事業対象者で利用している方全員の実績報告」: every case
     assert receipts("funagata", "provider-results-received", "2026-10", mode="shitei")
     # national: no receipt at all (no seed of its own)
-    assert not [d for d in monthly_cycle(running(), load_profile("national")) if d.code.endswith("-received")]
+    assert not [d for d in monthly_cycle(running(), RuleContext(load_profile("national"))) if d.code.endswith("-received")]
 
 
 def test_evaluation_return_within_ten_days_of_submission_funagata():
@@ -88,22 +89,22 @@ def test_evaluation_return_within_ten_days_of_submission_funagata():
     plan = Plan("P1", "cases/AB/ABC123/plans/P1", {}, D("2026-04-01"), D("2026-09-30"), D("2026-03-20"), "d",
                 service_start=D("2026-04-01"))
     sub = Submission("s.yaml", D("2026-10-05"), "evaluation", "P1", None, ())
-    [item] = [d for d in evaluation(case_with(plan, submissions=[sub]), load_profile("funagata"))
+    [item] = [d for d in evaluation(case_with(plan, submissions=[sub]), RuleContext(load_profile("funagata")))
               if d.code == "evaluation-return"]
     # 2026-10-05 + 10 = 2026-10-15, a Thursday
     assert (item.due, item.opens, item.party, item.staff) == (D("2026-10-15"), D("2026-10-05"), "hokatsu", HOKATSU)
     assert waiting_days(item, D("2026-10-12")) == 7
     # 2026-09-10 + 10 = 09-20, a Sunday; 09-19 Sat → Friday 09-18 (the profile's default shift)
     early = replace(sub, date=D("2026-09-10"))
-    [item] = [d for d in evaluation(case_with(plan, submissions=[early]), load_profile("funagata"))
+    [item] = [d for d in evaluation(case_with(plan, submissions=[early]), RuleContext(load_profile("funagata")))
               if d.code == "evaluation-return"]
     assert item.due == D("2026-09-18")
     # returned (the 包括's review of the evaluation recorded): nothing left to do
     done = replace(plan, evaluation_review=Review("r.hokatsu.yaml", "evaluation", D("2026-10-09"), "青木", "", None))
-    assert not [d for d in evaluation(case_with(done, submissions=[sub]), load_profile("funagata"))
+    assert not [d for d in evaluation(case_with(done, submissions=[sub]), RuleContext(load_profile("funagata")))
                 if d.code == "evaluation-return"]
     # a 指定 case: the 包括 does not review it (hokatsu_review.shitei: false), nothing to return
-    assert not [d for d in evaluation(case_with(plan, mode="shitei", submissions=[sub]), load_profile("funagata"))
+    assert not [d for d in evaluation(case_with(plan, mode="shitei", submissions=[sub]), RuleContext(load_profile("funagata")))
                 if d.code == "evaluation-return"]
 
 
@@ -111,11 +112,11 @@ def test_draft_review_waits_at_the_hokatsu_with_its_age():
     # seed 002 ㉜: the 包括 confirms the 原案 before the user's consent; due by the plan's start (no seed day)
     plan = Plan("P1", "cases/AB/ABC123/plans/P1", {}, D("2026-12-01"), D("2027-05-31"), D("2026-11-15"), "dg")
     sent = Submission("s.yaml", D("2026-11-18"), "draft", "P1", "dg", ())
-    [item] = draft_review(case_with(plan, submissions=[sent]), load_profile("national"))
+    [item] = draft_review(case_with(plan, submissions=[sent]), RuleContext(load_profile("national")))
     assert (item.due, item.opens, item.party, item.staff) == (D("2026-12-01"), D("2026-11-18"), "hokatsu", HOKATSU)
     assert [waiting_days(item, D(day)) for day in ("2026-11-18", "2026-11-22", "2026-11-30")] == [0, 4, 12]
     reviewed = replace(plan, reviews=(Review("r.yaml", "plan", D("2026-11-20"), "青木", "", "dg"),))
-    assert not draft_review(case_with(reviewed, submissions=[sent]), load_profile("national"))
+    assert not draft_review(case_with(reviewed, submissions=[sent]), RuleContext(load_profile("national")))
     # only the items handed to the 包括 have an age
     assert waiting_days(receipts("toshima", "usage-results-received", "2026-10")[0], D("2026-11-22")) is None
 
@@ -128,10 +129,10 @@ def test_draft_review_waits_at_the_hokatsu_with_its_age():
 def test_the_notification_is_filed_by_the_party_the_profile_names(profile, source):
     # seed 002 I-1(2)④: filed on or before the service start (2026-12-01, a Tuesday: no shift)
     plan = Plan("P1", "cases/AB/ABC123/plans/P1", {}, D("2026-12-01"), D("2027-05-31"), D("2026-11-15"), "dg")
-    [entrusted] = notification(case_with(plan), load_profile(profile))
+    [entrusted] = notification(case_with(plan), RuleContext(load_profile(profile)))
     assert (entrusted.party, entrusted.staff, entrusted.due) == ("hokatsu", HOKATSU, D("2026-12-01"))
     assert source in entrusted.source
-    [own] = notification(case_with(plan, mode="shitei"), load_profile(profile))
+    [own] = notification(case_with(plan, mode="shitei"), RuleContext(load_profile(profile)))
     assert (own.party, own.staff) == ("kyotaku", "山田")
 
 

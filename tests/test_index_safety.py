@@ -429,7 +429,7 @@ def test_changing_a_rule_never_serves_the_old_items(cli, sample, monkeypatch):
     before = listed(cli, sample)
     assert before == reference(sample)
 
-    def extra_rule(case, profile):  # a rule added to the code
+    def extra_rule(case, ctx):  # a rule added to the code
         return [due_rules._make(case, "new-rule", "新しい規則", date(2026, 12, 1), date(2026, 11, 1), "test")]
 
     monkeypatch.setattr(due_rules, "CASE_RULES", [*due_rules.CASE_RULES, extra_rule])

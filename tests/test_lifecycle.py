@@ -9,51 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, git, snapshot
+from conftest import ANSWERS, NEW_CASE, PLAN, STAFF, assert_one_line_error, basic_info, flags, git, snapshot
 from yobo.yamlio import load_fast
 
 HOKATSU_STAFF = "包括 太郎"
-# items 1–5, 6–10, 11, 12 (computed), 13–15, 16–17, 18–20, 21–25: 運動器 3/5 and, with a BMI
-# of 17.8, both 栄養 items (criteria ② and ③)
-ANSWERS = "nnnyy" + "nnyyn" + "y" + "-" + "nyn" + "yn" + "nyn" + "nnnnn"
-
-BASIC_INFO = """\
-consultation:
-  date: 2026-11-10
-  method: phone
-  kind: first
-current_status:
-  place: home
-emergency_contacts:
-  - name: 佐藤 花子
-    relation: 長女
-    phones:
-      - number: "0000-00-0000"
-medical_history:
-  - date: "2024-05"
-    disease: 変形性膝関節症
-    institution: 〇〇整形外科
-    opinion_writer: true
-    course: treating
-"""
-
-PLAN = """\
-life_goals:
-  day: 毎朝、近所の公園まで散歩する
-  year: 孫の結婚式に歩いて出席する
-issues:
-  - 膝の痛みで外出が減っている
-goals:
-  - goal: 一人で近所のスーパーまで歩いて買い物に行ける
-    support_points: 膝に負担をかけない歩き方を身につける
-    services:
-      - insured_service: 運動器機能向上
-        kind: 介護予防通所リハビリテーション
-        provider: 〇〇デイケア
-        from: 2026-12-01
-        to: 2027-05-31
-overall_policy: 膝の痛みを和らげ、外出の機会を取り戻す
-"""
 
 OUTCOMES = """\
 goals:
@@ -109,7 +68,7 @@ class Book:
 @pytest.fixture
 def files(tmp_path):
     out = {}
-    for name, text in (("basic.yaml", BASIC_INFO), ("plan.yaml", PLAN), ("outcomes.yaml", OUTCOMES)):
+    for name, text in (("basic.yaml", basic_info()), ("plan.yaml", PLAN), ("outcomes.yaml", OUTCOMES)):
         (tmp_path / name).write_text(text, encoding="utf-8")
         out[name] = str(tmp_path / name)
     points = tmp_path / "points.yaml"

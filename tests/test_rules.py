@@ -186,3 +186,92 @@ def test_monitoring_record_in_the_wrong_month_and_note_party():
     assert lifecycle_codes(c) == ["monitoring-month"]
     n = Note("cases/AB/ABC123/notes/2026-12-01-kyotaku-1.yaml", date(2026, 12, 1), "general", "x", "包括", "hokatsu")
     assert lifecycle_codes(replace(with_plan(plan()), notes=(n,))) == ["note-party"]
+
+
+# -- one signature, one runner: a crashing rule is a problem of its case --------------------------
+
+
+from yobo.rules import due as due_rules  # noqa: E402
+from yobo.rules.runner import RuleContext, rule, run_rules  # noqa: E402
+
+
+@rule("broken-rule")
+def broken_for_abc(c, ctx):
+    """Raises on case ABC123 only, as a rule with a bug would."""
+    if c.id == "ABC123":
+        raise KeyError("period")
+    return []
+
+
+def test_every_rule_has_the_one_signature_and_a_code():
+    import inspect
+    import re
+
+    for check in [*CONSISTENCY_RULES, *due_rules.CASE_RULES]:
+        assert list(inspect.signature(check).parameters) in (["case", "ctx"], ["c", "ctx"]), check.__name__
+        assert re.fullmatch(r"[a-z][a-z0-9-]*", check.code), check.__name__
+        # the code it is reported under is the one its docstring names, with a source
+        assert f"``{check.code}``" in check.__doc__ and "Source:" in check.__doc__, check.__name__
+
+
+def test_a_rule_that_crashes_becomes_a_problem_of_that_case_and_the_run_goes_on():
+    bad = case(cert("2026-04-01", "2026-03-31"), route="cm-a", mode="shitei")  # ABC123
+    good = case(cert("2026-04-01", "2026-03-31", case_id="XYZ789"), case_id="XYZ789", insured="0000000002")
+    book = Casebook("/tmp/x", CONFIG, (bad, good))
+    found = run_consistency_rules(book, today=TODAY, rules=[broken_for_abc, *CONSISTENCY_RULES])
+    crashed = [p for p in found if p.code == "broken-rule"]
+    assert [str(p.source) for p in crashed] == ["cases/AB/ABC123/case.yaml"]
+    assert crashed[0].message.startswith("規則 broken-rule の内部エラーのため、このケースを検査できませんでした")
+    assert "KeyError" in crashed[0].message
+    # the other rules still ran on the case that crashed, and on the next case
+    by_case = {(p.source.path.split("/")[2], p.code) for p in found}
+    assert {("ABC123", "case-route-mode"), ("ABC123", "certification-period"),
+            ("XYZ789", "certification-period")} <= by_case
+
+
+def test_a_crashing_due_rule_is_an_overdue_item_of_its_case_and_the_others_stay(monkeypatch):
+    monkeypatch.setattr(due_rules, "CASE_RULES", [broken_for_abc, *due_rules.CASE_RULES])
+    from yobo.profiles import load_profile
+
+    profile = load_profile("national")
+    c = case(cert("2026-04-01", "2027-03-31"))
+    items = due_rules.case_obligations(c, profile, CONFIG)
+    (error,) = [d for d in items if d.code == "broken-rule"]
+    assert error.title.startswith("規則 broken-rule の内部エラー") and error.status(TODAY) == "overdue"
+    assert error.case == "ABC123" and error.source == "cases/AB/ABC123/case.yaml"
+    monkeypatch.setattr(due_rules, "CASE_RULES", [r for r in due_rules.CASE_RULES if r is not broken_for_abc])
+    assert [d for d in items if d.code != "broken-rule"] == due_rules.case_obligations(c, profile, CONFIG)
+
+
+def test_run_rules_keeps_the_order_of_the_rules_and_their_items():
+    @rule("first")
+    def first(c, ctx):
+        return ["a", "b"]
+
+    @rule("second")
+    def second(c, ctx):
+        return [ctx.today]
+
+    assert run_rules([first, second], case(), RuleContext({}, CONFIG, TODAY)) == ["a", "b", TODAY]
+
+
+def test_a_due_rule_that_asks_for_today_is_reported_not_silently_wrong():
+    """The due rules' items are cached without a day: ctx.today is None for them."""
+    @rule("asks-today")
+    def asks(c, ctx):
+        return [] if ctx.today > c.opened else []
+
+    (problem,) = run_rules([asks], case(), RuleContext({}, CONFIG))
+    assert problem.code == "asks-today" and "TypeError" in problem.message
+
+
+def test_the_plan_order_rule_reads_whether_the_hokatsu_confirms_from_the_profile():
+    """Consent on a plan the 包括 never confirmed is a problem where the profile has the 包括
+    confirm that mode (domain.hokatsu_confirms), whatever the mode's name."""
+    p = plan(consent=Consent("consent.yaml", date(2026, 11, 22), "本人", "d1"), meetings=(MEETING,))
+    c = with_plan(p, mode="shitei")
+    book = Casebook("/tmp/x", CONFIG, (c,))
+    plain = run_consistency_rules(book, today=TODAY, profile={"hokatsu_review": {"shitei": False}})
+    confirmed = run_consistency_rules(book, today=TODAY, profile={"hokatsu_review": {"shitei": True}})
+    assert "plan-order" not in {p.code for p in plain}
+    assert "plan-order" in {p.code for p in confirmed}

@@ -14,7 +14,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from conftest import new_case
+from conftest import basic_info, new_case
 from yobo.casebook import case_dir
 from yobo.loader import load_case
 from yobo.model import Checklist, Doc, latest, natural_path, record_order
@@ -24,26 +24,6 @@ DAY = "2026-11-10"
 # 運動器 (No.6–10: 6–8 score on "no", 9–10 on "yes"): 5/5 in the first, 0/5 in the corrected one
 FIRST = "yyyyy" + "nnnyy" + "n" + "-" + "nnn" + "nn" + "nnn" + "nnnnn"
 SECOND = "yyyyy" + "yyynn" + "n" + "-" + "nnn" + "nn" + "nnn" + "nnnnn"
-
-INFO = """\
-consultation:
-  date: 2026-11-10
-  method: phone
-  kind: first
-current_status:
-  place: home
-address: {address}
-emergency_contacts:
-  - name: 佐藤 花子
-    relation: 長女
-    phones:
-      - number: "0000-00-0000"
-medical_history:
-  - date: "2024-05"
-    disease: {disease}
-    course: treating
-"""
-
 
 def run(cli, *args):
     result = cli(*args, env={"YOBO_TODAY": DAY})
@@ -87,8 +67,8 @@ def test_two_corrections_on_one_day_win_everywhere(cli, casebook: Path, tmp_path
 
     # 利用者基本情報 twice on one day (a corrected address and disease)
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
-    first.write_text(INFO.format(address="旧住所1-1", disease="高血圧症"), encoding="utf-8")
-    second.write_text(INFO.format(address="新住所2-2", disease="変形性膝関節症"), encoding="utf-8")
+    first.write_text(basic_info(address="旧住所1-1", disease="高血圧症"), encoding="utf-8")
+    second.write_text(basic_info(address="新住所2-2", disease="変形性膝関節症"), encoding="utf-8")
     run(cli, "info", "set", case, "--file", str(first), "--date", DAY, *c)
     run(cli, "info", "set", case, "--file", str(second), "--date", DAY, *c)
     shown = json.loads(run(cli, "info", "show", case, "--json", *c))

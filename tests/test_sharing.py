@@ -12,32 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEW_CASE, Run, flags, git
+from conftest import NEW_CASE, PLAN, Run, flags, git
 from yobo.cli import app
 from yobo.yamlio import load_fast
 
 KYOTAKU = "山田花子"
 KYOTAKU2 = "佐藤次郎"
 HOKATSU = "包括太郎"
-
-PLAN = """\
-life_goals:
-  day: 毎朝、近所の公園まで散歩する
-  year: 孫の結婚式に歩いて出席する
-issues:
-  - 膝の痛みで外出が減っている
-goals:
-  - goal: 一人で近所のスーパーまで歩いて買い物に行ける
-    support_points: 膝に負担をかけない歩き方を身につける
-    services:
-      - insured_service: 運動器機能向上
-        kind: 介護予防通所リハビリテーション
-        provider: 〇〇デイケア
-        from: 2026-12-01
-        to: 2027-05-31
-overall_policy: 膝の痛みを和らげ、外出の機会を取り戻す
-"""
-
 
 def invoke(*args: str, env: dict) -> Run:
     from typer.testing import CliRunner
@@ -257,7 +238,7 @@ def test_staff_files_bad_input_is_one_line_and_nothing_written(tmp_path):
 
 def test_legacy_names_are_still_read(tmp_path):
     """Casebooks from before sharing keep ``notes/<date>-<party>-<n>.yaml`` and ``monitoring/<yyyy-mm>.yaml``."""
-    from yobo.casebook import classify
+    from yobo.kinds import classify
 
     assert classify("notes/2026-07-10-kyotaku-1.yaml") == ("note", "kyotaku")
     assert classify("notes/2026-07-10-hokatsu-2-7K3QAB.yaml") == ("note", "hokatsu")

@@ -12,7 +12,6 @@ import pytest
 from stepmodels import (HOKATSU, agreed_plan, case, consent, ctx, meeting, plan, review)
 from yobo import preconditions
 from yobo.errors import InputError
-from yobo.model import Casebook
 from yobo.rules.lifecycle import check_plan_order
 from yobo.vocab import STEPS, SUBMISSION_OCCASIONS
 from yobo.workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
@@ -119,9 +118,11 @@ def test_submission_rows_follow_the_occasion():
 
 def validate(the_case, profile="national"):
     from yobo.model import Config
+    from yobo.profiles import load_profile
+    from yobo.rules.runner import RuleContext
 
-    book = Casebook("/tmp/x", Config("テスト居宅", "kyotaku", None, profile, ()), (the_case,))
-    return [p.message for p in check_plan_order(book, today=the_case.opened)]
+    config = Config("テスト居宅", "kyotaku", None, profile, ())
+    return [p.message for p in check_plan_order(the_case, RuleContext(load_profile(profile), config, the_case.opened))]
 
 
 def test_validate_reads_the_same_rows():

@@ -140,88 +140,8 @@ def resolve_case_ref(ref: str, existing: list[str], people: Callable[[], Iterabl
                        field="CASE")
 
 
-#: Every kind of document in a case folder: (pattern of the path inside the case
-#: folder, schema kind, party that writes it).  ``None`` as party means either
-#: side may write (each in files named by its party, so syncing never conflicts).
-CASE_DOCUMENTS = [
-    (re.compile(r"^case\.yaml$"), "case", "kyotaku"),
-    (re.compile(r"^certifications/[^/]+\.yaml$"), "certification", "kyotaku"),
-    (re.compile(r"^basic-info/[^/]+\.yaml$"), "basic-info", "kyotaku"),
-    (re.compile(r"^checklists/[^/]+\.yaml$"), "checklist", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/plan\.yaml$"), "plan", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/reviews/[^/]+\.hokatsu\.yaml$"), "review", "hokatsu"),
-    (re.compile(r"^plans/P[0-9]+/evaluation-review\.hokatsu\.yaml$"), "review", "hokatsu"),
-    (re.compile(r"^plans/P[0-9]+/meetings/[^/]+\.yaml$"), "meeting", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/consent\.yaml$"), "consent", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/start\.yaml$"), "service-start", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/evaluation\.yaml$"), "evaluation", "kyotaku"),
-    (re.compile(r"^plans/P[0-9]+/weekly\.yaml$"), "weekly", "kyotaku"),
-    # <yyyy-mm>.yaml (before sharing) or <yyyy-mm>-<author token>.yaml: one file a month and author
-    (re.compile(rf"^monitoring/[0-9]{{4}}-[0-9]{{2}}(-{TOKEN_RE})?\.yaml$"), "monitoring", "kyotaku"),
-    # <date>-<party>-<n>.yaml (before sharing) or <date>-<party>-<n>-<author token>.yaml
-    (re.compile(rf"^notes/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "note", "kyotaku"),
-    (re.compile(rf"^notes/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "note", "hokatsu"),
-    (re.compile(r"^submissions/[^/]+\.yaml$"), "submission", "kyotaku"),
-    (re.compile(rf"^custody/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "custody", "kyotaku"),
-    (re.compile(rf"^custody/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "custody", "hokatsu"),
-    (re.compile(rf"^doctor/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "doctor-instruction", "kyotaku"),
-    (re.compile(rf"^doctor/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "doctor-instruction", "hokatsu"),
-    (re.compile(rf"^equipment/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "kyotaku"),
-    (re.compile(rf"^equipment/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "hokatsu"),
-    (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--kyotaku(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "kyotaku"),
-    (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--hokatsu(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "hokatsu"),
-]
-
-
-def classify(inner: str) -> tuple[str, str] | None:
-    """(schema kind, writing party) of a path inside a case folder, or None (scans, other files)."""
-    for pattern, kind, party in CASE_DOCUMENTS:
-        if pattern.match(inner):
-            return kind, party
-    return None
-
-
 #: A casebook-wide done mark (``yobo monitor done`` without ``--case``): one file a mark,
 #: named by month, obligation and the marking office, so two offices never add the same path.
 OFFICE_DONE_DIR = "done"
 OFFICE_DONE_PATH = re.compile(
     r"^done/(?P<month>[0-9]{4}-[0-9]{2})/(?P<code>[a-z][a-z0-9-]*)--(?P<party>kyotaku|hokatsu)(-[0-9A-Za-z]+)?\.yaml$")
-
-
-def classify_casebook_path(rel: str) -> str | None:
-    """The schema kind of a casebook-relative path, or None."""
-    if rel == CONFIG_FILE:
-        return "casebook"
-    if OFFICE_DONE_PATH.match(rel):
-        return "done-mark"
-    if STAFF_FILE.match(rel):
-        return "staff"
-    parts = rel.split("/", 3)
-    if len(parts) == 4 and parts[0] == CASES_DIR:
-        found = classify(parts[3])
-        return found[0] if found else None
-    return None
-
-
-def owner_of(rel: str, office_kind: str) -> tuple[str | None, str | None]:
-    """(kind, owning party) of any casebook-relative path, for ``yobo verify``.
-
-    ``yobo.yaml`` and the copied schemas belong to the office that keeps the casebook;
-    a staff file to the party in its path; a case document to the party of its
-    kind (CASE_DOCUMENTS); a scan under ``files/`` to whoever records its custody
-    (either party: the custody record beside it is checked instead).  Anything else
-    in a case folder or the casebook is unknown: (None, None).
-    """
-    if rel == CONFIG_FILE or rel == ".gitignore" or rel.startswith("schemas/"):
-        return ("casebook", office_kind)
-    found = STAFF_FILE.match(rel)
-    if found:
-        return ("staff", found.group(1))
-    parts = rel.split("/", 3)
-    if len(parts) == 4 and parts[0] == CASES_DIR:
-        if parts[3].startswith("files/"):
-            return ("scan", None)
-        hit = classify(parts[3])
-        if hit:
-            return hit
-    return (None, None)

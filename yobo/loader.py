@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from . import casebook as layout
+from . import kinds
 from .errors import DocumentError, Problem, Source
-from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, DoctorInstruction,
-                    CourseChange, DoneMark, EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Person, Plan, Review,
-                    Staff, Submission, content_digest, doc_day, in_order, plan_digest)
+from .kinds import parse_date as _date
+from .kinds import parse_opt_date as _opt_date
+from .model import Case, Casebook, Certification, Config, CourseChange, Person, Plan, Staff, plan_digest
 from .schemas import check_document
 from .vocab import CASE_STATUSES, MODES, ROUTES
 from .yamlio import load_fast, locate_line
@@ -149,24 +150,6 @@ def parse_document(root: Path, rel: str, record: dict[str, bytes] | None = None)
     return parse_yaml(text, rel), text
 
 
-def _date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise TypeError(value)
-    return date.fromisoformat(value)
-
-
-def _seq(data: dict) -> int | None:
-    """A record's place in the case's order (model.record_order); files from before it existed have none."""
-    value = data.get("seq")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise TypeError(value)
-    return value
-
-
-def _opt_date(value: Any) -> date | None:
-    return None if value is None else _date(value)
-
-
 def build_config(data: dict, staff_files: tuple[tuple[str, dict], ...] = ()) -> Config:
     """yobo.yaml with the per-person staff files (``staff/<party>/<id>.yaml``) merged after
     its legacy ``staff:`` list."""
@@ -226,20 +209,6 @@ def _load_staff_files(root: Path, *, validate: bool) -> tuple[tuple[str, dict], 
     if problems:
         raise DocumentError(problems)
     return tuple(out)
-
-
-def build_certification(rel: str, data: dict) -> Certification:
-    return Certification(
-        path=rel,
-        level=data["level"],
-        status=data["status"],
-        start=_date(data["from"]),
-        end=_opt_date(data.get("to")),
-        certified_on=_opt_date(data.get("certified_on")),
-        applied_on=_opt_date(data.get("applied_on")),
-        decided_on=_opt_date(data.get("decided_on")),
-        original_to=_opt_date(data.get("original_to")),
-    )
 
 
 def build_case(case_dir: str, data: dict, certifications: tuple[Certification, ...],
@@ -327,68 +296,21 @@ def load_config(root: Path, *, validate: bool = True) -> Config:
             Problem(Source(layout.CONFIG_FILE, 1), "document-invalid", "内容を読み取れません")]) from None
 
 
-def _build_plan_parts(kind: str, rel: str, data: dict):
-    if kind == "review":
-        return Review(rel, data["target"], _date(data["date"]), data["reviewer"], data.get("opinion") or "",
-                      data.get("plan_digest"), tuple(data.get("handovers") or ()), _seq(data))
-    if kind == "meeting":
-        return Meeting(rel, _date(data["date"]), data["plan_digest"], bool(data.get("hokatsu_attended")), _seq(data))
-    if kind == "consent":
-        return Consent(rel, _date(data["date"]), data["signer"], data["plan_digest"], tuple(data.get("handovers") or ()),
-                       _seq(data))
-    if kind == "service-start":
-        return _date(data["date"])
-    if kind == "evaluation":
-        return Evaluation(rel, _date(data["date"]), data.get("decision"), data.get("next_route"), data)
-    if kind == "weekly":
-        _date(data["date"])
-        if not isinstance(data["entries"], list):
-            raise TypeError(rel)
-        return Doc(rel, data)
-    raise ValueError(kind)
-
-
-def _build_simple(kind: str, rel: str, data: dict):
-    if kind == "certification":
-        return build_certification(rel, data)
-    if kind == "basic-info":
-        if not isinstance(data, dict):
-            raise TypeError(rel)
-        return Doc(rel, data, _seq(data))
-    if kind == "checklist":
-        return Checklist(rel, _date(data["date"]), data["answers"], data.get("height_cm"), data.get("weight_kg"),
-                         _seq(data))
-    if kind == "monitoring":
-        return tuple(MonitoringRecord(rel, _date(r["date"]), r["method"], r.get("plan"), bool(r.get("state_change")),
-                                      r.get("reason") or "") for r in data["records"])
-    if kind == "note":
-        return Note(rel, _date(data["date"]), data["kind"], data["text"], data["staff"], data["party"], _seq(data))
-    if kind == "submission":
-        return Submission(rel, _date(data["date"]), data["occasion"], data.get("plan"), data.get("plan_digest"),
-                          tuple(data.get("handovers") or ()), _seq(data))
-    if kind == "custody":
-        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"), _seq(data))
-    if kind == "doctor-instruction":
-        return DoctorInstruction(rel, _date(data["date"]), str(data["service"]), data["method"], str(data["doctor"]))
-    if kind == "equipment-exception":
-        return EquipmentException(rel, data["item"], _opt_date(data.get("consulted_on")),
-                                  _opt_date(data.get("confirmed_on")), _date(data["cert_from"]),
-                                  basis=data["basis"])
-    if kind == "done-mark":
-        return DoneMark(rel, str(data["code"]), str(data["month"]), _date(data["date"]), data["party"])
-    raise ValueError(kind)
-
-
 def document_kind(inner: str) -> str | None:
     """The kind of the document at ``inner`` (a path inside a case folder) if the loader
     reads it, else None: scans under any ``files/`` folder and other files are not read."""
+    found = _kind_at(inner)
+    return found.name if found is not None else None
+
+
+def _kind_at(inner: str) -> kinds.Kind | None:
     if not inner.endswith(".yaml") or "files" in inner.split("/")[:-1]:
         return None
-    kind = layout.classify(inner)
-    return kind[0] if kind is not None else None
+    found = kinds.kind_at(inner)
+    return found[0] if found is not None else None
 
 
-def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
+def _case_files(root: Path, case_dir: str) -> list[tuple[str, kinds.Kind]]:
     """(inner path, kind) of every document in a case folder, in path order."""
     base = root / case_dir
     found = []
@@ -397,7 +319,7 @@ def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
         inner_dir = os.path.relpath(folder, base).replace(os.sep, "/")
         for name in sorted(files):
             inner = name if inner_dir == "." else f"{inner_dir}/{name}"
-            kind = document_kind(inner)
+            kind = _kind_at(inner)
             if kind is not None:
                 found.append((inner, kind))
     return found
@@ -406,105 +328,53 @@ def _case_files(root: Path, case_dir: str) -> list[tuple[str, str]]:
 def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False,
               record: dict[str, bytes] | None = None) -> tuple[Case | None, list[Problem], int]:
     """(case or None, problems, number of documents read) for one case folder; ``record``
-    receives the bytes of every document read (see :func:`read_text`)."""
+    receives the bytes of every document read (see :func:`read_text`).  Each file is built
+    and placed by its kind's declaration (:mod:`yobo.kinds`)."""
     problems: list[Problem] = []
     unreadable: list[str] = []
-    parts: dict[str, list] = {k: [] for k in ("certification", "basic-info", "checklist", "monitoring", "note",
-                                               "submission", "custody", "doctor-instruction",
-                                               "equipment-exception", "done-mark")}
+    parts: dict[str, list] = {}
     plan_data: dict[str, tuple[str, dict]] = {}
     plan_parts: dict[str, list] = {}
     case_data = None
     files = _case_files(root, case_dir)
     for inner, kind in files:
         rel = f"{case_dir}/{inner}"
-        if kind == "case":
-            case_data, found = load_document(root, rel, kind, _require_mapping, validate=validate, record=record)
-            problems += found
-            continue
-        if kind == "plan":
-            value, found = load_document(root, rel, kind, lambda d, r=rel: _build_plan(r, d), validate=validate,
-                                         record=record)
-        elif inner.startswith("plans/"):
-            value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_plan_parts(k, r, d),
-                                         validate=validate, record=record)
-        else:
-            value, found = load_document(root, rel, kind, lambda d, k=kind, r=rel: _build_simple(k, r, d),
-                                         validate=validate, record=record)
+        value, found = load_document(root, rel, kind.schema, lambda d, b=kind.build, r=rel: b(r, d),
+                                     validate=validate, record=record)
         problems += found
+        if kind.name == "case":
+            case_data = value
+            continue
         if value is None:
             unreadable.append(rel)
             continue
-        if kind == "plan":
+        if kind.name == "plan":
             plan_data[inner.split("/")[1]] = value
-        elif inner.startswith("plans/"):
-            plan_parts.setdefault(inner.split("/")[1], []).append((kind, inner, value))
-        elif kind == "monitoring":
-            parts[kind].extend(value)
+        elif kind.scope == "plan":
+            plan_parts.setdefault(inner.split("/")[1], []).append((kind, value))
         else:
-            parts[kind].append(value)
+            parts.setdefault(kind.name, []).append(value)
     read = len(files)
     if case_data is None:
         return None, problems, read
     plans = tuple(sorted((_assemble_plan(pid, value, plan_parts.get(pid, []))
                           for pid, value in plan_data.items()), key=lambda p: p.number))
-    certs = tuple(sorted(parts["certification"], key=lambda c: c.start))
     rel = f"{case_dir}/case.yaml"
+    fields = kinds.arrange_case(parts)
     try:
-        case = build_case(case_dir, case_data, certs, tuple(unreadable))
+        case = build_case(case_dir, case_data, fields.pop("certifications"), tuple(unreadable))
     except (KeyError, TypeError, ValueError, AttributeError):
         text = record[rel].decode("utf-8") if record and rel in record else read_text(root, rel)
         return None, problems + (check_document("case", case_data, path=rel, text=text) if not validate else []), read
-    case = replace(
-        case,
-        # records in the order they were recorded (model.record_order): "[-1]" is the latest
-        basic_infos=in_order(parts["basic-info"], day_of=doc_day),
-        checklists=in_order(parts["checklist"]),
-        plans=plans,
-        monitoring=tuple(sorted(parts["monitoring"], key=lambda m: (m.date, m.path))),
-        notes=in_order(parts["note"]),
-        submissions=in_order(parts["submission"]),
-        custody=in_order(parts["custody"]),
-        doctor_instructions=tuple(sorted(parts["doctor-instruction"], key=lambda x: (x.date, x.path))),
-        equipment=tuple(sorted(parts["equipment-exception"], key=lambda x: (x.cert_start, x.path))),
-        done_marks=tuple(sorted(parts["done-mark"], key=lambda x: (x.month, x.path))),
-    )
-    return case, problems, read
-
-
-def _require_mapping(data):
-    if not isinstance(data, dict):
-        raise TypeError("not a mapping")
-    return data
-
-
-def _build_plan(rel: str, data: dict) -> tuple[str, dict]:
-    # checked here so a plan that cannot be used is reported now, not at first use
-    _date(data["period"]["start"]), _date(data["period"]["end"]), _date(data["created_on"])
-    return rel, data
+    # records in the order they were recorded (model.record_order): "[-1]" is the latest
+    return replace(case, plans=plans, **fields), problems, read
 
 
 def _assemble_plan(plan_id: str, value: tuple[str, dict], found: list) -> Plan:
     rel, data = value
     plan = Plan(id=plan_id, dir=rel.rsplit("/", 1)[0], data=data, start=_date(data["period"]["start"]),
                 end=_date(data["period"]["end"]), created_on=_date(data["created_on"]), digest=plan_digest(data))
-    reviews, meetings = [], []
-    for kind, inner, part in found:
-        if kind == "review" and part.target == "plan":
-            reviews.append(part)
-        elif kind == "review":
-            plan = replace(plan, evaluation_review=part)
-        elif kind == "meeting":
-            meetings.append(part)
-        elif kind == "consent":
-            plan = replace(plan, consent=part)
-        elif kind == "service-start":
-            plan = replace(plan, service_start=part)
-        elif kind == "evaluation":
-            plan = replace(plan, evaluation=part)
-        elif kind == "weekly":
-            plan = replace(plan, weekly=part)
-    return replace(plan, reviews=in_order(reviews), meetings=in_order(meetings))
+    return replace(plan, **kinds.arrange_plan(found))
 
 
 def load_casebook(root: Path, *, validate: bool = False, config: Config | None = None,

@@ -38,9 +38,10 @@ from . import __version__, gitstore
 from .casebook import CASES_DIR, iter_case_dirs
 from .errors import Problem, Source
 from .loader import load_case, locate_problems
-from .model import Casebook, Config
+from .model import Config
 from .rules import CONSISTENCY_RULES
 from .rules import case as case_rules
+from .rules.runner import RuleContext, run_rules
 
 #: Rules that compare cases with each other; each reads only :data:`KEPT_FIELDS` of a case.
 CASEBOOK_RULES = (case_rules.check_duplicate_insured,)
@@ -48,6 +49,21 @@ CASEBOOK_RULES = (case_rules.check_duplicate_insured,)
 CASE_RULES = tuple(rule for rule in CONSISTENCY_RULES if rule not in CASEBOOK_RULES)
 #: What :data:`CASEBOOK_RULES` read of a case, kept beside its result.
 KEPT_FIELDS = ("id", "file", "status", "insured_no")
+
+
+
+def _profile(config: Config) -> dict:
+    """The casebook's municipal profile with its overrides, read once per process (each
+    case of a run asks for it; the rules only read it)."""
+    key = (config.profile, json.dumps(config.overrides, sort_keys=True, ensure_ascii=False, default=str))
+    if key not in _PROFILES:
+        from .profiles import load_profile
+
+        _PROFILES[key] = load_profile(config.profile, config.overrides)
+    return _PROFILES[key]
+
+
+_PROFILES: dict[tuple[str, str], dict] = {}
 
 CACHE_FILE = "yobo-validated"
 #: What :func:`check_case` says of a folder without ``case.yaml`` in place of a count of
@@ -100,9 +116,8 @@ def check_case(root: Path, case_dir: str, config: Config | None, today: date,
     if case is not None:
         kept = [case.id, case.file, case.status, case.person.insured_no]
         if config is not None:  # the rules need a readable yobo.yaml
-            book = Casebook(root=str(root), config=config, cases=(case,), problems=(), documents=0)
-            found = [p for rule in CASE_RULES for p in rule(book, today=today)]
-            problems += locate_problems(root, found)
+            ctx = RuleContext(_profile(config), config, today, (case,))
+            problems += locate_problems(root, run_rules(CASE_RULES, case, ctx))
     blobs = {rel: _blob_id(raw, sha256) for rel, raw in record.items()}
     return read, [_problem_row(p) for p in problems], kept, blobs
 
@@ -288,8 +303,8 @@ def _assemble(root: Path, results: dict[str, tuple], config: Config | None, toda
     cases = [SimpleNamespace(id=f[0], file=f[1], status=f[2], person=SimpleNamespace(insured_no=f[3]))
              for _, (_, _, f) in sorted(results.items()) if f is not None]
     if config is not None:
-        book = Casebook(root=str(root), config=config, cases=tuple(cases), problems=(), documents=0)
-        problems += locate_problems(root, [p for rule in CASEBOOK_RULES for p in rule(book, today=today)])
+        ctx = RuleContext(_profile(config), config, today, tuple(cases))
+        problems += locate_problems(root, [p for case in cases for p in run_rules(CASEBOOK_RULES, case, ctx)])
     return Result(problems=problems, cases=len(cases), documents=documents, checked=checked)
 
 

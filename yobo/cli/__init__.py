@@ -388,6 +388,11 @@ class LazyCommands(dict):
     listing = False
 
     def _make(self, name) -> bool:
+        if (dict.__contains__(self, name) and name in COMMANDS and not self.listing
+                and not set(COMMANDS[name][0]) <= _registered):
+            # made by Typer with the group from an earlier registration only (a second
+            # command in one process, e.g. the tests' runner): remade with all its modules
+            dict.__delitem__(self, name)
         if dict.__contains__(self, name):
             return True
         if name not in COMMANDS:

@@ -8,7 +8,7 @@ from .. import checklist as kcl
 from .. import wareki
 from ..errors import InputError
 from ..model import Case, Doc, latest
-from ..vocab import CERT_STATUSES, LEVELS, SEXES
+from ..vocab import CERT_STATUSES, DOCUMENTS, LEVELS, SEXES
 from . import Form, Source
 
 
@@ -242,8 +242,8 @@ def build_basic_info(source: Source) -> dict:
 
 
 FORMS = [
-    Form("basic-info", "利用者基本情報", build_basic_info, instances=_basic_info_instances, options=("date",)),
-    Form("checklist", "基本チェックリスト", build_checklist,
+    Form("basic-info", DOCUMENTS["basic-info"], build_basic_info, instances=_basic_info_instances, options=("date",)),
+    Form("checklist", DOCUMENTS["checklist"], build_checklist,
          instances=lambda case: [{"date": c.date} for c in sorted(case.checklists, key=lambda c: c.date)],
          options=("date",)),
 ]

@@ -16,8 +16,8 @@ from .. import checklist as kcl
 from .. import wareki
 from ..model import Case, Plan, Review
 from ..values import clock_minutes
-from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, LEVELS, NEXT_ROUTES, PLAN_AMENDMENT_KINDS,
-                     PLAN_KINDS, WEEKDAYS, WEEKLY_KINDS)
+from ..vocab import (ASSESSMENT_DOMAINS, CERT_STATUSES, DECISIONS, DOCUMENTS, LEVELS, NEXT_ROUTES,
+                     PLAN_AMENDMENT_KINDS, PLAN_KINDS, WEEKDAYS, WEEKLY_KINDS)
 from . import Form, Source
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -252,14 +252,14 @@ def build_evaluation(source: Source) -> dict:
 
 
 FORMS = [
-    Form("plan", "介護予防サービス・支援計画書", build_plan, page="A4 landscape",
+    Form("plan", DOCUMENTS["plan"], build_plan, page="A4 landscape",
          instances=lambda case: [{"plan": p.id} for p in sorted(case.plans, key=lambda p: p.number)],
          options=("plan", "paper")),
-    Form("weekly", "週間計画表", build_weekly, page="A4 landscape",
+    Form("weekly", DOCUMENTS["weekly"], build_weekly, page="A4 landscape",
          instances=lambda case: [{"plan": p.id} for p in sorted(case.plans, key=lambda p: p.number)
                                  if p.weekly is not None],
          options=("plan", "paper")),
-    Form("evaluation", "介護予防支援・サービス評価表", build_evaluation, page="A4 landscape",
+    Form("evaluation", DOCUMENTS["evaluation"], build_evaluation, page="A4 landscape",
          instances=lambda case: [{"plan": p.id} for p in sorted(case.plans, key=lambda p: p.number)
                                  if p.evaluation is not None],
          options=("plan",)),

@@ -262,7 +262,7 @@ def cover_instances(case: Case) -> list[dict]:
 
 
 FORMS = [
-    Form("meeting", "サービス担当者会議の要点", build_meeting, instances=meeting_instances, options=("plan", "date")),
+    Form("meeting", DOCUMENTS["meeting-record"], build_meeting, instances=meeting_instances, options=("plan", "date")),
     Form("notes", "介護予防支援経過記録（サービス担当者会議の要点を含む）", build_notes, instances=notes_instances),
     Form("cover", "送付状", build_cover, instances=cover_instances, options=("date", "occasion")),
 ]

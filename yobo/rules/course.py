@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..calendar import month_end, month_index
 from ..model import Case, CourseChange
 from ..vocab import MODES, ROUTES
+from .runner import RuleContext, rule
 
 #: Codes a user may mark done for a case (``yobo monitor done``), with their titles.
 MARKABLE = {
@@ -40,7 +41,8 @@ def _direct_contract(case: Case, change: CourseChange) -> bool:
     return False
 
 
-def course_changes(case: Case, profile: dict) -> list:
+@rule("route-change-contact")
+def course_changes(case: Case, ctx: RuleContext) -> list:
     """Codes ``route-change-contact``, ``route-change-submission``, ``mode-change-contract``,
     ``mode-change-filing``.
 
@@ -57,6 +59,9 @@ def course_changes(case: Case, profile: dict) -> list:
       line 49), met by ``yobo contract record --signed-with kyotaku|both``; and files the
       作成依頼（変更）届「変更」 with the 被保険者証 to the 包括 (line 69–74; seed 003 line
       13 「契約時・居宅は…提出」), due on the day of the switch.
+
+    Source: seed 003 (003_f73aac61ef8be17b.txt) 留意点1 and 作成届; seed 004
+    (004_039b0045c9f97517.txt) 実施事項①③④ and 参考.
     """
     from .due import _make, _marked
 

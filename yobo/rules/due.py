@@ -22,6 +22,7 @@ from ..model import Case, Casebook, Config, Plan
 from ..vocab import DECIDED_LEVELS, OUT_OF_CARE_LEVELS, ROUTES
 from .certification import application_kind
 from .course import course_changes
+from .runner import RuleContext, rule, run_rules
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
 #: deadline yobo cannot see being met, e.g. a provider's monthly report) is shown
@@ -123,7 +124,8 @@ def _make(case: Case, code: str, title: str, due: date, opens: date, source: str
 # -- monitoring and visits -------------------------------------------------------------------------
 
 
-def monitoring_records(case: Case, profile: dict) -> list[Due]:
+@rule("monitoring-record")
+def monitoring_records(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``monitoring-record``: a monitoring record in every month of the plan, by the
     month's end.
 
@@ -155,7 +157,8 @@ def _excuse(case: Case, plan: Plan, first: int, last: int) -> str:
     return ""
 
 
-def home_visits(case: Case, profile: dict) -> list[Due]:
+@rule("visit-start-month")
+def home_visits(case: Case, ctx: RuleContext) -> list[Due]:
     """Codes ``visit-start-month``, ``visit-quarter``, ``visit-evaluation-month``,
     ``visit-state-change``: a home visit (居宅を訪問し面接) in the service start month,
     at least once in every 3-month window counted from the month after it, in the
@@ -168,6 +171,7 @@ def home_visits(case: Case, profile: dict) -> list[Due]:
     2〜4月目に1回◎, 評価月◎; 特段の事情); seed 001 (3ヶ月に1回); background/national-rules.md
     §2, §2.1 (2024 video rule), §2.2.
     """
+    profile = ctx.profile
     plan = _current_started_plan(case)
     if plan is None or case.status != "active":
         return []
@@ -216,7 +220,8 @@ def home_visits(case: Case, profile: dict) -> list[Due]:
 # -- evaluation, next plan ----------------------------------------------------------------------------
 
 
-def evaluation(case: Case, profile: dict) -> list[Due]:
+@rule("evaluation")
+def evaluation(case: Case, ctx: RuleContext) -> list[Due]:
     """Codes ``evaluation``, ``evaluation-submit``, ``evaluation-return``,
     ``provider-evaluation``: the 評価表 at the plan's end; its submission to the 包括 by
     the profile's day of the evaluation month; the 包括's return within the profile's
@@ -231,6 +236,7 @@ def evaluation(case: Case, profile: dict) -> list[Due]:
     Source: seed 000 (000_74768b37736573e7.txt) step 16 (評価月の概ね5日まで / 評価月の
     14日まで / 評価表提出後10日以内); seed 002 資料1-8.
     """
+    profile = ctx.profile
     plan = _current_started_plan(case)
     if plan is None or case.status != "active":
         return []
@@ -266,7 +272,8 @@ def evaluation(case: Case, profile: dict) -> list[Due]:
     return out
 
 
-def next_plan(case: Case, profile: dict) -> list[Due]:
+@rule("next-plan")
+def next_plan(case: Case, ctx: RuleContext) -> list[Due]:
     """Codes ``next-plan`` and ``plan-period``: the next plan is ready before the current
     one ends (unless the evaluation ended support); a plan over 12 months or past the
     certification's end is flagged.
@@ -295,7 +302,8 @@ def next_plan(case: Case, profile: dict) -> list[Due]:
 # -- certification, migration, retention -------------------------------------------------------------
 
 
-def certification(case: Case, profile: dict) -> list[Due]:
+@rule("certification-renewal")
+def certification(case: Case, ctx: RuleContext) -> list[Due]:
     """Codes ``certification-renewal`` and ``certification-end``: the renewal window opens
     the profile's days before the end (60); the application is due by the end, or
     by the profile's cut-off (seed 002 V: at least 31 days before the end for the
@@ -304,6 +312,7 @@ def certification(case: Case, profile: dict) -> list[Due]:
     Source: background/national-rules.md §3 (更新申請は満了日の60日前から); seed 002
     (002_ac00e42d951987eb.txt) V; seed 000 step 19.
     """
+    profile = ctx.profile
     if case.status != "active" or not case.certifications:
         return []
     latest = case.latest_certification
@@ -412,7 +421,8 @@ def _pending_renewal(case: Case, pending, settings: dict) -> list[Due]:
                   current.end, window, "seed 002 II 暫定ケアプラン; national-rules.md §3", kind=NOTICE)]
 
 
-def migration(case: Case, profile: dict, config: Config) -> list[Due]:
+@rule("migration-to-shitei")
+def migration(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``migration-to-shitei``: a 居宅 newly designated for 介護予防支援 moves every
     entrusted 介護予防支援 case to a direct contract within the profile's days (30).
 
@@ -422,6 +432,7 @@ def migration(case: Case, profile: dict, config: Config) -> list[Due]:
     ``case new`` warns) is counted from the day it was opened, not shown overdue at once.
     The item clears when ``yobo case switch --mode shitei`` records the move.
     """
+    profile, config = ctx.profile, ctx.config
     days = profile.get("migration_days")
     if (not days or config.designated_on is None or config.office_kind != "kyotaku" or case.status != "active"
             or case.mode != "itaku" or case.route != "yobo-shien"):
@@ -431,13 +442,15 @@ def migration(case: Case, profile: dict, config: Config) -> list[Due]:
                   since + timedelta(days=days), since, "seed 004 委託ケースから直接実施への移行期間（30日以内）")]
 
 
-def retention(case: Case, profile: dict) -> list[Due]:
+@rule("retention-end")
+def retention(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``retention-end``: the records of a closed case are kept for the profile's
     years from 完結日 (national 2, seed 002: 5); shown when they may be disposed of.
 
     Source: seed 002 (002_ac00e42d951987eb.txt) 資料1-10 and §1 (完結日より5年間保存);
     background/national-rules.md (基準 §28②: 2年).
     """
+    profile = ctx.profile
     if case.status != "closed" or case.closed_on is None:
         return []
     years = profile.get("retention_years", 2)
@@ -449,7 +462,8 @@ def retention(case: Case, profile: dict) -> list[Due]:
 # -- new cases, the 届出書, the monthly cycle, 福祉用具 -------------------------------------------------
 
 
-def new_case(case: Case, profile: dict) -> list[Due]:
+@rule("assessment")
+def new_case(case: Case, ctx: RuleContext) -> list[Due]:
     """Codes ``assessment`` and ``first-plan``: a case opened without a plan gets its
     assessment (利用者基本情報 and 基本チェックリスト) and its first plan's 原案 within the
     profile's days from the day it was opened.
@@ -457,6 +471,7 @@ def new_case(case: Case, profile: dict) -> list[Due]:
     Source: seed 000 steps 4–5 and seed 002 I-1(3) give the order (アセスメント → 原案)
     but no number of days: the days are yobo's defaults (profile ``new_case``, marked so).
     """
+    profile = ctx.profile
     if case.status != "active" or case.plans:
         return []
     settings = profile.get("new_case") or {}
@@ -472,7 +487,8 @@ def new_case(case: Case, profile: dict) -> list[Due]:
     return out
 
 
-def notification(case: Case, profile: dict) -> list[Due]:
+@rule("notification-filing")
+def notification(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``notification-filing``: the 介護予防サービス計画作成依頼（変更）届出書 reaches the
     保険者 on or before the first plan's service start (the plan's first day), filed by
     the 包括 for an entrusted case and by the 居宅 for its own (指定) one.  Shown until
@@ -484,6 +500,7 @@ def notification(case: Case, profile: dict) -> list[Due]:
     line 13 作成届 (再委託: 包括が高齢者福祉課へ提出; 居宅指定: 居宅が介護保険課へ) — the profile's
     ``notification.filed_by``.
     """
+    profile = ctx.profile
     settings = profile.get("notification") or {}
     if not settings.get("before_service_start") or case.status != "active" or not case.plans:
         return []
@@ -521,8 +538,10 @@ def party_for(entry: dict, mode: str) -> str:
     return who if isinstance(who, str) else who.get(mode, who.get("itaku", "kyotaku"))
 
 
-def monthly_cycle(case: Case, profile: dict) -> list[Due]:
-    """Code per profile entry (e.g. ``commission-claim``): the monthly cycle — 実績,
+@rule("monthly-cycle")
+def monthly_cycle(case: Case, ctx: RuleContext) -> list[Due]:
+    """Code per profile entry (e.g. ``commission-claim``; a crash is reported as
+    ``monthly-cycle``): the monthly cycle — 実績,
     委託料請求, 給付管理 — for every month a plan of the case ran, due on a day of the
     following month, moved by the profile's ``shift`` rule.  Each stays (overdue after
     its day) until marked done with ``yobo monitor done`` for the case or the whole
@@ -536,6 +555,7 @@ def monthly_cycle(case: Case, profile: dict) -> list[Due]:
     Receipts by the 包括: seed 000 line 186 (包括「利用実績及び利用状況の確認」); seed 002 line 624
     (〈居宅からの実績報告内容確認〉); seed 003 line 26 (毎月5日までに包括に提出).
     """
+    profile = ctx.profile
     entries = profile.get("monthly") or ()
     if not entries:
         return []
@@ -588,7 +608,8 @@ def for_office(items: list[Due], config: Config) -> list[Due]:
     return [d for d in items if not (d.kind == MONTHLY and d.party == "hokatsu")]
 
 
-def equipment_renewal(case: Case, profile: dict) -> list[Due]:
+@rule("equipment-consultation")
+def equipment_renewal(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``equipment-consultation``: a 福祉用具 the current plan rents by exception
     (車いす, 特殊寝台 … for 要支援) needs, for each certification period, the survey's
     confirmation or a 協議 with the 保険者 and its 確認書 (``yobo equipment record``),
@@ -597,6 +618,7 @@ def equipment_renewal(case: Case, profile: dict) -> list[Due]:
     Source: seed 002 (002_ac00e42d951987eb.txt) IV 2(1) (協議はサービス利用開始前), 2(4)
     (認定有効期間ごとに協議), 2(5) (算定は認定有効期間内).
     """
+    profile = ctx.profile
     from ..safeguards import EQUIPMENT, LIGHT_LEVELS, plan_equipment
 
     plan = case.current_plan
@@ -618,7 +640,8 @@ def equipment_renewal(case: Case, profile: dict) -> list[Due]:
     return out
 
 
-def draft_review(case: Case, profile: dict) -> list[Due]:
+@rule("draft-review")
+def draft_review(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``draft-review``: a 原案 sent to the 包括 waits for its confirmation — the 包括's
     own task (party hokatsu), opened on the day it was sent (its age is counted from then)
     and due by the plan's start, since the user consents only after it.
@@ -627,6 +650,7 @@ def draft_review(case: Case, profile: dict) -> list[Due]:
     ケアプラン原案の説明を行い、同意を得る); seed 000 原案の承認; seed 002 資料 3 ケアプラン原案の作成
     (確認し…居宅へ返却する).  No seed gives a number of days, so no earlier day is made up.
     """
+    profile = ctx.profile
     reviewed = hokatsu_confirms(case.mode, profile)
     plan = case.current_plan
     if case.status != "active" or not reviewed or plan is None or plan.consent is not None:
@@ -642,16 +666,25 @@ def draft_review(case: Case, profile: dict) -> list[Due]:
 
 #: The per-case rules, in display order.
 CASE_RULES = [new_case, monitoring_records, home_visits, evaluation, next_plan, certification, retention,
-              notification, equipment_renewal, monthly_cycle, draft_review, course_changes]
+              notification, equipment_renewal, monthly_cycle, draft_review, migration, course_changes]
 
 
 def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:
-    """Every unmet deadline of one case (independent of today: what the index caches)."""
-    out = []
-    for rule in CASE_RULES:
-        out.extend(rule(case, profile))
-    out.extend(migration(case, profile, config))
-    return out
+    """Every unmet deadline of one case (independent of today: what the index caches).
+
+    A rule that crashes on the case becomes an overdue item under the rule's code
+    (:func:`rule_error_item`), so the case stays on the list and the other rules' items
+    are kept."""
+    ctx = RuleContext(profile, config)
+    return [item if isinstance(item, Due) else rule_error_item(case, item, config.office_kind)
+            for item in run_rules(CASE_RULES, case, ctx)]
+
+
+def rule_error_item(case: Case, problem, party: str) -> Due:
+    """A due rule's crash (:func:`~yobo.rules.runner.rule_error`) as an item of the list: no
+    day of its own, overdue from the start like an unreadable document, its message the title."""
+    return Due(case.id, problem.code, problem.message, UNREADABLE_DUE, UNREADABLE_DUE, case.manager, party,
+               str(problem.source), TASK, "", case.person.name)
 
 
 #: Code of the item an unreadable document becomes; it has no day of its own and is

@@ -6,17 +6,16 @@ and merged from two offices; these rules find what the steps would have refused.
 
 from __future__ import annotations
 
-from datetime import date
-
 from ..domain import MAX_PLAN_MONTHS, beyond_certification, plan_certification, plan_too_long
 from ..errors import Problem, Source
-from ..model import Casebook
+from ..model import Case
 from ..preconditions import disorders
-from ..profiles import load_profile
 from ..values import clock_minutes
+from .runner import RuleContext, rule
 
 
-def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
+@rule("plan-period")
+def check_plan_period(case: Case, ctx: RuleContext) -> list[Problem]:
     """Code ``plan-period``: a plan runs at most 12 months and inside the certification
     (認定有効期間) in force at its start — the predicates of :mod:`yobo.domain`, asked by
     ``plan draft`` and the due list too.
@@ -26,32 +25,32 @@ def check_plan_period(casebook: Casebook, *, today: date) -> list[Problem]:
     period early: a plan inside its ``original_to`` stays valid).
     """
     problems = []
-    for case in casebook.cases:
-        for plan in case.plans:
-            if plan.end < plan.start:
-                problems.append(Problem(Source(plan.path, 0), "plan-period",
-                                        f"計画期間の終了日 {plan.end} が開始日 {plan.start} より前です",
-                                        field=("period", "end")))
-                continue
-            if plan_too_long(plan.start, plan.end):
-                problems.append(Problem(Source(plan.path, 0), "plan-period",
-                                        f"計画期間 {plan.start}〜{plan.end} が{MAX_PLAN_MONTHS}か月を超えています",
-                                        field=("period", "end")))
-            cert = plan_certification(case, plan.start)
-            if cert is None:
-                problems.append(Problem(Source(plan.path, 0), "plan-period",
-                                        f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
-            elif beyond_certification(cert, plan.end) and cert.status == "certified" and \
-                    not (cert.original_to is not None and plan.end <= cert.original_to):
-                # a 区分変更 ends the old period the day before the application (national-rules.md §3):
-                # a plan made within the period as it then stood is not at fault
-                problems.append(Problem(Source(plan.path, 0), "plan-period",
-                                        f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
-                                        field=("period", "end")))
+    for plan in case.plans:
+        if plan.end < plan.start:
+            problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                    f"計画期間の終了日 {plan.end} が開始日 {plan.start} より前です",
+                                    field=("period", "end")))
+            continue
+        if plan_too_long(plan.start, plan.end):
+            problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                    f"計画期間 {plan.start}〜{plan.end} が{MAX_PLAN_MONTHS}か月を超えています",
+                                    field=("period", "end")))
+        cert = plan_certification(case, plan.start)
+        if cert is None:
+            problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                    f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
+        elif beyond_certification(cert, plan.end) and cert.status == "certified" and \
+                not (cert.original_to is not None and plan.end <= cert.original_to):
+            # a 区分変更 ends the old period the day before the application (national-rules.md §3):
+            # a plan made within the period as it then stood is not at fault
+            problems.append(Problem(Source(plan.path, 0), "plan-period",
+                                    f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
+                                    field=("period", "end")))
     return problems
 
 
-def check_plan_order(casebook: Casebook, *, today: date) -> list[Problem]:
+@rule("plan-order")
+def check_plan_order(case: Case, ctx: RuleContext) -> list[Problem]:
     """Code ``plan-order``: each record of a plan follows the ones it depends on, as the
     table of :mod:`yobo.preconditions` says (the same rows the steps are refused by) —
     同意 after a 担当者会議 and, where the profile makes the 包括 confirm, after its
@@ -63,24 +62,23 @@ def check_plan_order(casebook: Casebook, *, today: date) -> list[Problem]:
     包括の確認が必要); seed 000 steps 5–9, 16.
     """
     problems = []
-    profile = load_profile(casebook.config.profile, casebook.config.overrides)
-    for case in casebook.cases:
-        for plan in case.plans:
-            consent = plan.consent
-            if consent is not None and consent.plan_digest != plan.digest:
-                problems.append(Problem(Source(plan.path, 0), "plan-order",
-                                        f"計画が同意（{consent.date}）のあとに書き換えられています"
-                                        "（変更は新しい計画か軽微な変更で）", field=("id",)))
-        for found in disorders(case, profile):
-            if found.before is None:
-                message = f"{found.need.what}の記録がないまま{found.fact.what}が記録されています"
-            else:
-                message = f"{found.fact.what}（{found.day}）が{found.need.what}（{found.before}）より前です"
-            problems.append(Problem(Source(found.path, 0), "plan-order", message, field=("date",)))
+    for plan in case.plans:
+        consent = plan.consent
+        if consent is not None and consent.plan_digest != plan.digest:
+            problems.append(Problem(Source(plan.path, 0), "plan-order",
+                                    f"計画が同意（{consent.date}）のあとに書き換えられています"
+                                    "（変更は新しい計画か軽微な変更で）", field=("id",)))
+    for found in disorders(case, ctx.profile):
+        if found.before is None:
+            message = f"{found.need.what}の記録がないまま{found.fact.what}が記録されています"
+        else:
+            message = f"{found.fact.what}（{found.day}）が{found.need.what}（{found.before}）より前です"
+        problems.append(Problem(Source(found.path, 0), "plan-order", message, field=("date",)))
     return problems
 
 
-def check_monitoring_files(casebook: Casebook, *, today: date) -> list[Problem]:
+@rule("monitoring-month")
+def check_monitoring_files(case: Case, ctx: RuleContext) -> list[Problem]:
     """Code ``monitoring-month``: a monitoring file holds the records of its own month
     only (one file a month keeps the monthly check simple and the diffs small).
 
@@ -88,16 +86,16 @@ def check_monitoring_files(casebook: Casebook, *, today: date) -> list[Problem]:
     (1か月に1回はモニタリングの結果を記録).
     """
     problems = []
-    for case in casebook.cases:
-        for record in case.monitoring:
-            month = record.path.rsplit("/", 1)[-1].removesuffix(".yaml")[:7]  # <yyyy-mm>[-<author token>]
-            if record.date.strftime("%Y-%m") != month:
-                problems.append(Problem(Source(record.path, 0), "monitoring-month",
-                                        f"{record.date} の記録が {month} のファイルにあります", field=("records",)))
+    for record in case.monitoring:
+        month = record.path.rsplit("/", 1)[-1].removesuffix(".yaml")[:7]  # <yyyy-mm>[-<author token>]
+        if record.date.strftime("%Y-%m") != month:
+            problems.append(Problem(Source(record.path, 0), "monitoring-month",
+                                    f"{record.date} の記録が {month} のファイルにあります", field=("records",)))
     return problems
 
 
-def check_note_party(casebook: Casebook, *, today: date) -> list[Problem]:
+@rule("note-party")
+def check_note_party(case: Case, ctx: RuleContext) -> list[Problem]:
     """Code ``note-party``: a 支援経過記録 file is named by the party that wrote it, so the
     居宅 and the 包括 never write the same file.
 
@@ -105,7 +103,7 @@ def check_note_party(casebook: Casebook, *, today: date) -> list[Problem]:
     """
     return [
         Problem(Source(n.path, 0), "note-party", f"所属 {n.party} がファイル名と合いません", field=("party",))
-        for case in casebook.cases for n in case.notes
+        for n in case.notes
         if f"-{n.party}-" not in n.path.rsplit("/", 1)[-1]
     ]
 
@@ -138,11 +136,12 @@ def weekly_problems(path: str, data: dict) -> list[Problem]:
     return problems
 
 
-def check_weekly_times(casebook: Casebook, *, today: date) -> list[Problem]:
+@rule("weekly-time")
+def check_weekly_times(case: Case, ctx: RuleContext) -> list[Problem]:
     """Code ``weekly-time`` (and ``weekly-days``): every 週間計画表 of the casebook passes :func:`weekly_problems`
     (a hand-edited file is checked as ``yobo plan weekly`` checks its input).
 
     Source: Toshima D表 (seed 003); see :func:`weekly_problems`.
     """
-    return [problem for case in casebook.cases for plan in case.plans if plan.weekly is not None
+    return [problem for plan in case.plans if plan.weekly is not None
             for problem in weekly_problems(plan.weekly.path, plan.weekly.data)]

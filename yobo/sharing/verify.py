@@ -4,7 +4,7 @@ A 居宅 and its 包括 share one repository (shared/architecture.md §1: each p
 only its own files, and a path tells who may change it).  For every commit in a range
 this reports, each with a stable code:
 
-- ``path-other-party``: a path written outside the author's party (``casebook.owner_of``);
+- ``path-other-party``: a path written outside the author's party (``kinds.owner_of``);
 - ``staff-other-party``: a staff registration for a party made by the other party — that
   registration is then not trusted, and ``author-unproven`` marks its commits;
 - ``author-unregistered`` / ``author-unproven``: an author who is no registered staff
@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import casebook as layout
+from ..kinds import owner_of
 from ..errors import DocumentError, InputError
 from ..loader import build_config
 from ..model import Config, Staff, plan_digest
@@ -45,7 +45,7 @@ from . import history, signing
 STATE_FILE = "verified.json"
 
 #: Records that hold a ``plan_digest`` and are written once.
-DIGEST_KINDS = ("consent", "review", "meeting", "submission")
+DIGEST_KINDS = ("consent", "review", "evaluation-review", "meeting", "submission")
 
 #: What each step writes and which party performs it (None: either, each in its own files).
 #: Notes, custody records and scans may accompany any step (a step's own 経過記録 or
@@ -63,7 +63,7 @@ STEP_RULES: dict[str, tuple[frozenset[str], str | None]] = {
     "plan-weekly": (frozenset({"weekly"}), "kyotaku"),
     "submit": (frozenset({"submission"}), "kyotaku"),  # every submit-<occasion>
     "review-plan": (frozenset({"review"}), "hokatsu"),
-    "review-evaluation": (frozenset({"review"}), "hokatsu"),
+    "review-evaluation": (frozenset({"evaluation-review"}), "hokatsu"),
     "meeting": (frozenset({"meeting"}), "kyotaku"),
     "plan-agree": (frozenset({"consent"}), "kyotaku"),
     "plan-start": (frozenset({"service-start"}), "kyotaku"),
@@ -75,12 +75,6 @@ STEP_RULES: dict[str, tuple[frozenset[str], str | None]] = {
     "contract": (frozenset({"custody"}), None),
 }
 SIDE_KINDS = frozenset({"note", "custody", "scan"})
-#: Steps whose kind alone does not say which file: the 包括's two confirmations.
-STEP_FILES = {
-    "review-plan": re.compile(r"/plans/P[0-9]+/reviews/[^/]+\.hokatsu\.yaml$"),
-    "review-evaluation": re.compile(r"/plans/P[0-9]+/evaluation-review\.hokatsu\.yaml$"),
-}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -224,7 +218,7 @@ class _Checker:
         kinds: list[str] = []
         cases: set[str] = set()
         for touch in commit.touches:
-            kind, owner = layout.owner_of(touch.path, self.config.office_kind)
+            kind, owner = owner_of(touch.path, self.config.office_kind)
             if kind is None:
                 continue
             kinds.append(kind)
@@ -286,10 +280,7 @@ class _Checker:
         if who is not None and party is not None and party != who:
             self.add(commit, "step-party", f"手順 {step} は{_party_label(who)}の職員が行うものですが、"
                      f"作成者は{_party_label(party)}の職員です")
-        files = STEP_FILES.get(step)
-        wrong_file = files is not None and any(layout.owner_of(t.path, self.config.office_kind)[0] in wanted
-                                               and not files.search(t.path) for t in commit.touches)
-        if wrong_file or not kinds or not set(kinds) & wanted or set(kinds) - wanted - SIDE_KINDS:
+        if not kinds or not set(kinds) & wanted or set(kinds) - wanted - SIDE_KINDS:
             shown = "、".join(sorted(set(kinds))) or "なし"
             self.add(commit, "step-paths", f"手順 {step} の記録ではない変更です（変更した文書の種類: {shown}）")
         if commit.case and cases and cases != {commit.case}:

@@ -25,8 +25,8 @@ from datetime import date
 from pathlib import Path
 
 from .. import gitstore
-from ..casebook import classify_casebook_path
 from ..errors import DocumentError, GitError, InputError
+from ..kinds import classify_casebook_path
 from ..schemas import check_document
 from ..vocab import STEPS
 from ..yamlio import load_fast

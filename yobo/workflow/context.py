@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from ..casebook import author_token, case_dir
 from ..errors import InputError
+from ..kinds import current_papers
 from ..model import Case, Config, Plan, Staff
 from ..values import check_date_window
 from ..vocab import OFFICE_KINDS
@@ -150,19 +151,6 @@ def _clean(data: dict) -> dict:
 
 def _document_refs(ctx: Context, plan: Plan | None) -> dict[str, str]:
     """The current yobo document behind each document code of a submission set: the
-    last recorded version (model.record_order), the plan's own evaluation and meeting."""
-    case = ctx.case
-    refs: dict[str, str] = {}
-    if case.latest_basic_info:
-        refs["basic-info"] = case.latest_basic_info.path
-    if case.latest_checklist:
-        refs["checklist"] = case.latest_checklist.path
-    if plan is not None:
-        refs["plan"] = plan.path
-        if plan.evaluation:
-            refs["evaluation"] = plan.evaluation.path
-        if plan.meetings:
-            refs["meeting-record"] = plan.meetings[-1].path
-    if case.notes:
-        refs["progress-notes"] = f"{ctx.folder}/notes"
-    return refs
+    last recorded version (model.record_order), the plan's own evaluation and meeting
+    (:func:`yobo.kinds.current_papers`)."""
+    return current_papers(ctx.case, plan)

@@ -7,6 +7,7 @@ from datetime import date
 
 from ..custody import replay
 from ..errors import InputError
+from ..kinds import YOBO_PAPERS
 from ..model import Plan
 from ..vocab import DOCUMENTS, HOLDERS, SUBMISSION_OCCASIONS
 from .apply import Change
@@ -15,12 +16,6 @@ from .context import (Context, OrderError, _clean, _document_refs, _new_doc, _un
 
 #: Occasions of ``submit hokatsu`` (labels in vocab, shared with the 送付状 form).
 OCCASIONS = SUBMISSION_OCCASIONS
-
-
-#: Papers that are yobo documents: a submission hands them over only when they exist.
-#: Every other code (利用票, 認定調査票・意見書, 契約書類 …) is paper only: the user says
-#: whether it went (``--paper`` / ``--without``).
-YOBO_DOCUMENTS = ("basic-info", "checklist", "plan", "evaluation", "meeting-record", "progress-notes")
 
 
 def submission_set(ctx: Context, occasion: str) -> dict:
@@ -59,7 +54,7 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
     certs = ctx.case.certifications
     level_changed = len({c.level for c in certs[-2:]}) > 1
     listed = {item["doc"] for item in chosen["documents"]}
-    kept = sorted(set(papers) & set(YOBO_DOCUMENTS))
+    kept = sorted(set(papers) & set(YOBO_PAPERS))
     if kept:
         names = "、".join(DOCUMENTS[d] for d in kept)
         raise InputError(f"{names} は yobo の文書です（あれば自動で渡します。--paper は紙の書類だけ）", field="--paper")
@@ -77,7 +72,7 @@ def submission_items(ctx: Context, occasion: str, plan: Plan | None, *, papers: 
         if item.get("condition") == "to-cm-a" and ctx.case.route != "cm-a":
             continue
         original = bool(item.get("original")) and originals
-        if code in YOBO_DOCUMENTS:
+        if code in YOBO_PAPERS:
             ref = refs.get(code)
             if ref is None:
                 left_out.append(f"{name}はまだないため渡しません")
