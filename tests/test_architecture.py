@@ -45,7 +45,7 @@ def test_only_the_cli_reads_the_clock():
 #: The layers, lowest first (shared/architecture.md §2): a module imports only from its own
 #: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
 LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "custody",
-          "yamlio", "resources", "schemas", "profiles", "domain", "preconditions", "safeguards", "casebook", "rules", "loader",
+          "yamlio", "resources", "schemas", "profiles", "domain", "ledger", "preconditions", "safeguards", "casebook", "rules", "loader",
           "gitstore", "index", "duelist", "export", "workflow", "sharing", "careplan_data", "render", "pdf", "forms",
           "devtools", "cli", "__main__"]
 
@@ -53,7 +53,7 @@ LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "war
 #: (a later stage may use an earlier one's helper, never the reverse), then the run() layer.
 WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "certification", "intake",
                    "assessment", "monitoring", "planning", "review", "safeguards", "agreement", "evaluation",
-                   "closure", "case_steps", "casebook_steps", "run"]
+                   "events", "closure", "purge", "case_steps", "casebook_steps", "run"]
 
 
 def _relative_imports(path: Path):

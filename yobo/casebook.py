@@ -169,6 +169,8 @@ CASE_DOCUMENTS = [
     (re.compile(rf"^equipment/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "kyotaku"),
     (re.compile(rf"^equipment/[^/]+-hokatsu-[0-9]+(-{TOKEN_RE})?\.yaml$"), "equipment-exception", "hokatsu"),
     (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--kyotaku(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "kyotaku"),
+    # 台帳の出来事 and their 一報: the 居宅's ledger (seed 003 台帳管理), named like the notes
+    (re.compile(rf"^events/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$"), "event", "kyotaku"),
     (re.compile(r"^done/[0-9]{4}-[0-9]{2}--[a-z0-9-]+--hokatsu(-[0-9A-Za-z]+)?\.yaml$"), "done-mark", "hokatsu"),
 ]
 

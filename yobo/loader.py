@@ -18,7 +18,7 @@ from typing import Any
 
 from . import casebook as layout
 from .errors import DocumentError, Problem, Source
-from .model import (Case, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, DoctorInstruction,
+from .model import (Case, CaseEvent, Casebook, Certification, Checklist, Config, Consent, CustodyEvent, Doc, DoctorInstruction,
                     DoneMark, EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Person, Plan, Review,
                     Staff, Submission, content_digest, doc_day, in_order, plan_digest)
 from .schemas import check_document
@@ -352,7 +352,11 @@ def _build_simple(kind: str, rel: str, data: dict):
         return Submission(rel, _date(data["date"]), data["occasion"], data.get("plan"), data.get("plan_digest"),
                           tuple(data.get("handovers") or ()), _seq(data))
     if kind == "custody":
-        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"), _seq(data))
+        return CustodyEvent(rel, _date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"), _seq(data),
+                            data.get("event"), data.get("submission"))
+    if kind == "event":
+        return CaseEvent(rel, _date(data["date"]), data["kind"], data.get("text") or "", data["staff"], _seq(data),
+                         data.get("level"), data.get("event"))
     if kind == "doctor-instruction":
         return DoctorInstruction(rel, _date(data["date"]), str(data["service"]), data["method"], str(data["doctor"]))
     if kind == "equipment-exception":
@@ -396,7 +400,7 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
     unreadable: list[str] = []
     parts: dict[str, list] = {k: [] for k in ("certification", "basic-info", "checklist", "monitoring", "note",
                                                "submission", "custody", "doctor-instruction",
-                                               "equipment-exception", "done-mark")}
+                                               "equipment-exception", "done-mark", "event")}
     plan_data: dict[str, tuple[str, dict]] = {}
     plan_parts: dict[str, list] = {}
     case_data = None
@@ -453,6 +457,7 @@ def load_case(root: Path, case_id: str, case_dir: str, *, validate: bool = False
         doctor_instructions=tuple(sorted(parts["doctor-instruction"], key=lambda x: (x.date, x.path))),
         equipment=tuple(sorted(parts["equipment-exception"], key=lambda x: (x.cert_start, x.path))),
         done_marks=tuple(sorted(parts["done-mark"], key=lambda x: (x.month, x.path))),
+        events=in_order(parts["event"]),
     )
     return case, problems, read
 

@@ -73,6 +73,10 @@ STEPS = {
     "equipment-record": "福祉用具の例外給付の記録",
     "done-mark": "期限を済みにした記録",
     "schemas-update": "スキーマの更新",
+    "case-event": "台帳の出来事",
+    "event-report": "包括への一報",
+    "submission-receipt": "包括の受領",
+    "case-purge": "保存期間を過ぎたケースの削除",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.
@@ -186,3 +190,11 @@ def label(choices: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return choices.get(code, code)
+
+
+#: 台帳の出来事 (seed 003 line 28 台帳管理: 介護度の変更/転出/区内転居/施設入所/死亡; 入院・退院).
+EVENT_KINDS = {"level-change": "介護度の変更", "move": "転出", "move-within": "区内転居", "hospital": "入院",
+               "discharge": "退院", "facility": "施設入所", "death": "死亡"}
+
+#: The level a 介護度の変更 leads to: 要介護 leaves 介護予防支援; the others stay or return.
+EVENT_LEVELS = {"kaigo": "要介護", **LEVELS}

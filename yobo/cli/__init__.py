@@ -279,6 +279,9 @@ safeguard_cmds.register(app, lifecycle_cmds.monitor_app)
 from . import share_cmds  # noqa: E402
 
 share_cmds.register(app)
+from . import closure_cmds  # noqa: E402
+
+closure_cmds.register(case_cmds.case_app, lifecycle_cmds.submit_app)
 
 
 def utf8_streams(*streams, windows: bool = os.name == "nt") -> None:
