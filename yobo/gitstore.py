@@ -347,8 +347,10 @@ def purge_history(root: Path, folders: list[str]) -> None:
     pushed yet from being replaced by origin's refs."""
     import sys
 
+    # --prune-empty never: a commit that only touched a purged case stays (emptied), so the log
+    # still shows who did what when — and the purge commit itself — without the records
     args = [sys.executable, "-m", "git_filter_repo", "--force", "--sensitive-data-removal", "--no-fetch",
-            "--invert-paths", "--quiet"]
+            "--prune-empty", "never", "--invert-paths", "--quiet"]
     for folder in folders:
         args += ["--path", folder.rstrip("/") + "/"]
     proc = subprocess.run(args, cwd=root, capture_output=True, text=True, encoding="utf-8", errors="replace")

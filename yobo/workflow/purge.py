@@ -45,7 +45,11 @@ def plan_purge(cases: list[Case], profile: dict, *, before: date, today: date, o
     lists a folder's files in git (untracked files in a case folder are refused: git would not
     remove them, and they are no record yobo knows)."""
     if before > today:
-        raise InputError(f"--before {before} が今日（{today}）より後です。保存期間が終わっていない記録は削除できません",
+        early = sorted((end, c.id) for c in cases if (end := retention_end(c, profile)) is not None
+                       and today < end <= before and (not only or c.id in only))
+        named = (f"ケース {early[0][1]} の保存期間は {early[0][0]} までです" + (f"（ほか {len(early) - 1} 件）" if len(early) > 1
+                                                                          else "") + "。") if early else ""
+        raise InputError(f"--before {before} が今日（{today}）より後です。{named}保存期間が終わっていない記録は削除できません",
                          field="--before")
     by_id = {c.id: c for c in cases}
     if only:
