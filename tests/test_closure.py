@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, git, snapshot
-from yobo.model import CaseEvent, MonitoringRecord
+from yobo.model import CaseEvent
 from yobo.profiles import load_profile
 from yobo.rules.due import case_obligations
 from yobo.rules.events import away_on, leaving_event, returned, waives_evaluation
@@ -342,3 +342,26 @@ def test_purge_after_retention_working_tree_and_history(cli, tmp_path, yobo_bin)
     assert git(book.root, "status", "--porcelain") == ""
     validate = cli("validate", "-C", str(book.root), env={"YOBO_TODAY": "2031-07-20"})
     assert validate.code in (0, 1), validate.stderr
+
+
+@pytest.mark.parametrize("point, restored", [("mid-write", True), ("after-write", False)])
+def test_a_purge_killed_midway_is_rolled_back_or_completed(cli, yobo_bin, tmp_path, point, restored):
+    """The writer's deletions go through its journal like its writes: a purge killed while
+    removing files is put back whole; one killed after removing them is committed."""
+    import signal
+
+    root = tmp_path / "sample"
+    assert cli("init", str(root), "--sample", env={"YOBO_STAFF": "田中美咲"}).code == 0
+    folder = "cases/K9/K9RB5D"  # the sample's closed case: 完結 2026-05-31, national 2 years → 2028-05-31
+    files = sorted(p.relative_to(root).as_posix() for p in (root / folder).rglob("*") if p.is_file())
+    assert len(files) > 3
+    killed = yobo_bin("case", "purge", "--before", "2028-05-31", "--yes", "-C", str(root),
+                      env={"YOBO_TODAY": "2028-06-01", "YOBO_FAULT": point, "YOBO_STAFF": "田中美咲"})
+    assert killed.code == -signal.SIGKILL, killed.stderr
+    nxt = yobo_bin("validate", "-C", str(root), env={"YOBO_TODAY": "2028-06-01", "YOBO_STAFF": "田中美咲"})
+    assert ("取り消し" if restored else "完了") in nxt.stderr, nxt.stderr
+    assert git(root, "status", "--porcelain") == ""
+    left = sorted(p.relative_to(root).as_posix() for p in (root / folder).rglob("*") if p.is_file()) \
+        if (root / folder).exists() else []
+    assert left == (files if restored else [])
+    assert bool(git(root, "ls-files", folder).strip()) == restored
