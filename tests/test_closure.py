@@ -365,3 +365,20 @@ def test_a_purge_killed_midway_is_rolled_back_or_completed(cli, yobo_bin, tmp_pa
         if (root / folder).exists() else []
     assert left == (files if restored else [])
     assert bool(git(root, "ls-files", folder).strip()) == restored
+
+
+def test_history_purge_later_takes_the_cases_purged_before(cli, tmp_path):
+    root = tmp_path / "sample"
+    env = {"YOBO_TODAY": "2028-06-01", "YOBO_STAFF": "田中美咲"}
+    assert cli("init", str(root), "--sample", env=env).code == 0
+    folder = "cases/K9/K9RB5D"
+    done = cli("case", "purge", "--before", "2028-06-01", "--yes", "-C", str(root), env=env)
+    assert done.code == 0 and "--history" in done.stdout, done.stderr
+    assert git(root, "rev-list", "--all", "-n1", "--", folder).strip()  # still in history
+    later = cli("case", "purge", "--before", "2028-06-01", "--yes", "--history", "-C", str(root), "--json", env=env)
+    assert later.code == 0, later.stderr
+    said = json.loads(later.stdout)
+    assert said["earlier"] == ["K9RB5D"] and said["history"] is True and said["cases"] == []
+    assert not git(root, "rev-list", "--all", "-n1", "--", folder).strip()
+    assert not [line for line in git(root, "rev-list", "--all", "--objects").splitlines()
+                if line.partition(" ")[2].startswith(folder)]

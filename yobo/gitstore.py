@@ -357,3 +357,15 @@ def purge_history(root: Path, folders: list[str]) -> None:
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"履歴の書き換え（git filter-repo）に失敗しました: {detail[-1] if detail else proc.returncode}")
+
+
+def purged_in_history(root: Path) -> list[str]:
+    """Case folders an earlier ``case-purge`` commit removed from the working tree that some
+    commit still holds (purged without ``--history``): ``cases/<shard>/<id>``."""
+    proc = _git(root, "log", "--all", "--format=", "--name-only", "--diff-filter=D", "-z",
+                "--grep=^Yobo-Step: case-purge$", check=False)
+    if proc.returncode != 0:
+        return []
+    folders = sorted({"/".join(p.split("/")[:3]) for p in proc.stdout.replace("\n", "\0").split("\0")
+                      if p.startswith("cases/") and p.count("/") >= 3})
+    return [f for f in folders if _git(root, "rev-list", "--all", "-n1", "--", f, check=False).stdout.strip()]

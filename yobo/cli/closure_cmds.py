@@ -140,20 +140,29 @@ def case_purge(
             raise InputError(f"{stray[0]} は git に記録されていないファイルです。移すか削除してから実行してください",
                              field="--before")
     commit = None
+    # cases purged earlier without --history are still in the history: --history takes them too
+    earlier = gitstore.purged_in_history(root) if history else []
+    rewrite = yes and history and bool(targets or earlier)
     if yes and targets:
         author = resolve_actor(root, config, as_)
         commit = apply_change(root, purge.purge_change(targets, day), author)
         (root / ".yobo" / INDEX_FILE).unlink(missing_ok=True)  # derived: it held the purged cases' names
-        if history:
-            gitstore.purge_history(root, [t.folder for t in targets])
-            commit = gitstore.head(root)
+    if rewrite:
+        gitstore.purge_history(root, sorted({t.folder for t in targets} | set(earlier)))
+        commit = gitstore.head(root)
     if json_:
         print_json({"done": bool(yes and targets), "commit": commit, "before": cutoff.isoformat(),
-                    "history": bool(history and yes and targets), "cases": [t.to_json() for t in targets],
-                    "clone_steps": list(purge.CLONE_STEPS) if history and yes and targets else []})
+                    "history": rewrite, "cases": [t.to_json() for t in targets],
+                    "earlier": [f.rsplit("/", 1)[-1] for f in earlier],
+                    "clone_steps": list(purge.CLONE_STEPS) if rewrite else []})
         return
+    if earlier:
+        ids = "、".join(f.rsplit("/", 1)[-1] for f in earlier)
+        typer.echo(f"前に削除したケース（{ids}）を git の履歴から{'削除しました' if yes else '削除できます（--yes で実行）'}")
     if not targets:
         typer.echo(f"{cutoff} までに保存期間が終わったケースはありません")
+        if rewrite:
+            _clone_steps(purge)
         return
     verb = "削除しました" if yes else "削除できます（まだ削除していません。実行するには --yes）"
     typer.echo(f"保存期間が終わったケース {len(targets)} 件を{verb}:")
@@ -161,13 +170,17 @@ def case_purge(
         typer.echo(f"  {t.case_id}　完結日 {t.closed_on}　保存期間 {t.retention_end} まで　ファイル {len(t.files)} 件")
     if commit:
         typer.echo(f"コミット {commit[:7]}")
-    if history and yes:
-        typer.echo("git の履歴からも削除しました。ほかのクローンでは次のことをしてください:")
-        for n, line in enumerate(purge.CLONE_STEPS, 1):
-            typer.echo(f"  {n}. {line}")
+    if rewrite:
+        _clone_steps(purge)
     elif yes:
-        typer.echo("git の履歴には残っています。履歴からも消すには --history を付けて実行してください"
-                   "（すでに削除したケースは yobo case purge では選べないため、git filter-repo を直接使います）")
+        typer.echo("git の履歴には残っています。履歴からも消すには、同じコマンドに --history を付けて実行してください"
+                   "（削除済みのケースも履歴から消します）")
+
+
+def _clone_steps(purge) -> None:
+    typer.echo("git の履歴からも削除しました。ほかのクローンでは次のことをしてください:")
+    for n, line in enumerate(purge.CLONE_STEPS, 1):
+        typer.echo(f"  {n}. {line}")
 
 
 def register(case_app: typer.Typer, submit_app: typer.Typer) -> None:

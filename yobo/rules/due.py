@@ -415,7 +415,7 @@ def retention(case: Case, profile: dict) -> list[Due]:
     if end is None:
         return []
     years = profile.get("retention_years", 2)
-    return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年）", end, end,
+    return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年。yobo case purge で削除）", end, end,
                   "seed 002 資料1-10（完結日より5年間保存）", kind=NOTICE)]
 
 
