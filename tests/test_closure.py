@@ -220,6 +220,8 @@ def test_hospital_death_report_and_closure_in_toshima(cli, tmp_path):
     assert [d["code"] for d in due if d["code"] == "case-closure"] == ["case-closure"]
     book.ok("case", "report", case, "--text", "電話で担当包括へ", "--date", "2026-07-20", today="2026-07-21")
     assert not [d for d in book.due(case, "2026-07-21") if d["code"] == "event-report"]
+    ledger = [(e["date"], e["kind"], e["text"], e["reported_on"]) for e in book.show(case)["events"]]
+    assert ledger == [("2026-07-01", "hospital", "市立病院", None), ("2026-07-20", "death", "", "2026-07-20")]
 
     # close refused before the hand-back (seed 003 line 28「委託終了時には左記の帳票を包括に返却」)
     book.refused("case", "close", case, "--reason", "死亡", today="2026-07-25", needle="--occasion termination")
