@@ -17,7 +17,7 @@ from conftest import NEW_CASE, STAFF, assert_one_line_error, flags, git, snapsho
 from yobo.model import CaseEvent
 from yobo.profiles import load_profile
 from yobo.rules.due import case_obligations
-from yobo.rules.events import away_on, leaving_event, returned, waives_evaluation
+from yobo.ledger import away_on, leaving_event, returned, waives_evaluation
 
 from test_due import CONFIG, make_case, visit
 
