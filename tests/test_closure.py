@@ -82,6 +82,14 @@ def test_each_event_kind_and_its_report_seed_003(kind):
 def test_the_profile_lists_the_reported_events_as_seed_003_line_28():
     assert load_profile("toshima")["events"]["report_kinds"] == SEED_003_REPORTED
     assert load_profile("toshima")["events"]["report_days"] == 0  # line 45 「即日連絡」
+    # line 28「委託終了時には左記の帳票を包括に返却」; seed 002 資料1-10 line 627「全ての帳票類を返還する」
+    for name in ("toshima", "suzuka-kameyama"):
+        closure = load_profile(name)["closure"]
+        assert closure["requires_submission"] and closure["requires_receipt"]
+        assert load_profile(name)["submissions"]["termination"]["all_originals"] is True
+    # seed 002 資料1-10 line 627「包括へ返還しない各帳票類の写し等は破棄する」
+    assert load_profile("suzuka-kameyama")["submissions"]["termination"]["destroy_copies"] is True
+    assert load_profile("suzuka-kameyama")["retention_years"] == 5  # 資料1-10「完結日より5年間保存」
 
 
 def test_visits_are_excused_while_in_hospital_and_counted_from_the_discharge():
@@ -237,9 +245,11 @@ def test_hospital_death_report_and_closure_in_toshima(cli, tmp_path):
     book.refused("case", "close", case, "--reason", "死亡", today="2026-07-25", needle="submit receive")
     book.refused("submit", "receive", case, today="2026-07-26", needle="包括")  # the 居宅 cannot
     book.ok("submit", "receive", case, "--date", "2026-07-26", today="2026-07-26", who=HOKATSU_STAFF)
+    assert holdings(book, case) == held  # the receipt confirms the hand-over; it moves nothing more
     receipt = [p for p in (book.root / folder / "custody").iterdir() if "-hokatsu-" in p.name]
     assert len(receipt) == 1 and "event: receipt" in receipt[0].read_text(encoding="utf-8")
     book.ok("case", "close", case, "--reason", "死亡", "--date", "2026-07-26", today="2026-07-26")
+    assert holdings(book, case) == held
     # after close: the 経過 of the hand-back is still written; events other than a return are refused
     book.ok("note", "add", case, "--text", "原本の返却を包括と確認した", "--kind", "termination", today="2026-07-27")
     book.refused("case", "event", case, "--kind", "move", "--on", "2026-07-27", today="2026-07-27", needle="終了")
@@ -252,8 +262,11 @@ def test_termination_after_close_and_copies_destroyed_in_suzuka_kameyama(cli, tm
             today="2026-08-03")
     book.ok("case", "report", case, today="2026-08-03")
     # 資料1-10 line 627「包括へ終了の連絡をし、全ての帳票類を返還する。○ 包括へ返還しない各帳票類の写し等は破棄する。」
-    book.ok("submit", "hokatsu", case, "--occasion", "termination", "--without", "survey-and-opinion",
-            today="2026-08-05")
+    sent = cli("submit", "hokatsu", case, "--occasion", "termination", "--without", "survey-and-opinion",
+               "-C", str(book.root), env={"YOBO_TODAY": "2026-08-05"})
+    assert sent.code == 0, sent.stderr
+    # 資料5「以下については、終了時に対象の書類がある場合のみ提出をお願いします」: only what exists goes
+    assert "評価表はまだないため渡しません" in sent.stderr
     held = holdings(book, case)
     plan = held["plans/P1/plan.yaml"]
     assert plan["original"] == "hokatsu" and "kyotaku" not in plan["copies"]  # returned, no copy kept (注2)
