@@ -45,7 +45,7 @@ def test_only_the_cli_reads_the_clock():
 #: The layers, lowest first (shared/architecture.md §2): a module imports only from its own
 #: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
 LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "casebook",
-          "kinds", "custody", "yamlio", "resources", "schemas", "profiles", "domain", "preconditions", "safeguards", "rules",
+          "kinds", "custody", "yamlio", "resources", "schemas", "profiles", "domain", "ledger", "preconditions", "safeguards", "rules",
           "workspace", "loader", "gitstore", "index", "validation", "duelist", "export", "workflow", "sharing",
           "careplan_data", "render", "pdf", "forms", "devtools", "cli", "__main__"]
 
@@ -54,7 +54,7 @@ LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "war
 #: ``certification`` follows ``monitoring``: a result writes its 経過記録 (``cert decide``).
 WORKFLOW_LAYERS = ["__init__", "journal", "lock", "apply", "documents", "context", "intake",
                    "assessment", "monitoring", "certification", "planning", "provisional", "review", "safeguards",
-                   "agreement", "evaluation", "closure", "course", "case_steps", "casebook_steps", "run"]
+                   "agreement", "evaluation", "events", "closure", "purge", "course", "case_steps", "casebook_steps", "run"]
 
 
 def _relative_imports(path: Path):

@@ -177,6 +177,12 @@ def book(tmp_path_factory):
     assert run("submit", "hokatsu", "A7PE3K", "--occasion", "evaluation", "-C", str(root)).exit_code == 0
     record("review-evaluation", "review", "evaluation", "A7PE3K", *hokatsu)
     record("case-close", "case", "close", "A7PE3K", "--reason", "評価のあと終了", "--today", "2026-12-01")
+    # 台帳の出来事 and the hand-back (issue 12): a death, its 一報, the termination packet and its receipt
+    record("case-event", "case", "event", "C2VW9F", "--kind", "death", "--on", "2026-11-20")
+    record("case-report", "case", "report", "C2VW9F", "--date", "2026-11-21")
+    assert run("submit", "hokatsu", "C2VW9F", "--occasion", "termination", "--date", "2026-11-21",
+               "-C", str(root)).exit_code == 0
+    record("submit-receive", "submit", "receive", "C2VW9F", *hokatsu)
     record("info-set", "info", "set", "3QK7WA", "--file", str(root / "cases/3Q/3QK7WA/basic-info/2026-11-10.yaml"),
            "--date", "2026-11-21")
     edited("info-edit", "info", "edit", "3QK7WA")
@@ -242,6 +248,8 @@ RUNS = {
     "schemas-update": [], "init": [], "dev-gen-casebook": [], "doctor-confirm": [], "monitor-done": [],
     "equipment-record": [], "remote-init": [], "office-set": [], "case-switch": [], "case-reassign": [],
     "cert-decide": [],
+    "case-event": [], "case-report": [], "submit-receive": [],
+    "case-purge": [("case", "purge", "--before", "2026-11-22"), ("case", "purge", "--before", "2026-11-22", "--yes")],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],

@@ -61,6 +61,8 @@ SAMPLES: dict[str, tuple[str, str | None, str | None]] = {
     "equipment-exception": (f"{CASE_DIR}/equipment/2025-12-03-kyotaku-1-7K3QAB.yaml",
                             "date: 2025-12-03\nitem: wheelchair\nbasis: survey\ncert_from: 2025-12-01\n"
                             "recorded_by: 田中美咲\nparty: kyotaku\n", "kyotaku"),
+    "event": (f"{CASE_DIR}/events/2026-11-20-kyotaku-1-7K3QAB.yaml",
+              "seq: 40\ndate: 2026-11-20\nkind: hospital\ntext: 肺炎で入院\nstaff: 田中美咲\nparty: kyotaku\n", "kyotaku"),
     "done-mark": (f"{CASE_DIR}/done/2026-10--provider-evaluation--kyotaku.yaml",
                   "code: provider-evaluation\nmonth: 2026-10\ndate: 2026-11-05\nstaff: 田中美咲\nparty: kyotaku\n",
                   "kyotaku"),

@@ -28,17 +28,17 @@ def test_the_table_says_what_each_module_registers():
         import importlib, json, typer
         from yobo.cli import HOSTS, MODULES
         out = {}
-        groups = {"case_app": "case", "monitor_app": "monitor"}
+        groups = {"case_app": "case", "monitor_app": "monitor", "submit_app": "submit"}
         for name in MODULES:
-            root, into = typer.Typer(), typer.Typer()
+            root = typer.Typer()
             module = importlib.import_module(f"yobo.cli.{name}")
-            if name in HOSTS:
-                module.register(root, into); group = groups[HOSTS[name][1]]
-            else:
-                module.register(root); group = None
+            hosts = HOSTS.get(name, ())
+            intos = [typer.Typer() for _ in hosts]
+            module.register(root, *intos)
             names = [i.name for i in root.registered_commands] + [i.name for i in root.registered_groups]
-            if group and (into.registered_commands or into.registered_groups):
-                names.append(group)
+            for (_, group), into in zip(hosts, intos):
+                if into.registered_commands or into.registered_groups:
+                    names.append(groups[group])
             for command in names:
                 out.setdefault(command, []).append(name)
         print(json.dumps(out))

@@ -204,13 +204,21 @@ def test_itaku_case_through_the_whole_cycle(yobo_bin, tmp_path, files):
     assert second["previous"] == {"plan": "P1", "policy": "通所リハビリを続け、目標を見直す",
                                   "unmet_goals": [plan["goals"][0]["goal"]]}
 
+    # closure as a flow (seed 002 資料1-10 line 627): the hand-back, the 包括's receipt, then close
+    book.refused("case", "close", case, "--date", "2027-05-30", "--reason", "要介護1の認定を受けたため",
+                 today="2027-05-30", needle="--occasion termination")
+    book.step("submit", "hokatsu", case, "--occasion", "termination", "--paper", "survey-and-opinion",
+              "--date", "2027-05-29", today="2027-05-29")
+    book.refused("case", "close", case, "--date", "2027-05-30", "--reason", "要介護1の認定を受けたため",
+                 today="2027-05-30", needle="submit receive")
+    book.step("submit", "receive", case, "--date", "2027-05-30", who=HOKATSU_STAFF, today="2027-05-30")
     book.step("case", "close", case, "--date", "2027-05-30", "--reason", "要介護1の認定を受けたため", today="2027-05-30")
-    book.refused("note", "add", case, "--text", "追記", today="2027-05-31", needle="終了")
+    book.step("note", "add", case, "--text", "原本の返却を包括と確認した", today="2027-05-31")  # 経過 after close
     assert book.show(case)["closed"] == {"date": "2027-05-30", "reason": "要介護1の認定を受けたため"}
     validate = yobo_bin("validate", "-C", str(book.root), "--today", "2027-06-01")
     assert validate.code == 0, validate.stdout + validate.stderr
     steps = [e["step"] for e in json.loads(yobo_bin("log", case, "-C", str(book.root), "--json").stdout)]
-    assert steps[-1] == "case-new" and steps[0] == "case-close" and steps.count("review-plan") == 2
+    assert steps[-1] == "case-new" and steps[:2] == ["note", "case-close"] and steps.count("review-plan") == 2
 
 
 def test_shitei_case_skips_the_hokatsu_confirmation(yobo_bin, tmp_path, files):

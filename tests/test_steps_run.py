@@ -14,12 +14,12 @@ from yobo import preconditions
 from yobo.errors import InputError
 from yobo.rules.lifecycle import check_plan_order
 from yobo.vocab import STEPS, SUBMISSION_OCCASIONS
-from yobo.workflow import (agreement, assessment, certification, closure, evaluation, intake, monitoring, planning,
-                           review as review_steps)
+from yobo.workflow import (agreement, assessment, certification, closure, evaluation, events, intake, monitoring,
+                           planning, review as review_steps)
 from yobo.workflow.context import OrderError
 from yobo.workflow.run import check_step, run
 
-STAGES = (certification, intake, assessment, planning, review_steps, agreement, monitoring, evaluation, closure)
+STAGES = (certification, intake, assessment, planning, review_steps, agreement, monitoring, evaluation, events, closure)
 
 
 def step_functions():
@@ -58,9 +58,14 @@ def test_the_party_is_checked_before_the_order():
 
 def test_a_closed_case_is_refused_for_every_step():
     closed = case(status="closed", plans=(plan(),))
-    for code in preconditions.STEP_RULES:
+    for code, rule in preconditions.STEP_RULES.items():
+        if rule.after_close:
+            continue
         with pytest.raises(OrderError, match="終了しています"):
             check_step(ctx(closed), code)
+    # the hand-back and its 経過 follow the close (seed 002 資料1-10); a return from 要介護 reopens
+    assert {c for c, r in preconditions.STEP_RULES.items() if r.after_close} == {
+        "note", "submit-termination", "case-event", "event-report", "submission-receipt"}
 
 
 def test_no_plan_yet_names_plan_draft():

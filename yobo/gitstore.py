@@ -548,3 +548,35 @@ def status_entries(root: Path) -> list[tuple[str, str]] | None:
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
     return [(entry[:2], entry[3:].removeprefix(prefix)) for entry in proc.stdout.split("\0")
             if len(entry) > 3 and entry[3:].startswith(prefix)]
+
+
+def purge_history(root: Path, folders: list[str]) -> None:
+    """Rewrite every ref of the repository without ``folders`` (git-filter-repo, run from the
+    Python that runs yobo: it is a dependency), then expire the reflog and prune, so no
+    object of theirs stays.  ``--sensitive-data-removal`` keeps the ``origin`` remote (the
+    shared repository the office pushes to next); ``--no-fetch`` keeps local commits not
+    pushed yet from being replaced by origin's refs."""
+    import sys
+
+    # --prune-empty never: a commit that only touched a purged case stays (emptied), so the log
+    # still shows who did what when — and the purge commit itself — without the records
+    args = [sys.executable, "-m", "git_filter_repo", "--force", "--sensitive-data-removal", "--no-fetch",
+            "--prune-empty", "never", "--invert-paths", "--quiet"]
+    for folder in folders:
+        args += ["--path", folder.rstrip("/") + "/"]
+    proc = subprocess.run(args, cwd=root, capture_output=True, text=True, encoding="utf-8", errors="replace")
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise GitError(f"履歴の書き換え（git filter-repo）に失敗しました: {detail[-1] if detail else proc.returncode}")
+
+
+def purged_in_history(root: Path) -> list[str]:
+    """Case folders an earlier ``case-purge`` commit removed from the working tree that some
+    commit still holds (purged without ``--history``): ``cases/<shard>/<id>``."""
+    proc = _git(root, "log", "--all", "--format=", "--name-only", "--diff-filter=D", "-z",
+                "--grep=^Yobo-Step: case-purge$", check=False)
+    if proc.returncode != 0:
+        return []
+    folders = sorted({"/".join(p.split("/")[:3]) for p in proc.stdout.replace("\n", "\0").split("\0")
+                      if p.startswith("cases/") and p.count("/") >= 3})
+    return [f for f in folders if _git(root, "rev-list", "--all", "-n1", "--", f, check=False).stdout.strip()]

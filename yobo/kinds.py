@@ -42,7 +42,7 @@ from datetime import date
 from typing import Any, Callable
 
 from .casebook import CASES_DIR, CONFIG_FILE, OFFICE_DONE_PATH, STAFF_FILE, TOKEN_RE
-from .model import (Certification, Checklist, Consent, CustodyEvent, Doc, DoctorInstruction, DoneMark,
+from .model import (CaseEvent, Certification, Checklist, Consent, CustodyEvent, Doc, DoctorInstruction, DoneMark,
                     EquipmentException, Evaluation, Meeting, MonitoringRecord, Note, Review, Submission, doc_day,
                     in_order)
 from .vocab import DOCUMENTS
@@ -154,7 +154,12 @@ def _build_submission(rel: str, data: dict) -> Submission:
 
 def _build_custody(rel: str, data: dict) -> CustodyEvent:
     return CustodyEvent(rel, parse_date(data["date"]), tuple(data.get("handovers") or ()), data.get("scan"),
-                        parse_seq(data))
+                        parse_seq(data), data.get("event"), data.get("submission"))
+
+
+def _build_event(rel: str, data: dict) -> CaseEvent:
+    return CaseEvent(rel, parse_date(data["date"]), data["kind"], data.get("text") or "", data["staff"],
+                     parse_seq(data), data.get("level"), data.get("event"))
 
 
 def _build_doctor(rel: str, data: dict) -> DoctorInstruction:
@@ -292,6 +297,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("equipment-exception", "福祉用具貸与の例外給付（認定調査による確認・保険者との協議）",
          _paths((rf"^equipment/[^/]+-{_PARTY}-[0-9]+(-{TOKEN_RE})?\.yaml$", None)), build=_build_equipment,
          field="equipment", arrange=_by(lambda x: (x.cert_start, x.path))),
+    # 台帳の出来事 and their 一報: the 居宅's ledger (seed 003 台帳管理), named like the notes
+    Kind("event", "台帳の出来事（利用者の状況変化）・包括への一報",
+         _paths((rf"^events/[^/]+-kyotaku-[0-9]+(-{TOKEN_RE})?\.yaml$", "kyotaku")), build=_build_event,
+         field="events"),
     Kind("done-mark", "期限を済みにした記録",
          _paths((rf"^done/[0-9]{{4}}-[0-9]{{2}}--[a-z0-9-]+--{_PARTY}(-[0-9A-Za-z]+)?\.yaml$", None)),
          build=_build_done_mark, field="done_marks", arrange=_by(lambda x: (x.month, x.path))),

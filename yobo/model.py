@@ -276,6 +276,22 @@ class CustodyEvent:
     handovers: tuple[dict, ...]
     scan: dict | None
     seq: int | None = None
+    event: str | None = None  # contract | handover | scan | receipt
+    submission: str | None = None  # receipt: the submission received (path inside the case folder)
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """台帳の出来事 (a change of the user's situation) or its 一報 to the 包括, one file each."""
+
+    path: str
+    date: date
+    kind: str  # vocab.EVENT_KINDS, or "report"
+    text: str
+    staff: str
+    seq: int | None = None
+    level: str | None = None  # level-change: the new level (kaigo | shien1 | shien2 | jigyo)
+    event: str | None = None  # report: the event reported (path inside the case folder)
 
 
 @dataclass(frozen=True)
@@ -369,6 +385,7 @@ class Case:
     done_marks: tuple[DoneMark, ...] = ()
     #: route, mode, manager and 担当包括 changes, oldest first (:class:`CourseChange`)
     course: tuple[CourseChange, ...] = ()
+    events: tuple[CaseEvent, ...] = ()
 
     @property
     def file(self) -> str:
@@ -445,7 +462,7 @@ class Case:
 
     def records(self) -> list:
         """Every record of the case that carries an order (``seq``)."""
-        out: list = [*self.basic_infos, *self.checklists, *self.notes, *self.submissions, *self.custody]
+        out: list = [*self.basic_infos, *self.checklists, *self.notes, *self.submissions, *self.custody, *self.events]
         for plan in self.plans:
             out += [*plan.reviews, *plan.meetings]
             out += [r for r in (plan.consent, plan.evaluation_review) if r is not None]

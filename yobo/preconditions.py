@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .domain import hokatsu_confirms
+from .ledger import returned, waives_evaluation
 from .model import Case, Plan
 from .vocab import MODES
 
@@ -110,8 +111,18 @@ def hokatsu_reviews(case: Case, plan: Plan, profile: dict) -> bool:
     return hokatsu_confirms(mode, profile)
 
 
-def service_started(case: Case, plan: Plan, profile: dict) -> bool:
-    return plan.service_start is not None
+def evaluation_owed(case: Case, plan: Plan, profile: dict) -> bool:
+    """The started plan is evaluated before the case ends — unless the case left by an
+    event after which there is nobody to evaluate with (死亡・施設入所…: profile
+    ``closure.without_evaluation``, :func:`yobo.ledger.waives_evaluation`)."""
+    return plan.service_start is not None and waives_evaluation(case, profile) is None
+
+
+def before_any_return(case: Case, plan: Plan, profile: dict) -> bool:
+    """The plan is not one that ended when the case left for 要介護 and came back
+    (:func:`yobo.ledger.returned`): the plan after a return needs nothing of it."""
+    back = returned(case)
+    return back is None or plan.created_on > back.date
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,8 @@ class StepRule:
     #: ``{mode}`` 委託/指定 and ``{profile}`` the profile's name)
     only_if: When | None = None
     otherwise: str = ""
+    #: the step may follow the case's close (the hand-back, its 経過: seed 002 資料1-10)
+    after_close: bool = False
 
 
 _CHANGE_BY_NEW_PLAN = "変更は新しい計画（評価のあと yobo plan draft）で行ってください"
@@ -168,8 +181,9 @@ STEP_RULES: dict[str, StepRule] = {
     "basic-info": StepRule("kyotaku", "利用者基本情報の作成"),
     "plan-draft": StepRule("kyotaku", "計画の作成", "optional", needs=(
         # the plan before must be through: agreed, then evaluated (seed 000 手順18)
-        Need(CONSENT, refusal="計画 {plan} がまだ原案です。yobo plan edit で直してください（新しい計画は評価のあとに作ります）"),
-        Need(EVALUATED, refusal="計画 {plan} の評価がまだです。先に yobo evaluate {case} で評価表を作ってください"),
+        Need(CONSENT, before_any_return,
+             "計画 {plan} がまだ原案です。yobo plan edit で直してください（新しい計画は評価のあとに作ります）"),
+        Need(EVALUATED, before_any_return, "計画 {plan} の評価がまだです。先に yobo evaluate {case} で評価表を作ってください"),
     )),
     "plan-edit": StepRule("kyotaku", "計画の修正", "required", blocks=(
         Block(CONSENT, "計画 {plan} は {date} に同意済みです。" + _CHANGE_BY_NEW_PLAN),)),
@@ -187,7 +201,8 @@ STEP_RULES: dict[str, StepRule] = {
     "submit-renewal": StepRule("kyotaku", "包括への提出"),
     "submit-level-change": StepRule("kyotaku", "包括への提出"),
     "submit-termination": StepRule("kyotaku", "包括への提出", "optional", needs=(
-        Need(EVALUATED, service_started, "終了時の提出の前に計画 {plan} の評価が必要です（{command}）"),)),
+        Need(EVALUATED, evaluation_owed, "終了時の提出の前に計画 {plan} の評価が必要です（{command}）"),),
+        after_close=True),
     "review-plan": StepRule("hokatsu", "原案の確認", "required", needs=(
         # the hand-over record is the 居宅's bookkeeping: validate does not ask for it
         Need(DRAFT_SENT, refusal="計画 {plan} の原案がまだ包括に提出されていません（{command}）", at_step=True),
@@ -209,7 +224,7 @@ STEP_RULES: dict[str, StepRule] = {
                            blocks=(Block(STARTED),), leaves=STARTED),
     "monitor": StepRule("kyotaku", "モニタリングの記録", "required", needs=(
         Need(STARTED, refusal="計画 {plan} のサービスがまだ始まっていません（{command}）"),)),
-    "note": StepRule(None, "経過記録"),
+    "note": StepRule(None, "経過記録", after_close=True),
     "evaluate": StepRule("kyotaku", "評価", "required", needs=(
         Need(STARTED, refusal="計画 {plan} のサービスがまだ始まっていません（{command}）"),),
         blocks=(Block(EVALUATED),), leaves=EVALUATED),
@@ -219,7 +234,11 @@ STEP_RULES: dict[str, StepRule] = {
     ), blocks=(Block(EVALUATION_REVIEWED, "計画 {plan} の評価表は {date} に確認済みです"),), leaves=EVALUATION_REVIEWED,
         only_if=hokatsu_reviews, otherwise="このケースの評価表の確認はプロファイル {profile} では行いません"),
     "case-close": StepRule("kyotaku", "ケースの終了", "optional", needs=(
-        Need(EVALUATED, service_started, "終了の前に計画 {plan} の評価が必要です（{command}）"),)),
+        Need(EVALUATED, evaluation_owed, "終了の前に計画 {plan} の評価が必要です（{command}）"),)),
+    # 台帳 (seed 003 line 28): events, their 一報, and the 包括's receipt of the hand-back
+    "case-event": StepRule("kyotaku", "台帳の記録", after_close=True),
+    "event-report": StepRule("kyotaku", "包括への一報", after_close=True),
+    "submission-receipt": StepRule("hokatsu", "提出の受領", after_close=True),
 }
 
 

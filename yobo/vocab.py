@@ -76,6 +76,10 @@ STEPS = {
     "case-switch": "区分・実施形態の切替",
     "case-reassign": "担当の変更",
     "office-set": "事業所の情報の記録",
+    "case-event": "台帳の出来事",
+    "event-report": "包括への一報",
+    "submission-receipt": "包括の受領",
+    "case-purge": "保存期間を過ぎたケースの削除",
 }
 
 #: Papers of a case, by code: yobo documents and the paper forms their custody is tracked for.
@@ -224,3 +228,9 @@ PLAN_AMENDMENT_KINDS = {**MINOR_CHANGE_KINDS, "provisional-confirmed": "暫定�
 
 #: The label of any level a certification file may hold (a result out of care included).
 CERT_LEVEL_LABELS = {**LEVELS, **DECIDED_LEVELS}
+#: 台帳の出来事 (seed 003 line 28 台帳管理: 介護度の変更/転出/区内転居/施設入所/死亡; 入院・退院).
+EVENT_KINDS = {"level-change": "介護度の変更", "move": "転出", "move-within": "区内転居", "hospital": "入院",
+               "discharge": "退院", "facility": "施設入所", "death": "死亡"}
+
+#: The level a 介護度の変更 leads to: 要介護 leaves 介護予防支援; the others stay or return.
+EVENT_LEVELS = {"kaigo": "要介護", **LEVELS}

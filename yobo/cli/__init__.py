@@ -301,12 +301,13 @@ def _root(
 
 #: The command modules in the order they register (the order ``--help`` lists in).
 MODULES = ("casebook_cmds", "case_cmds", "lifecycle_cmds", "due_cmds", "render_cmds", "dev_cmds",
-           "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds", "cert_cmds")
+           "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds", "cert_cmds", "closure_cmds")
 
-#: Modules that also add subcommands to a group another module makes: module → (the
-#: module that makes the group, its Typer's name).
-HOSTS = {"lifecycle_cmds": ("case_cmds", "case_app"), "course_cmds": ("case_cmds", "case_app"),
-         "due_cmds": ("lifecycle_cmds", "monitor_app"), "safeguard_cmds": ("lifecycle_cmds", "monitor_app")}
+#: Modules that also add subcommands to groups other modules make: module → ((the
+#: module that makes the group, its Typer's name), …), passed to its ``register`` after ``app``.
+HOSTS = {"lifecycle_cmds": (("case_cmds", "case_app"),), "course_cmds": (("case_cmds", "case_app"),),
+         "due_cmds": (("lifecycle_cmds", "monitor_app"),), "safeguard_cmds": (("lifecycle_cmds", "monitor_app"),),
+         "closure_cmds": (("case_cmds", "case_app"), ("lifecycle_cmds", "submit_app"))}
 
 #: Every top-level command: the modules that register it (all of them: a group may get
 #: subcommands from several) and its one-line help for ``yobo --help``.
@@ -322,12 +323,12 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sync": (("share_cmds",), "共有リモートと同期します（取得・自分の記録を載せ替え・送信。自分ではコミットしません）。"),
     "staff": (("casebook_cmds",), "職員の登録と一覧。"),
     "schemas": (("casebook_cmds",), "ケースブックのスキーマ（エディタ用の写し）。"),
-    "case": (("case_cmds", "lifecycle_cmds", "course_cmds"), "ケース（利用者）の登録・一覧・表示。"),
+    "case": (("case_cmds", "lifecycle_cmds", "course_cmds", "closure_cmds"), "ケース（利用者）の登録・一覧・表示。"),
     "cert": (("cert_cmds",), "認定の記録。"),
     "checklist": (("lifecycle_cmds",), "基本チェックリストの記録と表示。"),
     "info": (("lifecycle_cmds",), "利用者基本情報の作成・修正・表示。"),
     "plan": (("lifecycle_cmds",), "介護予防サービス・支援計画書。"),
-    "submit": (("lifecycle_cmds",), "地域包括支援センターへの提出。"),
+    "submit": (("lifecycle_cmds", "closure_cmds"), "地域包括支援センターへの提出。"),
     "review": (("lifecycle_cmds",), "包括による確認。"),
     "meeting": (("lifecycle_cmds",), "サービス担当者会議。"),
     "monitor": (("lifecycle_cmds", "due_cmds", "safeguard_cmds"), "モニタリング。"),
@@ -357,11 +358,7 @@ def register_modules(modules=MODULES) -> None:
         if name not in modules or name in _registered:
             continue
         _registered.add(name)
-        host = HOSTS.get(name)
-        if host is None:
-            module(name).register(app)
-        else:
-            module(name).register(app, getattr(module(host[0]), host[1]))
+        module(name).register(app, *(getattr(module(host), group) for host, group in HOSTS.get(name, ())))
 
 
 def _build(name: str):

@@ -14,7 +14,7 @@ from ..loader import CaseFolders, case_ids, load_case, load_config
 from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
                       parse_line, require_text, search_key)
 from ..custody import PARTIES, custody_state
-from ..vocab import DOCUMENTS
+from ..vocab import DOCUMENTS, EVENT_KINDS, EVENT_LEVELS
 from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from ..workflow.apply import apply_change
 from ..workflow.case_steps import NewCase, default_route, plan_new_case
@@ -294,6 +294,15 @@ def _staff_matches(row: dict, name: str, config) -> bool:
     return member is not None and member.party == "hokatsu" and row["hokatsu"] is not None
 
 
+def _ledger_json(case) -> list[dict]:
+    """台帳の出来事 of the case, each with the day its 一報 to the 包括 was recorded."""
+    reports = {e.event: e.date for e in case.events if e.kind == "report" and e.event}
+    return [{"path": e.path, "date": e.date.isoformat(), "kind": e.kind, "level": e.level, "text": e.text,
+             "reported_on": (reports[inner].isoformat()
+                             if (inner := e.path.removeprefix(case.dir + "/")) in reports else None)}
+            for e in case.events if e.kind != "report"]
+
+
 def case_show(
     case: Annotated[str, typer.Argument(help="ケースID（先頭の数文字でも可）、または一件に決まる氏名・フリガナ（一部でも可）")],
     casebook: CasebookOpt = None,
@@ -338,6 +347,7 @@ def case_show(
     data["mode_now"] = c.mode_on(day)
     holdings = custody_state(c)
     data["custody"] = [h.to_json() for h in holdings]
+    data["events"] = _ledger_json(c)
     if json_:
         print_json(data)
         return
@@ -369,6 +379,12 @@ def case_show(
     for plan in c.plans:
         done = [f"{k} {v}" for k, v in plan_status(plan).items() if v]
         lines.append(f"計画 {plan.id} {plan.start}〜{plan.end}: " + "、".join(done))
+    if data["events"]:
+        lines.append("台帳の出来事:")
+        for e in data["events"]:
+            shown = label(EVENT_KINDS, e["kind"]) + (f"：{label(EVENT_LEVELS, e['level'])}" if e["level"] else "")
+            report = f"　包括へ一報 {e['reported_on']}" if e["reported_on"] else ""
+            lines.append(f"  {e['date']}　{shown}{'　' + e['text'] if e['text'] else ''}{report}")
     if holdings:
         lines.append("原本・写し:")
         for h in holdings:

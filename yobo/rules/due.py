@@ -23,6 +23,8 @@ from ..vocab import DECIDED_LEVELS, OUT_OF_CARE_LEVELS, ROUTES
 from .certification import application_kind
 from .course import course_changes
 from .runner import RuleContext, rule, run_rules
+from ..ledger import away_on, leaving_event, waives_evaluation
+from .events import closure_pending, event_reports
 
 #: Kinds of deadline: a ``task`` turns overdue when missed; an ``info`` item (a
 #: deadline yobo cannot see being met, e.g. a provider's monthly report) is shown
@@ -137,12 +139,32 @@ def monitoring_records(case: Case, ctx: RuleContext) -> list[Due]:
         return []
     months = {month_index(m.date) for m in case.monitoring if m.date >= plan.service_start}
     out = []
-    for index in range(month_index(plan.service_start), _plan_last_month(plan) + 1):
+    for index in range(month_index(plan.service_start), _last_month(case, plan) + 1):
         if index not in months:
             first = month_start(index)
             out.append(_make(case, "monitoring-record", f"{first:%Y年%m月}のモニタリング記録", month_end(index), first,
                              "seed 002 資料1-7; seed 000 手順15"))
     return out
+
+
+def _last_month(case: Case, plan: Plan) -> int:
+    """The plan's last month, or the month the case left 介護予防支援 (死亡, 施設入所, 転出,
+    要介護: rules/events.py) when that came first: nothing is due after it."""
+    last = _plan_last_month(plan)
+    left = leaving_event(case)
+    return min(last, month_index(left.date)) if left is not None else last
+
+
+def _away_excuse(case: Case, first: date, last: date) -> str:
+    """Why a home visit due in [first, last] could not be made: the user was in hospital or
+    a facility on its last day, or the whole time (seed 002 資料1-7 特段の事情「利用者の事情により、
+    利用者宅を訪問し、利用者に面接することができない場合」)."""
+    away = away_on(case, last)
+    if away is None:
+        away = away_on(case, first)
+        if away is None or (away.end is not None and away.end <= last):
+            return ""
+    return away.label
 
 
 def _visits(case: Case, plan: Plan) -> list:
@@ -180,12 +202,15 @@ def home_visits(case: Case, ctx: RuleContext) -> list[Due]:
     visits = _visits(case, plan)
     visit_months = {month_index(v.date) for v in visits}
     start = month_index(plan.service_start)
-    last = _plan_last_month(plan)
+    last = _last_month(case, plan)
+    waived = waives_evaluation(case, profile) is not None
     src = "seed 000 手順15; seed 002 資料1-7"
     out = []
     if start not in visit_months:
         out.append(_make(case, "visit-start-month", f"サービス開始月（{plan.service_start:%Y年%m月}）の居宅訪問",
-                         month_end(start), month_start(start), src, excused=_excuse(case, plan, start, start)))
+                         month_end(start), month_start(start), src,
+                         excused=_excuse(case, plan, start, start)
+                         or _away_excuse(case, max(plan.service_start, month_start(start)), month_end(start))))
     video_ok = bool(settings.get("video")) and any(n.kind == "video-agreement" for n in case.notes)
     video_months = {month_index(m.date) for m in case.monitoring if m.method == "video" and m.date >= plan.service_start}
     previous_had_visit = True
@@ -202,18 +227,26 @@ def home_visits(case: Case, ctx: RuleContext) -> list[Due]:
             out.append(_make(case, "visit-quarter",
                              f"居宅訪問（{month_start(first):%Y年%m月}〜{month_start(window_last):%Y年%m月}に1回）",
                              month_end(window_last), month_start(first), src,
-                             excused=_excuse(case, plan, first, window_last)))
+                             excused=_excuse(case, plan, first, window_last)
+                             or _away_excuse(case, month_start(first), month_end(window_last))))
         previous_had_visit = covered
         k += 1
-    if last not in visit_months:
+    if last not in visit_months and not waived:  # no evaluation, no evaluation-month visit
         out.append(_make(case, "visit-evaluation-month", f"評価月（{month_start(last):%Y年%m月}）の居宅訪問",
-                         month_end(last), month_start(last), src, excused=_excuse(case, plan, last, last)))
+                         month_end(last), month_start(last), src,
+                         excused=_excuse(case, plan, last, last) or _away_excuse(case, month_start(last), month_end(last))))
     days = settings.get("state_change_visit_days", 7)
     for change in (m for m in case.monitoring if m.state_change and m.date >= plan.service_start):
         if not any(v.date >= change.date for v in visits):
+            # a change met in hospital is visited at home after the 退院 (the days count from it)
+            away = away_on(case, change.date)
+            since = away.end if away is not None and away.end is not None else change.date
+            if leaving_event(case) is not None and leaving_event(case).date <= since:
+                continue
             out.append(_make(case, "visit-state-change", f"状態の変化（{change.date}）後の居宅訪問",
-                             change.date + timedelta(days=days), change.date,
-                             "seed 000 手順15（状況の変化があった場合は必ず訪問）; seed 002 資料1-7"))
+                             since + timedelta(days=days), change.date,
+                             "seed 000 手順15（状況の変化があった場合は必ず訪問）; seed 002 資料1-7",
+                             excused=away.label if away is not None and away.end is None else ""))
     return out
 
 
@@ -246,6 +279,8 @@ def evaluation(case: Case, ctx: RuleContext) -> list[Due]:
     reviewed = hokatsu_confirms(case.mode, profile)
     submits = bool(reviewed and settings.get("submit_day"))
     out = []
+    if plan.evaluation is None and waives_evaluation(case, profile) is not None:
+        return []  # the case left without one to evaluate with (rules/events.py)
     if plan.evaluation is None:
         # one evaluation item a plan: where the 評価表 goes to the 包括 by a day of the
         # evaluation month, that day is its deadline (``evaluation-submit``)
@@ -286,7 +321,8 @@ def next_plan(case: Case, ctx: RuleContext) -> list[Due]:
     out = []
     current = case.current_plan
     plan = _current_started_plan(case)
-    if plan is not None and plan is current and not (plan.evaluation and plan.evaluation.decision == "end"):
+    if (plan is not None and plan is current and not (plan.evaluation and plan.evaluation.decision == "end")
+            and leaving_event(case) is None):
         out.append(_make(case, "next-plan", f"次の計画（計画 {plan.id} は {plan.end} まで）", plan.end,
                          plan.end - timedelta(days=30), "seed 000 手順18; seed 002 資料1-8"))
     if current.end >= add_months(current.start, 12):
@@ -313,7 +349,7 @@ def certification(case: Case, ctx: RuleContext) -> list[Due]:
     (002_ac00e42d951987eb.txt) V; seed 000 step 19.
     """
     profile = ctx.profile
-    if case.status != "active" or not case.certifications:
+    if case.status != "active" or not case.certifications or leaving_event(case) is not None:
         return []
     latest = case.latest_certification
     settings = profile.get("certification", {})
@@ -442,6 +478,14 @@ def migration(case: Case, ctx: RuleContext) -> list[Due]:
                   since + timedelta(days=days), since, "seed 004 委託ケースから直接実施への移行期間（30日以内）")]
 
 
+def retention_end(case: Case, profile: dict) -> date | None:
+    """The day a closed case's records may be disposed of: its 完結日 plus the profile's
+    ``retention_years`` (seed 002 資料1-10: 5 years; national 2), or None while it is open."""
+    if case.status != "closed" or case.closed_on is None:
+        return None
+    return add_months(case.closed_on, 12 * profile.get("retention_years", 2))
+
+
 @rule("retention-end")
 def retention(case: Case, ctx: RuleContext) -> list[Due]:
     """Code ``retention-end``: the records of a closed case are kept for the profile's
@@ -451,11 +495,11 @@ def retention(case: Case, ctx: RuleContext) -> list[Due]:
     background/national-rules.md (基準 §28②: 2年).
     """
     profile = ctx.profile
-    if case.status != "closed" or case.closed_on is None:
+    end = retention_end(case, profile)
+    if end is None:
         return []
     years = profile.get("retention_years", 2)
-    end = add_months(case.closed_on, 12 * years)
-    return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年）", end, end,
+    return [_make(case, "retention-end", f"記録の保存期間の満了（完結日 {case.closed_on} から{years}年。yobo case purge で削除）", end, end,
                   "seed 002 資料1-10（完結日より5年間保存）", kind=NOTICE)]
 
 
@@ -666,7 +710,8 @@ def draft_review(case: Case, ctx: RuleContext) -> list[Due]:
 
 #: The per-case rules, in display order.
 CASE_RULES = [new_case, monitoring_records, home_visits, evaluation, next_plan, certification, retention,
-              notification, equipment_renewal, monthly_cycle, draft_review, migration, course_changes]
+              notification, equipment_renewal, monthly_cycle, draft_review, migration, course_changes,
+              event_reports, closure_pending]
 
 
 def case_obligations(case: Case, profile: dict, config: Config) -> list[Due]:

@@ -52,6 +52,9 @@ class Change:
     #: the date the step records (its --date, else today), kept in the commit as Yobo-Date:
     #: the commit's own time is when it was typed in, which may be days later
     day: date | None = None
+    #: paths the step removes (a purge after the retention period): each must exist and be
+    #: tracked; the journal keeps its content, so a failed step puts it back
+    deletes: frozenset[str] = frozenset()
 
     @property
     def subject(self) -> str:
@@ -123,7 +126,7 @@ def apply_change(root: Path, change: Change, author: gitstore.Identity) -> str:
 
 
 def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, writer: lock.Writer) -> str:
-    paths = sorted(change.files)
+    paths = sorted(set(change.files) | set(change.deletes))
     state = gitstore.write_state(root)
     if state.index_lock.exists():
         removed = journal.clear_stale_index_lock(root, state.index_lock)
@@ -134,13 +137,17 @@ def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, wri
     taken = sorted(rel for rel in change.creates if before[rel] is not None or (root / rel).exists())
     if taken:
         raise InputError(f"{taken[0]} はすでにあります。記録を上書きしません（もう一度実行してください）")
+    gone = sorted(rel for rel in change.deletes if before[rel] is None)
+    if gone:
+        raise InputError(f"{gone[0]} がありません（削除する文書が見つかりません）")
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in change.files.items()}
     step_id = journal.new_id()
     step = journal.Journal(
         id=step_id, step=change.step, case=change.case_id, author=author, head=state.head,
         message=f"{change.message}{journal.TRAILER}: {step_id}\n", request=writer.request,
         dirs=tuple(journal.missing_dirs(root, paths)),
-        files=tuple(journal.Entry(rel, before[rel], journal.sha256(data[rel])) for rel in paths))
+        files=tuple(journal.Entry(rel, before[rel], journal.sha256(data[rel]) if rel in data else journal.DELETED)
+                    for rel in paths))
     try:
         journal.write(root, step)
     except OSError as exc:  # nothing written yet
@@ -151,7 +158,10 @@ def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, wri
         for n, current in enumerate(paths):
             if n == 1:
                 writer.checkpoint("mid-write")
-            journal.write_file(root / current, data[current], new=before[current] is None)
+            if current in data:
+                journal.write_file(root / current, data[current], new=before[current] is None)
+            else:
+                (root / current).unlink()
         writer.checkpoint("after-write")
         commit = gitstore.commit(root, paths, step.message, author)
     except BaseException as exc:
@@ -167,5 +177,15 @@ def _write_and_commit(root: Path, change: Change, author: gitstore.Identity, wri
             raise InputError(f"ファイルを書き込めませんでした（{exc.strerror or exc}）") from None
         raise
     writer.committed = step.id
+    _prune_empty(root, change.deletes)
     writer.checkpoint("after-commit")
     return commit
+
+
+def _prune_empty(root: Path, deleted: frozenset[str]) -> None:
+    """Remove the folders a deletion left empty (git keeps no folders; an empty case
+    folder would only puzzle whoever opens it)."""
+    for folder in sorted({(root / rel).parent for rel in deleted}, key=lambda p: len(p.parts), reverse=True):
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

@@ -7,15 +7,23 @@ from datetime import date
 from ..errors import InputError
 from ..yamlio import dump_round_trip, load_round_trip, to_round_trip
 from .apply import Change
-from .context import Context, step, step_date
+from .context import Context, OrderError, step, step_date
+from .events import closure_blockers
 
 
 @step("case-close")
 def close_case(ctx: Context, *, day: date | None, reason: str, case_text: str) -> Change:
-    """終了 (完結): after the last plan's evaluation; retention counts from this date
+    """終了 (完結): after the last plan's evaluation (none after a 死亡・施設入所…:
+    preconditions ``evaluation_owed``) and the hand-back the profile asks for
+    (:func:`yobo.workflow.events.closure_blockers`); retention counts from this date
     (seed 002 資料1-10: 5 years)."""
     if not reason.strip():
         raise InputError("終了の理由を入力してください", field="--reason")
+    # the hand-back the profile asks for first (it depends on the submission sets' custody
+    # rule, which the workflow knows: so checked here, not in the preconditions table)
+    blocker = closure_blockers(ctx)
+    if blocker:
+        raise OrderError(blocker)
     day = step_date(ctx, day)
     if day < ctx.case.opened:
         raise InputError(f"終了日 {day} が登録日 {ctx.case.opened} より前です", field="--date")

@@ -52,6 +52,10 @@ OUTCOMES = {
 }
 
 
+#: ``after_sha`` of a path the step removes (a purge): the file is absent afterwards.
+DELETED = ""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One path of a journaled step."""
@@ -171,6 +175,12 @@ def file_sha(path: Path) -> str | None:
         return sha256(path.read_bytes())
     except FileNotFoundError:
         return None
+
+
+def _as_written(path: Path, entry: "Entry") -> bool:
+    """Whether ``path`` is as the step left it: holding its content, or gone if it removed it."""
+    found = file_sha(path)
+    return found is None if entry.after_sha == DELETED else found == entry.after_sha
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -332,12 +342,12 @@ def rollback(root: Path, journal: Journal) -> None:
     gitstore.unstage(root, journal.paths)
     for entry in journal.files:
         target = root / entry.path
-        if file_sha(target) != entry.after_sha:
+        if not _as_written(target, entry):
             continue
         if entry.before is None:
             target.unlink()
         else:
-            write_file(target, entry.before, new=False)
+            write_file(target, entry.before, new=entry.after_sha == DELETED)
     for folder in {(root / p).parent for p in journal.paths}:
         if folder.is_dir():
             for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
@@ -383,7 +393,7 @@ def recover(root: Path) -> Recovery | None:
         clear(root)
         return Recovery("already-committed", journal.step, journal.case, commit)
     clear_stale_index_lock(root)
-    if all(file_sha(root / e.path) == e.after_sha for e in journal.files):
+    if all(_as_written(root / e.path, e) for e in journal.files):
         commit = gitstore.commit(root, journal.paths, journal.message, journal.author)
         remember_landed(root, journal, commit)
         clear(root)

@@ -33,7 +33,9 @@ def record_monitoring(ctx: Context, *, day: date | None, method: str, state_chan
 
 @step("note")
 def add_note(ctx: Context, *, day: date | None, text: str, kind: str) -> Change:
-    """支援経過記録: one file an entry, append-only, named by date and party."""
+    """支援経過記録: one file an entry, append-only, named by date and party.  Also after the
+    case closed (preconditions: ``after_close``): the 経過 of the hand-back (seed 002 資料1-10
+    「支援経過記録にその旨を記入」)."""
     day = step_date(ctx, day)
     if not text.strip():
         raise InputError("内容を入力してください", field="--text")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..ledger import returned
 from ..domain import (MAX_PLAN_MONTHS, beyond_certification, plan_certification, plan_outside_certification,
                       plan_too_long)
 from ..errors import DocumentError, InputError
@@ -21,10 +22,13 @@ from .monitoring import add_note
 
 def _plan_kind(case: Case, route: str, level: str) -> str:
     """初回・紹介・継続 (seed 002 §3 ⑤): first plan → 初回; a switch between 予防給付 and
-    総合事業 (or 事業対象者 ↔ 要支援) → 紹介; otherwise 継続."""
+    総合事業 (or 事業対象者 ↔ 要支援), or a return from 要介護 → 紹介; otherwise 継続."""
     previous = case.current_plan
     if previous is None:
         return "first"
+    back = returned(case)
+    if back is not None and previous.created_on <= back.date:
+        return "referral"  # back from 要介護 (yobo.ledger): 紹介, not 初回 or 継続
     before = previous.data
     if before.get("route") != route or (before.get("level") == "jigyo") != (level == "jigyo"):
         return "referral"

@@ -43,7 +43,8 @@ def check_step(ctx: Context, code: str, plan: Plan | str | None = None) -> None:
     rule = STEP_RULES.get(code)
     if rule is None:
         return
-    require_active(ctx)
+    if not rule.after_close:
+        require_active(ctx)
     if rule.party is not None:
         require_party(ctx, rule.party, rule.act)
     target = None
