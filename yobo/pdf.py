@@ -107,8 +107,8 @@ class Printer:
     closed on leaving.
 
     Per form, the page is handed over in memory (``Page.setDocumentContent``) rather than
-    written to a file and navigated to: no new document load, about 40 % less browser
-    CPU per form, and the person's data is never written to disk.  The forms are
+    written to a file and navigated to: no new document load, about a third less browser
+    CPU per form, and the page holding the person's data is never written to disk.  The forms are
     self-contained (inline CSS, system fonts, no images or scripts), so the only thing
     to wait for before printing is ``document.fonts.ready``; the fonts themselves are
     loaded once by the tab's renderer and reused by every later form."""
@@ -127,7 +127,7 @@ class Printer:
         self._session: str | None = None
         self._frame: str | None = None
         self._next_id = 0
-        #: how many forms this browser printed (the CLI's tests count one start per run)
+        #: how many forms this browser has printed
         self.printed = 0
 
     def __enter__(self) -> "Printer":
