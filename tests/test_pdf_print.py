@@ -56,6 +56,13 @@ def fonts_of(pdf: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.fixture
+def book(tmp_path) -> str:
+    """A copy of the sample casebook: printing stages pages in the casebook's .yobo/tmp/,
+    and the bundled sample must stay untouched for the tests that read it in place."""
+    return str(shutil.copytree(SAMPLE, tmp_path / "book"))
+
+
 def text_of(pdf: Path) -> str:
     """The PDF's text as a search would see it: NFKC-folded (Chromium's ToUnicode names
     some kanji by their Kangxi radical twins, ⽀ U+2F40 for 支) and without the spaces
@@ -96,10 +103,10 @@ def _source(case_id: str):
 
 @needs_browser
 @pytest.mark.skipif(not TRUETYPE, reason="no TrueType-outline Japanese font (fonts-ipaexfont) installed")
-def test_no_form_prints_a_type3_font(cli, tmp_path):
+def test_no_form_prints_a_type3_font(cli, tmp_path, book):
     """Every form of a case with the most forms: only CID fonts (Type 0 / CIDFontType2),
     subsetted (``ABCDEF+`` name), the Japanese text in IPAex."""
-    run = cli("render", "5MZ2RT", "--all", "-C", SAMPLE, "-o", str(tmp_path), "-f", "pdf")
+    run = cli("render", "5MZ2RT", "--all", "-C", book, "-o", str(tmp_path), "-f", "pdf")
     assert run.code == 0, run.stderr
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) >= 8
@@ -112,14 +119,14 @@ def test_no_form_prints_a_type3_font(cli, tmp_path):
 
 
 @needs_browser
-def test_every_printed_page_has_searchable_text(cli, tmp_path):
+def test_every_printed_page_has_searchable_text(cli, tmp_path, book):
     """The user's 被保険者番号 (or, on forms without it, the title) is in the extracted text of
     every PDF, printed alone and in a batch."""
     alone = tmp_path / "alone.pdf"
-    assert cli("render", "5MZ2RT", "plan", "-C", SAMPLE, "-o", str(alone)).code == 0
+    assert cli("render", "5MZ2RT", "plan", "-C", book, "-o", str(alone)).code == 0
     assert "介護予防サービス・支援計画書" in text_of(alone) and "小林正男" in text_of(alone)
     out = tmp_path / "batch"
-    assert cli("render", "--cases", "5MZ2RT,C2VW9F", "--all", "-C", SAMPLE, "-o", str(out), "-f", "pdf").code == 0
+    assert cli("render", "--cases", "5MZ2RT,C2VW9F", "--all", "-C", book, "-o", str(out), "-f", "pdf").code == 0
     insured = {"5MZ2RT": "9900000102", "C2VW9F": _insured_no("C2VW9F")}
     found = 0
     for pdf in sorted(out.glob("*.pdf")):
@@ -162,14 +169,14 @@ def test_one_printer_prints_many_forms_with_one_browser_start(tmp_path):
 
 @needs_browser
 @pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for the browser")
-def test_a_staff_members_plans_come_from_one_browser_start(cli, tmp_path):
+def test_a_staff_members_plans_come_from_one_browser_start(cli, tmp_path, book):
     """``render --staff NAME --form plan -f pdf``: one start for every plan of the staff member."""
     starts = tmp_path / "starts"
     wrapper = tmp_path / "browser"
     wrapper.write_text(f'#!/bin/sh\necho start >> "{starts}"\nexec "{BROWSER}" "$@"\n', encoding="utf-8")
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     out = tmp_path / "out"
-    run = cli("render", "--staff", "田中美咲", "--form", "plan", "-C", SAMPLE, "-o", str(out), "-f", "pdf",
+    run = cli("render", "--staff", "田中美咲", "--form", "plan", "-C", book, "-o", str(out), "-f", "pdf",
               "--browser", str(wrapper))
     assert run.code == 0, run.stderr
     assert len(list(out.glob("*-plan.pdf"))) >= 2
