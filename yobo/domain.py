@@ -55,3 +55,17 @@ def plan_outside_certification(case: Case, start: date, end: date) -> bool:
     force, or one that ends before the plan does (seed 002 §3)."""
     cert = plan_certification(case, start)
     return cert is None or beyond_certification(cert, end)
+
+
+def plan_past_certification(case: Case, start: date, end: date) -> Certification | None:
+    """The decided certification a plan ``start``–``end`` runs past, or None: the one in
+    force at its start, certified (a pending one has no end yet), ending before the plan —
+    unless a 区分変更 shortened it after the plan was made within the period as it then
+    stood (``original_to``: the old period ends the day before the application,
+    background/national-rules.md §3).  Asked by ``validate`` (plan-period) and the due list."""
+    cert = plan_certification(case, start)
+    if cert is None or cert.status != "certified" or not beyond_certification(cert, end):
+        return None
+    if cert.original_to is not None and end <= cert.original_to:
+        return None
+    return cert

@@ -29,6 +29,7 @@ from ..model import Case, Casebook, plan_digest
 from ..values import normalize_kana
 from ..workflow.apply import Change
 from ..workflow.documents import render_new
+from ..workflow.context import _unique
 from ..yamlio import dump_round_trip, load_round_trip
 from . import fields as f
 from .codec import from_text, valid_phone
@@ -372,15 +373,6 @@ def _latest(records: list[Record], result: ImportResult) -> list[Record]:
 
 def _office_kind(casebook: Casebook) -> str:
     return casebook.config.office_kind
-
-
-def _unique(paths: set[str], folder: str, day: str) -> str:
-    rel = f"{folder}/{day}.yaml"
-    n = 2
-    while rel in paths:
-        rel = f"{folder}/{day}-{n}.yaml"
-        n += 1
-    return rel
 
 
 def _rows(docs: f.Docs, records: list[Record], consulted, result: ImportResult, kind: str) -> None:

@@ -2,6 +2,7 @@
 
     python -m yobo.devtools.bench [--cases 1000,10000] [--runs 5] [--keep DIR]
                                   [--only ROW,ROW] [--skip ROW,ROW] [--list]
+                                  [--compare OTHER-YOBO]
 
 For each size it generates a synthetic casebook (``yobo dev gen-casebook``; with
 ``--keep DIR`` once, and reused by later runs), waits until git's background
@@ -16,6 +17,12 @@ A row may prepare its run untimed (a commit before "after a commit", one run of
 the same command before a "warm" one, removing ``.yobo/`` before "cold").  Each
 row prints its median, its range (min–max) and its median ratio to ``git
 status`` and to ``--json`` (warm) of the same rounds.
+
+``--compare PATH`` times a second yobo (another version's ``yobo`` executable, e.g.
+the release before a change) in the same rounds, row beside row, in a clone of the
+casebook of its own (each version keeps its own caches): its rows are named
+``before: …`` and their ratios are to the same rounds' ``git status``, so one run
+shows before and after.
 
 ``--cases 100000`` works (it takes a while to generate and is never run in CI).
 Figures are printed, never asserted: this is a measurement, not a test.
@@ -54,6 +61,8 @@ class Row:
     argv: list[str]
     prepare: Callable[[], None] | None = None
     cwd: bool = True  # run inside the casebook
+    root: Path | None = None  # the casebook it runs in (rows of a --compare yobo run in a clone)
+    group: str = ""  # "" or "before: " (the --compare yobo's rows)
     times: list[float] = field(default_factory=list)
 
 
@@ -86,9 +95,10 @@ def wait_for_gc(root: Path, *, say=print, grace: float = 1.0) -> None:
                    capture_output=True)
 
 
-def rows(root: Path, case_id: str) -> list[Row]:
-    """Every row of issue 16's table, and the floors."""
-    yobo = _yobo()
+def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "") -> list[Row]:
+    """Every row of issue 16's table, and the floors (the floors only for the yobo under
+    test, ``group`` ""; a ``--compare`` yobo's rows are named with ``group``)."""
+    yobo = yobo or _yobo()
     due = [*yobo, "monitor", "due"]
     counter = [0]
 
@@ -116,9 +126,11 @@ def rows(root: Path, case_id: str) -> list[Row]:
         shutil.rmtree(root / ".yobo", ignore_errors=True)
 
     json_ = [*due, "--json"]
-    return [
+    floors = [
         Row("git status (floor)", ["git", "status", "--porcelain", "-z"]),
         Row("python -c pass (floor)", [sys.executable, "-c", "pass"], cwd=False),
+    ] if not group else []
+    measured = [
         Row("yobo --version", [*yobo, "--version"], cwd=False),
         Row("yobo --help", [*yobo, "--help"], cwd=False),
         Row("monitor due --json (warm)", json_, warm(json_)),
@@ -134,6 +146,11 @@ def rows(root: Path, case_id: str) -> list[Row]:
         Row("validate (whole casebook)", [*yobo, "validate"]),
         Row("cold (no index)", json_, cold),
     ]
+    for row in measured:
+        row.name, row.group = group + row.name, group
+    for row in floors + measured:
+        row.root = root
+    return floors + measured
 
 
 def _env() -> dict:
@@ -148,12 +165,12 @@ def bench(root: Path, runs: int, chosen: list[Row], *, say=print) -> list[str]:
         for row in chosen:
             if row.prepare is not None:
                 row.prepare()
-            row.times.append(_run(row.argv, root if row.cwd else Path.cwd(), env))
+            row.times.append(_run(row.argv, (row.root or root) if row.cwd else Path.cwd(), env))
     status = by_name.get("git status (floor)")
-    json_ = by_name.get("monitor due --json (warm)")
     # the median of each round's ratio: a busy moment slows both of a round's runs alike
     lines = []
     for row in chosen:
+        json_ = by_name.get(row.group + "monitor due --json (warm)")
         median = statistics.median(row.times)
         line = f"  {row.name:<38} {median:7.3f} s  ({min(row.times):.3f}–{max(row.times):.3f})"
         for floor, label in ((status, "git status"), (json_, "--json")):
@@ -177,6 +194,23 @@ def prepare_casebook(base: Path, size: int, *, say=print) -> tuple[Path, str]:
     return root, case_id
 
 
+def clone_casebook(root: Path, *, say=print) -> Path:
+    """A clone of ``root`` beside it for a ``--compare`` yobo (its index and kept answers
+    would otherwise evict the other version's at every run); made once, then reused."""
+    clone = root.with_name(root.name + "-compare")
+    if not (clone / ".git").is_dir():
+        shutil.rmtree(clone, ignore_errors=True)
+        started = time.perf_counter()
+        subprocess.run(["git", "clone", "-q", "--local", str(root), str(clone)], check=True)
+        for key in ("core.untrackedCache",):  # what the generator set on the original, for a fair git status
+            value = subprocess.run(["git", "config", key], cwd=root, capture_output=True, text=True).stdout.strip()
+            if value:
+                subprocess.run(["git", "config", key, value], cwd=clone, check=True)
+        say(f"  cloned for --compare in {time.perf_counter() - started:.1f} s")
+    wait_for_gc(clone, say=say, grace=0)
+    return clone
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", "--sizes", dest="cases", default="1000,10000",
@@ -186,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", help="only these rows (comma-separated, by the start of their names)")
     parser.add_argument("--skip", help="not these rows (e.g. validate,cold at 10,000 cases)")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--compare", type=Path, help="another yobo executable timed in the same rounds (rows 'before: …')")
     args = parser.parse_args(argv)
     if args.list:
         for row in rows(Path("."), "X"):
@@ -205,9 +240,15 @@ def main(argv: list[str] | None = None) -> None:
         for size in (int(s) for s in args.cases.split(",")):
             print(f"{size:,} cases", flush=True)
             root, case_id = prepare_casebook(base, size)
-            chosen = [r for r in rows(root, case_id) if (not args.only or wanted(r.name, args.only)
-                                                         or r.name.endswith("(floor)"))
-                      and not wanted(r.name, args.skip)]
+            candidates = rows(root, case_id)
+            if args.compare:
+                # row beside row: each of this yobo's rows, then the same row of the other one
+                other = rows(clone_casebook(root, say=print), case_id, [str(args.compare)], "before: ")
+                by_plain = {row.name.removeprefix(row.group): row for row in other}
+                candidates = [r for row in candidates for r in (row, by_plain.get(row.name)) if r is not None]
+            chosen = [r for r in candidates if (not args.only or wanted(r.name.removeprefix(r.group), args.only)
+                                                or r.name.endswith("(floor)"))
+                      and not wanted(r.name.removeprefix(r.group), args.skip)]
             for line in bench(root, args.runs, chosen):
                 print(line, flush=True)
     finally:

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from ..calendar import add_months, day_in_month, month_end, month_index, month_start, shift_deadline
 from ..casebook import CASES_DIR
-from ..domain import hokatsu_confirms
+from ..domain import MAX_PLAN_MONTHS, hokatsu_confirms, plan_past_certification, plan_too_long
 from ..model import Case, Casebook, Config, Plan
 from ..vocab import DECIDED_LEVELS, OUT_OF_CARE_LEVELS, ROUTES
 from .certification import application_kind
@@ -325,11 +325,11 @@ def next_plan(case: Case, ctx: RuleContext) -> list[Due]:
             and leaving_event(case) is None):
         out.append(_make(case, "next-plan", f"次の計画（計画 {plan.id} は {plan.end} まで）", plan.end,
                          plan.end - timedelta(days=30), "seed 000 手順18; seed 002 資料1-8"))
-    if current.end >= add_months(current.start, 12):
-        out.append(_make(case, "plan-period", f"計画 {current.id} の期間が12か月を超えています", current.start,
-                         current.start, "seed 000 手順9（最長は1年）"))
-    cert = case.certification_on(current.start)
-    if cert is not None and cert.status == "certified" and cert.end is not None and current.end > cert.end:
+    if plan_too_long(current.start, current.end):
+        out.append(_make(case, "plan-period", f"計画 {current.id} の期間が{MAX_PLAN_MONTHS}か月を超えています",
+                         current.start, current.start, "seed 000 手順9（最長は1年）"))
+    cert = plan_past_certification(case, current.start, current.end)
+    if cert is not None:
         out.append(_make(case, "plan-period", f"計画 {current.id} が認定の有効期間（{cert.end} まで）を超えています",
                          min(current.end, cert.end), current.start, "seed 002 §3（期間は認定の有効期間内）"))
     return out

@@ -6,7 +6,7 @@ and merged from two offices; these rules find what the steps would have refused.
 
 from __future__ import annotations
 
-from ..domain import MAX_PLAN_MONTHS, beyond_certification, plan_certification, plan_too_long
+from ..domain import MAX_PLAN_MONTHS, plan_certification, plan_past_certification, plan_too_long
 from ..errors import Problem, Source
 from ..model import Case
 from ..preconditions import disorders
@@ -39,10 +39,7 @@ def check_plan_period(case: Case, ctx: RuleContext) -> list[Problem]:
         if cert is None:
             problems.append(Problem(Source(plan.path, 0), "plan-period",
                                     f"計画の開始日 {plan.start} に有効な認定がありません", field=("period", "start")))
-        elif beyond_certification(cert, plan.end) and cert.status == "certified" and \
-                not (cert.original_to is not None and plan.end <= cert.original_to):
-            # a 区分変更 ends the old period the day before the application (national-rules.md §3):
-            # a plan made within the period as it then stood is not at fault
+        elif plan_past_certification(case, plan.start, plan.end) is not None:
             problems.append(Problem(Source(plan.path, 0), "plan-period",
                                     f"計画の終了日 {plan.end} が認定の有効期間の末日 {cert.end} を過ぎています",
                                     field=("period", "end")))
