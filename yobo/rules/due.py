@@ -636,10 +636,19 @@ def drop_marked(items: list[Due], marks: set[tuple[str, str, str]]) -> list[Due]
     covers (see :func:`covers`)."""
     if not marks:
         return items
-    wanted = {(code, month) for code, month, _ in marks}
-    return [d for d in items if not (d.kind == MONTHLY and (d.code, d.month) in wanted
-                                     and any(covers(p, d.party) for c, m, p in marks
-                                             if c == d.code and m == d.month))]
+    # the parties that marked each (code, month): one lookup an item, not a scan of every
+    # mark (10,000 cases: ~290,000 items against a year of marks)
+    parties: dict[tuple[str, str], set[str]] = {}
+    for code, month, party in marks:
+        parties.setdefault((code, month), set()).add(party)
+    kept = []
+    for d in items:
+        if d.kind == MONTHLY:
+            marked = parties.get((d.code, d.month))
+            if marked and any(covers(p, d.party) for p in marked):
+                continue
+        kept.append(d)
+    return kept
 
 
 def for_office(items: list[Due], config: Config) -> list[Due]:
