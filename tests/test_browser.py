@@ -28,7 +28,7 @@ SAMPLE = data_dir("sample-casebook")
 BROWSER = next((shutil.which(n) for n in BROWSER_NAMES if shutil.which(n)), None)
 if os.environ.get("YOBO_REQUIRE_BROWSER") and (BROWSER is None or not shutil.which("pdftotext")):
     raise RuntimeError("YOBO_REQUIRE_BROWSER is set but Chromium or pdftotext is missing "
-                       "(apt install chromium fonts-noto-cjk poppler-utils)")
+                       "(apt install chromium fonts-ipaexfont fonts-noto-cjk poppler-utils)")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="Chromium is not installed")
 
 #: Paper in PDF points (1/72 inch) for each CSS page size.
