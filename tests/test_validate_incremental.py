@@ -141,6 +141,24 @@ def test_kept_results_that_are_damaged_are_not_used(cli, book):
     assert _both(cli, root)["ok"]
 
 
+def test_kept_results_not_signed_by_this_clone_are_not_trusted(cli, book):
+    """Well-formed results without this clone's checksum (copied in, or written by hand to
+    say a broken case is clean) are never used: the cases are read from their files."""
+    import msgpack
+
+    root, ids = book
+    _both(cli, root)
+    path = Path(git(root, "rev-parse", "--git-path", validation.CACHE_FILE).strip())
+    path = path if path.is_absolute() else root / path
+    signed = path.read_bytes()
+    body = signed.split(b"\n", 2)[2]  # magic line, checksum line, then the msgpack body
+    assert isinstance(msgpack.unpackb(body, raw=False, strict_map_key=True), dict)
+    path.write_bytes(body)  # the same results, unsigned
+    assert _checked(root) == len(ids)
+    path.write_bytes(signed[:-1] + bytes([signed[-1] ^ 1]))  # signed, then one bit changed
+    assert _checked(root) == len(ids)
+
+
 def test_the_whole_check_uses_worker_processes_and_says_the_same(cli, book, monkeypatch):
     root, ids = book
     monkeypatch.setattr(validation, "PARALLEL_FROM", 1)

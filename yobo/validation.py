@@ -37,6 +37,7 @@ from typing import Callable
 from . import __version__, gitstore
 from .casebook import CASES_DIR, iter_case_dirs
 from .errors import Problem, Source
+from .index import _read_signed, _secret, _write_signed  # the one signed store of kept results
 from .loader import load_case, locate_problems
 from .model import Config
 from .rules import CONSISTENCY_RULES
@@ -186,32 +187,23 @@ def _committed_blobs(root: Path, head: str, case_dirs: list[str], trees: dict[st
     return out
 
 
-def _read_cache(path: Path | None, key: str) -> dict:
-    import msgpack
-
-    if path is None:
-        return {}
-    try:
-        data = msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=True)
-    except (OSError, ValueError, msgpack.UnpackException, TypeError):
-        return {}
+def _read_cache(root: Path, path: Path | None, key: str) -> dict:
+    """The kept results, or {} — read only when signed with this clone's key (the due
+    index's checksum, :func:`yobo.index._read_signed`): a damaged or foreign file is
+    never trusted to say a case was clean."""
+    secret = _secret(root) if path is not None else None
+    data = _read_signed(path, secret) if secret is not None else None
     if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key
             or not isinstance(data.get("cases"), dict) or not isinstance(data.get("trees"), dict)):
         return {}
     return data
 
 
-def _write_cache(path: Path | None, data: dict) -> None:
-    import msgpack
-
-    if path is None:
-        return
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(msgpack.packb(data, use_bin_type=True))
-        os.replace(tmp, path)
-    except OSError:  # a read-only git folder: the next check is a whole one, nothing more
-        tmp.unlink(missing_ok=True)
+def _write_cache(root: Path, path: Path | None, data: dict) -> None:
+    # a read-only git folder (nothing written): the next check is a whole one, nothing more
+    secret = _secret(root) if path is not None else None
+    if secret is not None:
+        _write_signed(path, data, secret)
 
 
 def _well_formed(entry) -> bool:
@@ -243,7 +235,7 @@ def check_cases(root: Path, config: Config | None, today: date, *, everything: b
         return _assemble(root, {d: r[:3] for d, r in fresh.items()}, config, today, checked=len(fresh))
     key = _key(config, today)
     cache_path = gitstore.git_path(root, CACHE_FILE)
-    last = _read_cache(cache_path, key)
+    last = _read_cache(root, cache_path, key)
     same_head = last.get("head") == head
     # HEAD's case folders and whether ignore rules reach into cases/ change only with HEAD
     # (and the ignore files): kept with the results, asked of git again when HEAD moved.
@@ -292,7 +284,7 @@ def check_cases(root: Path, config: Config | None, today: date, *, everything: b
         if case_dir not in dirty and blobs and blobs == committed.get(case_dir) and case_dir in trees:
             store[case_dir] = [trees[case_dir], read, rows, fields]
     if fresh or not same_head or set(store) != set(last.get("cases", {})) or last.get("sources") != sources:
-        _write_cache(cache_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "sources": sources,
+        _write_cache(root, cache_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "sources": sources,
                                   "reach": reach, "cases": store})
     return _assemble(root, results, config, today, checked=len(fresh))
 
