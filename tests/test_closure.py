@@ -341,9 +341,18 @@ def test_purge_after_retention_working_tree_and_history(cli, tmp_path, yobo_bin)
     assert [c["case"] for c in json.loads(dry.stdout)["cases"]] == [case]
 
     before = book.commits()
+    # warm caches first: the due index, a kept answer and validate's kept results all name the case
+    for args in (("monitor", "due", "--json"), ("validate",)):
+        assert yobo_bin(*args, "-C", str(book.root), env={"YOBO_TODAY": "2031-07-20"}).code in (0, 1)
+    kept = Path(git(book.root, "rev-parse", "--git-path", "yobo-validated").strip())
+    kept = kept if kept.is_absolute() else book.root / kept
+    assert kept.exists() and any((book.root / ".yobo").glob("answer-*.msgpack"))
     run = yobo_bin("case", "purge", "--before", "2031-07-20", "--yes", "--history", "-C", str(book.root),
                    env={"YOBO_TODAY": "2031-07-20"})
     assert run.code == 0, run.stderr
+    # disposal covers the derived caches too (they held the user's name, id and insured number)
+    assert not kept.exists() and not list((book.root / ".yobo").glob("answer-*.msgpack"))
+    assert not (book.root / ".yobo" / "due-index.msgpack").exists()
     assert "git clone" in run.stdout and "push --force" in run.stdout
     assert not (book.root / folder).exists() and (book.root / f"cases/{other[:2]}/{other}/case.yaml").exists()
     assert book.commits() == before + 1  # one purge commit (history rewritten around it)

@@ -580,6 +580,15 @@ def _seal(root: Path) -> str | None:
 
 
 ANSWER_PREFIX = "answer-"
+
+
+def forget_derived(root: Path) -> None:
+    """Remove the due index and every kept answer of ``root`` (``yobo case purge``: they
+    hold the purged users' names and ids; the next run rebuilds them from the files)."""
+    folder = root / CACHE_DIR
+    (folder / INDEX_FILE).unlink(missing_ok=True)
+    for path in folder.glob(f"{ANSWER_PREFIX}*.msgpack"):
+        path.unlink(missing_ok=True)
 #: Answers kept per casebook (one per question asked: a format, a staff member, a month…).
 ANSWERS_KEPT = 16
 

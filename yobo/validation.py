@@ -306,3 +306,10 @@ def forget(root: Path) -> None:
     if path is not None:
         path.unlink(missing_ok=True)
 
+
+def forget_results(root: Path) -> None:
+    """Remove the kept results (``yobo case purge``: they hold purged cases' ids and
+    insured numbers); the next ``validate`` is a whole one."""
+    path = gitstore.git_path(root, CACHE_FILE)
+    if path is not None:
+        path.unlink(missing_ok=True)

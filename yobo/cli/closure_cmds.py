@@ -116,7 +116,7 @@ def case_purge(
     """Remove closed cases whose retention period has ended (dry run unless --yes)."""
     from .. import gitstore
     from ..casebook import resolve_case_id
-    from ..index import INDEX_FILE
+    from ..index import forget_derived
     from ..loader import case_ids, load_casebook, load_config
     from ..profiles import load_profile
     from ..workflow import purge
@@ -146,7 +146,12 @@ def case_purge(
     if yes and targets:
         author = resolve_actor(root, config, as_)
         commit = apply_change(root, purge.purge_change(targets, day), author)
-        (root / ".yobo" / INDEX_FILE).unlink(missing_ok=True)  # derived: it held the purged cases' names
+    if yes and (targets or rewrite):
+        # derived caches hold the purged users' names, ids and insured numbers: gone with them
+        from ..validation import forget_results
+
+        forget_derived(root)
+        forget_results(root)
     if rewrite:
         gitstore.purge_history(root, sorted({t.folder for t in targets} | set(earlier)))
         commit = gitstore.head(root)
