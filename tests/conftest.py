@@ -127,6 +127,15 @@ class Cli:
         return Run(result.exit_code, result.stdout, result.stderr)
 
 
+def leaf_commands(group, prefix=()):
+    """Every command under ``group`` (a click group), as (path of names, command), sorted."""
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from leaf_commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name), command
+
+
 @pytest.fixture
 def cli() -> Cli:
     return Cli()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from conftest import STAFF, TODAY, git, new_case, yobo_executable
+from conftest import leaf_commands, STAFF, TODAY, git, new_case, yobo_executable
 
 from yobo import __version__
 from yobo.cli import app
@@ -24,15 +24,9 @@ from yobo.cli import app
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-casebook"
 
 
-def _commands(group, prefix=()):
-    for name, command in sorted(group.commands.items()):
-        if hasattr(command, "commands"):
-            yield from _commands(command, (*prefix, name))
-        else:
-            yield (*prefix, name), command
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = list(leaf_commands(typer.main.get_command(app)))
 
 
 @pytest.fixture

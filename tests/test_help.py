@@ -8,22 +8,14 @@ from pathlib import Path
 import pytest
 import typer
 
+from conftest import leaf_commands
 from yobo.cli import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
-def _commands(group, prefix=()):
-    for name, command in sorted(group.commands.items()):
-        path = (*prefix, name)
-        if hasattr(command, "commands"):
-            yield from _commands(command, path)
-        else:
-            yield path
-
-
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = [path for path, _ in leaf_commands(typer.main.get_command(app))]
 
 
 def test_the_command_list_is_complete():

@@ -12,7 +12,7 @@ import typer
 
 from yobo.cli import app
 
-from conftest import TODAY
+from conftest import leaf_commands, TODAY
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-casebook"
 ELLIPSIS = "…"
@@ -22,15 +22,9 @@ NOT_TEXT = re.compile(r"[\s│╭╮╰╯─]")
 RANGE = re.compile(r"\[[0-9.x<=>]+\]")
 
 
-def _commands(group, prefix=()):
-    for name, command in sorted(group.commands.items()):
-        if hasattr(command, "commands"):
-            yield from _commands(command, (*prefix, name))
-        else:
-            yield (*prefix, name), command
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = list(leaf_commands(typer.main.get_command(app)))
 
 
 @pytest.fixture(scope="module")
