@@ -211,3 +211,17 @@ def test_a_submission_finds_the_current_file_of_each_paper_through_the_registry(
                       "progress-notes": f"{CASE_DIR}/notes"}
     assert set(papers) == set(kinds.YOBO_PAPERS) and set(kinds.YOBO_PAPERS) <= set(DOCUMENTS)
     assert "plan" not in kinds.current_papers(loaded, None)
+
+
+def test_the_first_folder_dispatch_finds_what_trying_every_kind_finds():
+    """kind_at tries only the kinds of the path's first folder: the same answer as trying
+    them all, for every file of the sample, every SAMPLES path and paths of no kind."""
+    cases = SAMPLE_BOOK / "cases"
+    inner = ["/".join(p.relative_to(cases).parts[2:]) for p in cases.rglob("*") if p.is_file()]
+    inner += [path.split("/", 3)[3] for path, _, _ in SAMPLES.values() if path.startswith("cases/")]
+    inner += ["files/scan.pdf", "notes", "plans/P1/other.yaml", "case.yml", "README.md"]
+    assert len(inner) > 100
+    for path in inner:
+        slow = next(((k, found[1]) for k in kinds.KINDS if k.scope in ("case", "plan")
+                     and (found := k.match(path)) is not None), None)
+        assert kinds.kind_at(path) == slow, path
