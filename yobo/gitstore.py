@@ -422,6 +422,23 @@ def ls_tree(root: Path, rev: str, *paths: str, recursive: bool = False) -> list[
     return out
 
 
+def diff_tree(root: Path, old: str, new: str, *paths: str) -> list[tuple[str, str, str]] | None:
+    """(new mode, new object id, path) of each entry at ``paths`` that differs between
+    commits ``old`` and ``new``, folders included (``git diff-tree -r -t``; a removed
+    entry has the mode ``000000``); None if git fails (e.g. ``old`` no longer exists)."""
+    proc = _git(root, "diff-tree", "-r", "-t", "-z", "--no-renames", old, new, "--", *paths, check=False)
+    if proc.returncode != 0:
+        return None
+    fields = proc.stdout.split("\0")
+    out = []
+    for meta, path in zip(fields[0:-1:2], fields[1::2]):
+        parts = meta.split()
+        if len(parts) != 5 or not parts[0].startswith(":"):
+            return None  # not what diff-tree prints: never guessed at
+        out.append((parts[1], parts[3], path))
+    return out
+
+
 def git_path(root: Path, name: str) -> Path | None:
     """Where ``name`` lives inside the repository's git folder (never in the work tree)."""
     proc = _git(root, "rev-parse", "--git-path", name, check=False)
