@@ -186,16 +186,21 @@ def test_an_index_file_that_is_a_link_or_a_fifo_is_not_followed(cli, sample, tmp
 # -- a fuzz over damaged index files ---------------------------------------------------------------
 
 
-def _sign(root, data) -> bytes:
+def _sign(root, data, magic=index.MAGIC) -> bytes:
     body = msgpack.packb(data, use_bin_type=True)
     secret = (root / ".git" / index.KEY_FILE).read_bytes()
-    return index.MAGIC + index._mac(secret, body) + b"\n" + body
+    return magic + index._mac(secret, body, magic) + b"\n" + body
+
+
+OVERLAY = (".yobo", index.OVERLAY_FILE)
+_MAGICS = {INDEX: index.MAGIC, OVERLAY: index.OVERLAY_MAGIC}
 
 
 @pytest.fixture
 def fuzz_book(cli, tmp_path):
-    """A sample casebook, its good index, an index from an earlier state of it (signed by
-    this clone: a replay), and the fresh answer — built once for all the examples."""
+    """A sample casebook, its good index (base file and overlay), an index from an
+    earlier state of it (signed by this clone: a replay), and the fresh answer — built
+    once for all the examples."""
     root = tmp_path / "sample"
     assert cli("init", str(root), "--sample", "--as", "田中美咲").code == 0
     listed(cli, root)
@@ -206,7 +211,7 @@ def fuzz_book(cli, tmp_path):
     cert.write_text(cert.read_text(encoding="utf-8").replace("to: 2027-04-30", "to: 2027-04-29"), encoding="utf-8")
     truth = listed(cli, root)
     assert truth == reference(root)
-    good = root.joinpath(*INDEX).read_bytes()
+    good = {INDEX: root.joinpath(*INDEX).read_bytes(), OVERLAY: root.joinpath(*OVERLAY).read_bytes()}
     return FuzzBook(cli, root, good, earlier, truth)
 
 
@@ -219,14 +224,16 @@ class FuzzBook(tuple):
 
 
 #: Where a signed index could hold a wrong type (a mapping's first key stands for 0), and
-#: the types that belong there: a value of another type must make the index unusable.
+#: the types that belong there: a value of another type must make the index, or that one
+#: case's entry (``entry``: inside a case's stored bytes), unusable.
 _TYPED = {
     ("head",): (str,), ("trees",): (dict,), ("cases",): (dict,), ("ignored",): (bool,), ("format",): (int,),
-    ("trees", 0): (str,), ("cases", 0): (list,), ("cases", 0, 0): (str, type(None)), ("cases", 0, 1): (list,),
-    ("cases", 0, 1, 0): (list,), ("cases", 0, 1, 0, 2): (int,), ("cases", 0, 1, 0, 3): (int,),
-    ("cases", 0, 1, 0, 4): (int,), ("cases", 0, 2): (str, type(None)), ("cases", 0, 3): (list,),
-    ("cases", 0, 3, 7): (str, type(None)), ("cases", 0, 3, 9): (list,), ("cases", 0, 3, 11): (list,),
-    ("strings",): (list,), ("strings", 0): (str,),
+    ("trees", 0): (str,), ("cases", 0): (list,), ("cases", 0, 0): (str, type(None)), ("cases", 0, 1): (bytes,),
+    ("strings",): (list,), ("strings", 0): (str,), ("id",): (str,), ("base",): (str,),
+    ("entry",): (list,), ("entry", 0): (int,), ("entry", 1): (list,), ("entry", 2): (list,),
+    ("entry", 2, 0): (list,), ("entry", 2, 0, 2): (int,), ("entry", 2, 0, 3): (int,),
+    ("entry", 2, 0, 4): (int,), ("entry", 3): (str, type(None)), ("entry", 4): (list,),
+    ("entry", 4, 7): (str, type(None)), ("entry", 4, 9): (list,), ("entry", 4, 11): (list,),
 }
 # msgpack holds integers of 64 bits only: a forged file cannot carry larger ones
 _INT = st.integers(-2**63, 2**63 - 1)
@@ -251,16 +258,33 @@ _damage = st.one_of(
     # well-formed msgpack signed with this clone's key (as a yobo bug could write it): wrong types
     st.tuples(st.just("retype"), _retyped()),
     # numbers of the right type out of range: days that are no dates, strings that do not exist
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("cases", 0, 1, 0, 3), ("cases", 0, 1, 0, 4)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("entry", 2, 0, 3), ("entry", 2, 0, 4)]),
                                            st.one_of(st.integers(-2**63, 0), st.integers(3652060, 2**63 - 1)))),
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("cases", 0, 1, 0, 0), ("cases", 0, 1, 0, 7)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("entry", 2, 0, 0), ("entry", 2, 0, 7), ("entry", 0)]),
                                            st.one_of(st.integers(-2**63, -1), st.integers(10**6, 2**63 - 1)))),
     # the right layout, content changed, checksum recomputed without the key
     st.tuples(st.just("unkeyed"), st.text(min_size=1, max_size=10)),
 )
 
 
-def _damaged(root, good, earlier, how):
+def _place(node, rest):
+    """The container and key at ``rest`` below ``node``; 0 in a mapping stands for the
+    first of its keys under which the rest of the path exists (e.g. a case with rows)."""
+    part, *more = rest
+    keys = list(node) if isinstance(node, dict) and isinstance(part, int) else [part]
+    for key in keys:
+        if not more:
+            if isinstance(node, (dict, list)) and (key in node if isinstance(node, dict) else key < len(node)):
+                return node, key
+            continue
+        try:
+            return _place(node[key], more)
+        except (KeyError, IndexError, TypeError):
+            continue
+    raise KeyError(rest)
+
+
+def _damaged(root, good, earlier, which, how):
     kind, arg = how
     if kind == "flip":
         raw = bytearray(good)
@@ -278,32 +302,37 @@ def _damaged(root, good, earlier, how):
     if kind == "unkeyed":
         return forged_index(root, rows_title=arg)
     path, value = arg
-    data = msgpack.unpackb(good[good.index(b"\n", len(index.MAGIC)) + 1:], raw=False)
-    def place(node, rest):
-        """The container and key at ``rest`` below ``node``; 0 in a mapping stands for the
-        first of its keys under which the rest of the path exists (e.g. a case with rows)."""
-        part, *more = rest
-        keys = list(node) if isinstance(node, dict) and isinstance(part, int) else [part]
-        for key in keys:
-            if not more:
-                return node, key
+    magic = _MAGICS[which]
+    data = msgpack.unpackb(good[good.index(b"\n", len(magic)) + 1:], raw=False)
+    if path == ("entry",):  # a case's stored bytes that are no entry at all
+        path, value = ("cases", 0, 1), msgpack.packb(value)
+    if path[0] == "entry":  # inside the first case whose entry has the part named
+        for stored in data["cases"].values():
+            entry = msgpack.unpackb(stored[1], raw=False)
             try:
-                return place(node[key], more)
-            except (KeyError, IndexError, TypeError):
+                container, key = _place(entry, path[1:])
+            except KeyError:
                 continue
-        raise KeyError(rest)
-
-    container, key = place(data, path)
+            container[key] = value
+            stored[1] = msgpack.packb(entry, use_bin_type=True)
+            return _sign(root, data, magic)
+        return good
+    try:
+        container, key = _place(data, path)
+    except KeyError:  # a field the other file holds (the base's list of strings, the overlay's base)
+        return good
     container[key] = value
-    return _sign(root, data)
+    return _sign(root, data, magic)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(how=_damage)
-def test_a_damaged_index_never_crashes_and_never_answers_wrong(fuzz_book, how):
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.sampled_from([INDEX, OVERLAY]), how=_damage)
+def test_a_damaged_index_never_crashes_and_never_answers_wrong(fuzz_book, which, how):
+    """Either file damaged (the other left good): the answer is the fresh read's."""
     cli, root, good, earlier, truth = fuzz_book
-    path = root.joinpath(*INDEX)
-    path.write_bytes(_damaged(root, good, earlier, how))
+    for name, raw in good.items():
+        root.joinpath(*name).write_bytes(raw)
+    root.joinpath(*which).write_bytes(_damaged(root, good[which], earlier, which, how))
     for args in (("monitor", "due", "--json", "--within", "100000"), ("case", "list", "--json", "--all")):
         run = cli(*args, "-C", str(root), "--today", TODAY)
         assert run.code in (0, 1, 2), run

@@ -470,7 +470,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
         cases[case_dir][0] = tree
     # a dirty case is read again every time; the index is rewritten only if that changed anything
     updated = (old is None or old["head"] != head or set(cases) != set(old_cases)
-               or any(cases[d] != old_cases.get(d) for d in reread))
+               or any(cases[d] != old_cases.get(d) for d in reread) or bool(old["base"].table.damaged))
     if not tracked and (updated or old["ignore_sources"] != sources or old["ignored"] != ignored):
         _write_index(index_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "cases": cases,
                                   "ignored": ignored, "ignore_sources": sources}, secret, old)
@@ -977,10 +977,11 @@ class _Table:
     """What the entries of one read of the index share: the base file's list of strings
     and the way to read a case from its files instead."""
 
-    __slots__ = ("strings", "reread")
+    __slots__ = ("strings", "reread", "damaged")
 
     def __init__(self, strings: list, reread):
         self.strings, self.reread = strings, reread
+        self.damaged: list[str] = []  # the cases whose stored entry turned out malformed
 
 
 class _Base(NamedTuple):
@@ -1000,7 +1001,9 @@ class StoredEntry:
 
     An entry that turns out malformed (the file's checksum held, so a yobo bug) is read
     again from the case's files instead, never trusted and never a crash: its tree is
-    forgotten, so the next run reads it again and the next index holds it afresh."""
+    forgotten, and the index written by the same run (if found before it, e.g. by the
+    early work of :func:`_refresh`) holds it afresh, without a tree, so it is read and
+    verified again next time."""
 
     __slots__ = ("tree", "blob", "case_dir", "_table", "_value")
 
@@ -1012,6 +1015,7 @@ class StoredEntry:
             value = _decode_entry(self.blob, self.case_dir, self._table.strings)
             if value is None:
                 self.tree, self.blob = None, None
+                self._table.damaged.append(self.case_dir)
                 if self._table.reread is None:
                     raise LookupError(f"{self.case_dir}: 索引の内容が壊れています")
                 value = list(self._table.reread(self.case_dir))[1:]
