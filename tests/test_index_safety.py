@@ -230,10 +230,10 @@ _TYPED = {
     ("head",): (str,), ("trees",): (dict,), ("cases",): (dict,), ("ignored",): (bool,), ("format",): (int,),
     ("trees", 0): (str,), ("cases", 0): (list,), ("cases", 0, 0): (str, type(None)), ("cases", 0, 1): (bytes,),
     ("strings",): (list,), ("strings", 0): (str,), ("id",): (str,), ("base",): (str,),
-    ("entry",): (list,), ("entry", 0): (int,), ("entry", 1): (list,), ("entry", 2): (list,),
-    ("entry", 2, 0): (list,), ("entry", 2, 0, 2): (int,), ("entry", 2, 0, 3): (int,),
-    ("entry", 2, 0, 4): (int,), ("entry", 3): (str, type(None)), ("entry", 4): (list,),
-    ("entry", 4, 7): (str, type(None)), ("entry", 4, 9): (list,), ("entry", 4, 11): (list,),
+    ("entry",): (list,), ("entry", 0): (int,), ("entry", 1): (list,), ("entry", 2): (str, type(None)),
+    ("entry", 3): (list,), ("entry", 3, 7): (str, type(None)), ("entry", 3, 9): (list,), ("entry", 3, 11): (list,),
+    ("entry", 4): (bytes,), ("rows",): (list,), ("rows", 0): (list,), ("rows", 0, 2): (int,), ("rows", 0, 3): (int,),
+    ("rows", 0, 4): (int,),
 }
 # msgpack holds integers of 64 bits only: a forged file cannot carry larger ones
 _INT = st.integers(-2**63, 2**63 - 1)
@@ -258,9 +258,9 @@ _damage = st.one_of(
     # well-formed msgpack signed with this clone's key (as a yobo bug could write it): wrong types
     st.tuples(st.just("retype"), _retyped()),
     # numbers of the right type out of range: days that are no dates, strings that do not exist
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("entry", 2, 0, 3), ("entry", 2, 0, 4)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 0, 3), ("rows", 0, 4)]),
                                            st.one_of(st.integers(-2**63, 0), st.integers(3652060, 2**63 - 1)))),
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("entry", 2, 0, 0), ("entry", 2, 0, 7), ("entry", 0)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 0, 0), ("rows", 0, 7), ("entry", 0)]),
                                            st.one_of(st.integers(-2**63, -1), st.integers(10**6, 2**63 - 1)))),
     # the right layout, content changed, checksum recomputed without the key
     st.tuples(st.just("unkeyed"), st.text(min_size=1, max_size=10)),
@@ -306,14 +306,19 @@ def _damaged(root, good, earlier, which, how):
     data = msgpack.unpackb(good[good.index(b"\n", len(magic)) + 1:], raw=False)
     if path == ("entry",):  # a case's stored bytes that are no entry at all
         path, value = ("cases", 0, 1), msgpack.packb(value)
-    if path[0] == "entry":  # inside the first case whose entry has the part named
+    if path == ("rows",):  # an entry's rows bytes that are no list of rows
+        path, value = ("entry", 4), msgpack.packb(value)
+    if path[0] in ("entry", "rows"):  # inside the first case whose entry (or rows) has the part named
         for stored in data["cases"].values():
             entry = msgpack.unpackb(stored[1], raw=False)
+            rows = msgpack.unpackb(entry[4], raw=False)
             try:
-                container, key = _place(entry, path[1:])
+                container, key = _place(entry if path[0] == "entry" else rows, path[1:])
             except KeyError:
                 continue
             container[key] = value
+            if path[0] == "rows":
+                entry[4] = msgpack.packb(rows, use_bin_type=True)
             stored[1] = msgpack.packb(entry, use_bin_type=True)
             return _sign(root, data, magic)
         return good

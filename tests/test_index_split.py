@@ -270,7 +270,7 @@ def test_a_forged_or_damaged_overlay_is_never_decoded(sample, monkeypatch, damag
     good = path.read_bytes()
     data = unsigned(good, index.OVERLAY_MAGIC)
     entry = msgpack.unpackb(data["cases"][CASE][1], raw=False)
-    entry[4][6] = "偽の担当者"
+    entry[3][6] = "偽の担当者"
     data["cases"][CASE][1] = msgpack.packb(entry, use_bin_type=True)
     body = msgpack.packb(data, use_bin_type=True)
     forged = {
@@ -303,7 +303,7 @@ def test_a_malformed_entry_in_a_signed_file_is_read_again_alone(sample, monkeypa
     path = sample / ".yobo" / index.INDEX_FILE
     data = unsigned(path.read_bytes(), index.MAGIC)
     entry = msgpack.unpackb(data["cases"][CASE][1], raw=False)
-    entry[4][9] = "not a list of certifications"
+    entry[3][9] = "not a list of certifications"
     data["cases"][CASE][1] = msgpack.packb(entry, use_bin_type=True)
     path.write_bytes(sign(sample, data, index.MAGIC))
     spy = LoadSpy(monkeypatch)

@@ -878,8 +878,8 @@ def _read_signed(path: Path, secret: bytes, *, magic: bytes = MAGIC):
 
 _ORDINALS = range(1, date.max.toordinal() + 1)
 _S, _N = str, type(None)
-#: The columns of a stored deadline row that are numbers of strings (the others are days).
-_STRING_COLUMNS = itemgetter(0, 1, 2, 5, 6, 7, 8, 9, 10)
+#: The columns of a stored deadline row that are numbers of strings (3 and 4 are days).
+_STRING_COLUMNS = (0, 1, 2, 5, 6, 7, 8, 9, 10)
 
 
 def _header_ok(data, key: str) -> bool:
@@ -893,7 +893,7 @@ def _header_ok(data, key: str) -> bool:
 def _well_formed(data, key: str) -> bool:
     """Whether a base file holds every value of the right type (a signed file can still
     come from a yobo bug) down to each case's entry, which stays undecoded (a tree id
-    or None and bytes: :func:`_decode_entry` checks the rest on first use)."""
+    or None and bytes: :func:`_decode_head` and :func:`_decode_rows` check the rest on first use)."""
     try:
         return (_header_ok(data, key) and type(data.get("id")) is str and type(data.get("strings")) is list
                 and all(type(x) is _S for x in data["strings"])
@@ -917,40 +917,48 @@ def _overlay_ok(data, key: str, base_id: str) -> bool:
         return False
 
 
-def _decode_entry(blob: bytes, case_dir: str, strings: list) -> list | None:
-    """``[rows, mode, summary]`` of one stored entry (see :meth:`_Encoder.blob`), every
-    value checked and the rows turned back from string numbers to tuples of strings and
-    ordinals; None if anything is of the wrong type or out of range."""
+def _decode_head(blob: bytes, case_dir: str, strings: list) -> tuple | None:
+    """``(mode, summary, n, own strings, rows bytes)`` of one stored entry (see
+    :meth:`_Encoder.blob`), each checked; None if anything is of the wrong type.  The
+    rows stay undecoded: ``yobo case list`` needs the summaries only."""
     try:
         with _no_gc():
             value = msgpack.unpackb(blob, raw=False, strict_map_key=True)
-            if type(value) is not list or len(value) != 5:
-                return None
-            n, local, rows, mode, summary = value
-            if not (type(n) is int and 0 <= n <= len(strings) and type(local) is list and type(rows) is list
-                    and all(type(x) is _S for x in local) and type(mode) in (_S, _N)
-                    and _summary_ok(summary) and summary[8] == case_dir):
+    except Exception:  # msgpack raises several unrelated classes for damaged input
+        return None
+    if type(value) is not list or len(value) != 5:
+        return None
+    n, local, mode, summary, rows = value
+    if not (type(n) is int and 0 <= n <= len(strings) and type(local) is list and all(type(x) is _S for x in local)
+            and type(mode) in (_S, _N) and _summary_ok(summary) and summary[8] == case_dir and type(rows) is bytes):
+        return None
+    return mode, summary, n, local, rows
+
+
+def _decode_rows(blob: bytes, n: int, local: list, strings: list) -> list | None:
+    """The deadline rows of a stored entry, turned back from string numbers to tuples of
+    strings and ordinals; None if any value is of the wrong type or out of range."""
+    try:
+        with _no_gc():
+            rows = msgpack.unpackb(blob, raw=False, strict_map_key=True)
+            if type(rows) is not list or not set(map(type, rows)) <= {list}:
                 return None
             if rows:
-                # the rows checked in bulk: lists of numbers, the strings' within the table the
-                # entry was written against, the two days valid ordinals; each list's length is
-                # checked as it is taken apart below
-                if not set(map(type, rows)) <= {list}:
+                # checked in bulk: eleven numbers a row, the strings' within the list the
+                # entry was written against (and its own), the two days valid ordinals
+                flat = list(chain.from_iterable(rows))
+                if len(flat) != 11 * len(rows) or not set(map(type, flat)) <= {int}:
                     return None
-                values = list(chain.from_iterable(rows))
-                if not set(map(type, values)) <= {int}:
+                if (min(min(flat[j::11]) for j in _STRING_COLUMNS) < 0
+                        or max(max(flat[j::11]) for j in _STRING_COLUMNS) >= n + len(local)):
                     return None
-                numbers = list(chain.from_iterable(map(_STRING_COLUMNS, rows)))
-                if min(numbers) < 0 or max(numbers) >= n + len(local):
-                    return None
-                for position in (3, 4):
-                    days = list(map(itemgetter(position), rows))
+                for j in (3, 4):
+                    days = flat[j::11]
                     if min(days) < 1 or max(days) > _ORDINALS[-1]:
                         return None
             x = strings[:n] + local if local else strings
-            rows = [(x[c], x[code], x[title], due, opens, x[staff], x[party], x[source], x[kind], x[excused], x[name])
+            return [(x[c], x[code], x[title], due, opens, x[staff], x[party], x[source], x[kind], x[excused], x[name])
                     for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
-            return [rows, mode, summary]
     except Exception:  # msgpack's several classes for damaged input; a row of the wrong length
         return None
 
@@ -1005,28 +1013,44 @@ class StoredEntry:
     early work of :func:`_refresh`) holds it afresh, without a tree, so it is read and
     verified again next time."""
 
-    __slots__ = ("tree", "blob", "case_dir", "_table", "_value")
+    __slots__ = ("tree", "blob", "case_dir", "_table", "_head", "_rows", "_read")
 
     def __init__(self, tree: str | None, blob: bytes, case_dir: str, table: _Table):
-        self.tree, self.blob, self.case_dir, self._table, self._value = tree, blob, case_dir, table, None
+        self.tree, self.blob, self.case_dir, self._table = tree, blob, case_dir, table
+        self._head = self._rows = self._read = None
 
-    def _load(self) -> list:
-        if self._value is None:
-            value = _decode_entry(self.blob, self.case_dir, self._table.strings)
-            if value is None:
-                self.tree, self.blob = None, None
-                self._table.damaged.append(self.case_dir)
-                if self._table.reread is None:
-                    raise LookupError(f"{self.case_dir}: 索引の内容が壊れています")
-                value = list(self._table.reread(self.case_dir))[1:]
-            self._value = value
-        return self._value
+    def _part(self, position: int):
+        """``entry[position]`` for 1 (rows), 2 (mode) or 3 (summary), decoded on first use."""
+        if self._read is not None:
+            return self._read[position - 1]
+        head = self._head
+        if head is None:
+            head = self._head = _decode_head(self.blob, self.case_dir, self._table.strings)
+            if head is None:
+                return self._reread()[position - 1]
+        if position != 1:
+            return head[position - 2]
+        if self._rows is None:
+            mode, summary, n, local, rows = head
+            self._rows = _decode_rows(rows, n, local, self._table.strings)
+            if self._rows is None:
+                return self._reread()[0]
+        return self._rows
+
+    def _reread(self) -> list:
+        """``[rows, mode, summary]`` read from the case's files, for a malformed entry."""
+        self.tree, self.blob = None, None
+        self._table.damaged.append(self.case_dir)
+        if self._table.reread is None:
+            raise LookupError(f"{self.case_dir}: 索引の内容が壊れています")
+        self._read = list(self._table.reread(self.case_dir))[1:]
+        return self._read
 
     def __getitem__(self, position):
         if position == 0:
             return self.tree
         if type(position) is int and 0 < position < 4:
-            return self._load()[position - 1]
+            return self._part(position)
         return list(self)[position]
 
     def __setitem__(self, position, value):
@@ -1035,8 +1059,11 @@ class StoredEntry:
         self.tree = value
 
     def __iter__(self):
+        rows = self._part(1)  # first: a malformed entry forgets its tree
         yield self.tree
-        yield from self._load()
+        yield rows
+        yield self._part(2)
+        yield self._part(3)
 
     def __len__(self) -> int:
         return 4
@@ -1077,9 +1104,9 @@ class _Encoder:
             self.numbers = defaultdict(count(len(strings)).__next__, self.numbers)
 
     def blob(self, entry) -> bytes:
-        """``[n, own strings, rows, mode, summary]``: a row's string number ``i`` is the
-        list's ``i``-th if ``i < n`` (the list's length when written), else the entry's own
-        ``i - n``-th."""
+        """``[n, own strings, mode, summary, rows]``, the rows msgpack bytes of their own
+        (decoded only when asked for): a row's string number ``i`` is the list's ``i``-th
+        if ``i < n`` (the list's length when written), else the entry's own ``i - n``-th."""
         _, rows, mode, summary = entry
         numbers = self.numbers
         local: dict[str, int] = {}
@@ -1095,7 +1122,8 @@ class _Encoder:
                    number(kind), number(excused), number(name)]
                   for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
         n = len(numbers) + self.extra if self.grow else len(self.strings)
-        return msgpack.packb([n, list(local), packed, mode, _plain(summary)], use_bin_type=True)
+        return msgpack.packb([n, list(local), mode, _plain(summary), msgpack.packb(packed, use_bin_type=True)],
+                             use_bin_type=True)
 
     def table(self) -> list:
         """The list of strings with those appended (``grow``)."""
