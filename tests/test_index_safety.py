@@ -225,15 +225,16 @@ class FuzzBook(tuple):
 
 #: Where a signed index could hold a wrong type (a mapping's first key stands for 0), and
 #: the types that belong there: a value of another type must make the index, or that one
-#: case's entry (``entry``: inside a case's stored bytes), unusable.
+#: case's entry (``entry``: inside a case's stored bytes; ``rows``: inside its rows, column by
+#: column), unusable.
 _TYPED = {
     ("head",): (str,), ("trees",): (dict,), ("cases",): (dict,), ("ignored",): (bool,), ("format",): (int,),
     ("trees", 0): (str,), ("cases", 0): (list,), ("cases", 0, 0): (str, type(None)), ("cases", 0, 1): (bytes,),
     ("strings",): (list,), ("strings", 0): (str,), ("id",): (str,), ("base",): (str,),
     ("entry",): (list,), ("entry", 0): (int,), ("entry", 1): (list,), ("entry", 2): (str, type(None)),
     ("entry", 3): (list,), ("entry", 3, 7): (str, type(None)), ("entry", 3, 9): (list,), ("entry", 3, 11): (list,),
-    ("entry", 4): (bytes,), ("rows",): (list,), ("rows", 0): (list,), ("rows", 0, 2): (int,), ("rows", 0, 3): (int,),
-    ("rows", 0, 4): (int,),
+    ("entry", 4): (bytes,), ("rows",): (list,), ("rows", 0): (list,), ("rows", 2, 0): (int,), ("rows", 3, 0): (int,),
+    ("rows", 4, 0): (int,),
 }
 # msgpack holds integers of 64 bits only: a forged file cannot carry larger ones
 _INT = st.integers(-2**63, 2**63 - 1)
@@ -258,9 +259,9 @@ _damage = st.one_of(
     # well-formed msgpack signed with this clone's key (as a yobo bug could write it): wrong types
     st.tuples(st.just("retype"), _retyped()),
     # numbers of the right type out of range: days that are no dates, strings that do not exist
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 0, 3), ("rows", 0, 4)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 3, 0), ("rows", 4, 0)]),
                                            st.one_of(st.integers(-2**63, 0), st.integers(3652060, 2**63 - 1)))),
-    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 0, 0), ("rows", 0, 7), ("entry", 0)]),
+    st.tuples(st.just("retype"), st.tuples(st.sampled_from([("rows", 0, 0), ("rows", 7, 0), ("entry", 0)]),
                                            st.one_of(st.integers(-2**63, -1), st.integers(10**6, 2**63 - 1)))),
     # the right layout, content changed, checksum recomputed without the key
     st.tuples(st.just("unkeyed"), st.text(min_size=1, max_size=10)),

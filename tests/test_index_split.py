@@ -388,3 +388,50 @@ def test_a_moved_head_is_followed_with_one_diff(sample):
     assert moved == index._head_trees(sample, step()) and moved[1] is True
     # the old commit gone (a history rewrite): HEAD is listed whole
     assert index._moved_trees(sample, "0" * 40, trees, step()) == index._head_trees(sample, step())
+
+
+# -- one entry's bytes ---------------------------------------------------------------------------------
+
+
+ROW = ("3QK7WA", "monitoring-visit", "モニタリング訪問", 739981, 739951, "田中美咲", "kyotaku", "src", "task", "", "名前")
+
+
+def _blob_parts(encoder, rows):
+    n, local, mode, summary, packed = msgpack.unpackb(encoder.blob([None, rows, None, []]), raw=False)
+    return n, local, msgpack.unpackb(packed, raw=False)
+
+
+def test_an_entry_round_trips_against_a_grown_list_and_with_strings_of_its_own():
+    strings = ["3QK7WA", "田中美咲"]
+    overlay = index._Encoder(strings, grow=False)
+    n, local, packed = _blob_parts(overlay, [ROW])
+    assert n == 2 and "モニタリング訪問" in local and "田中美咲" not in local
+    grown = strings + ["later"]  # strings appended by a later base: the entry still reads the same
+    assert index._decode_rows(msgpack.packb(packed), n, local, grown) == [ROW]
+    base = index._Encoder(strings, grow=True)
+    n, local, packed = _blob_parts(base, [ROW, ROW])
+    table = base.table()
+    assert local == [] and table[:2] == strings and n == len(table)
+    assert index._decode_rows(msgpack.packb(packed), n, local, table) == [ROW, ROW]
+    assert index._decode_rows(msgpack.packb([]), 0, [], []) == []
+
+
+@pytest.mark.parametrize("damage", [
+    lambda c: c[:10],  # a column missing
+    lambda c: [c[0][:0]] + c[1:],  # columns of unequal length
+    lambda c: [c[0]] + [[-1]] + c[2:],  # a negative string number
+    lambda c: [c[0]] + [[10**6]] + c[2:],  # a string number beyond the list
+    lambda c: c[:3] + [[0]] + c[4:],  # a day that is no date
+    lambda c: c[:3] + [[1.5]] + c[4:],  # a day that is no integer
+    lambda c: c[:4] + [["x"]] + c[5:],
+    lambda c: [c[0]] + [[True]] + c[2:],
+    lambda c: "rows",
+])
+def test_a_malformed_rows_column_is_refused(damage):
+    base = index._Encoder([], grow=True)
+    n, local, packed = _blob_parts(base, [ROW])
+    table = base.table()
+    assert index._decode_rows(msgpack.packb(packed), n, local, table) == [ROW]
+    assert index._decode_rows(msgpack.packb(damage(packed)), n, local, table) is None
+    # a number the list the entry was written against did not hold, though a later one does
+    assert index._decode_rows(msgpack.packb(packed), n - 1, local, table) is None

@@ -878,8 +878,6 @@ def _read_signed(path: Path, secret: bytes, *, magic: bytes = MAGIC):
 
 _ORDINALS = range(1, date.max.toordinal() + 1)
 _S, _N = str, type(None)
-#: The columns of a stored deadline row that are numbers of strings (3 and 4 are days).
-_STRING_COLUMNS = (0, 1, 2, 5, 6, 7, 8, 9, 10)
 
 
 def _header_ok(data, key: str) -> bool:
@@ -936,30 +934,29 @@ def _decode_head(blob: bytes, case_dir: str, strings: list) -> tuple | None:
 
 
 def _decode_rows(blob: bytes, n: int, local: list, strings: list) -> list | None:
-    """The deadline rows of a stored entry, turned back from string numbers to tuples of
-    strings and ordinals; None if any value is of the wrong type or out of range."""
+    """The deadline rows of a stored entry (stored column by column, see
+    :meth:`_Encoder.blob`) as tuples of strings and ordinals; None if any value is of
+    the wrong type or out of range.  Checked and put together column by column, in C
+    (``map``, ``zip``): a third of the time of a loop over the rows."""
     try:
         with _no_gc():
-            rows = msgpack.unpackb(blob, raw=False, strict_map_key=True)
-            if type(rows) is not list or not set(map(type, rows)) <= {list}:
+            columns = msgpack.unpackb(blob, raw=False, strict_map_key=True)
+            if columns == []:
+                return []
+            if type(columns) is not list or len(columns) != 11 or not set(map(type, columns)) <= {list}:
                 return None
-            if rows:
-                # checked in bulk: eleven numbers a row, the strings' within the list the
-                # entry was written against (and its own), the two days valid ordinals
-                flat = list(chain.from_iterable(rows))
-                if len(flat) != 11 * len(rows) or not set(map(type, flat)) <= {int}:
+            count = len(columns[0])
+            limit = n + len(local)
+            for j, column in enumerate(columns):
+                if len(column) != count or not count or not set(map(type, column)) <= {int}:
                     return None
-                if (min(min(flat[j::11]) for j in _STRING_COLUMNS) < 0
-                        or max(max(flat[j::11]) for j in _STRING_COLUMNS) >= n + len(local)):
+                low, high = min(column), max(column)
+                if (low < 1 or high > _ORDINALS[-1]) if j in (3, 4) else (low < 0 or high >= limit):
                     return None
-                for j in (3, 4):
-                    days = flat[j::11]
-                    if min(days) < 1 or max(days) > _ORDINALS[-1]:
-                        return None
             x = strings[:n] + local if local else strings
-            return [(x[c], x[code], x[title], due, opens, x[staff], x[party], x[source], x[kind], x[excused], x[name])
-                    for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
-    except Exception:  # msgpack's several classes for damaged input; a row of the wrong length
+            take = x.__getitem__
+            return list(zip(*(column if j in (3, 4) else map(take, column) for j, column in enumerate(columns))))
+    except Exception:  # msgpack raises several unrelated classes for damaged input
         return None
 
 
@@ -1105,8 +1102,9 @@ class _Encoder:
 
     def blob(self, entry) -> bytes:
         """``[n, own strings, mode, summary, rows]``, the rows msgpack bytes of their own
-        (decoded only when asked for): a row's string number ``i`` is the list's ``i``-th
-        if ``i < n`` (the list's length when written), else the entry's own ``i - n``-th."""
+        (decoded only when asked for), eleven columns (``[]`` for none): in the nine of
+        strings, a number ``i`` is the list's ``i``-th if ``i < n`` (the list's length when
+        written), else the entry's own ``i - n``-th; the two others are day ordinals."""
         _, rows, mode, summary = entry
         numbers = self.numbers
         local: dict[str, int] = {}
@@ -1118,9 +1116,8 @@ class _Encoder:
             def number(s: str) -> int:
                 i = numbers.get(s)
                 return i if i is not None else local.setdefault(s, n + len(local))
-        packed = [[number(c), number(code), number(title), due, opens, number(staff), number(party), number(source),
-                   number(kind), number(excused), number(name)]
-                  for c, code, title, due, opens, staff, party, source, kind, excused, name in rows]
+        # column by column: checked and put back together in C (see _decode_rows)
+        packed = [list(column) if j in (3, 4) else list(map(number, column)) for j, column in enumerate(zip(*rows))]
         n = len(numbers) + self.extra if self.grow else len(self.strings)
         return msgpack.packb([n, list(local), mode, _plain(summary), msgpack.packb(packed, use_bin_type=True)],
                              use_bin_type=True)
