@@ -342,6 +342,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "equipment": (("safeguard_cmds",), "軽度者の福祉用具貸与の例外給付（認定調査による判定・保険者との協議）。"),
     "remote": (("share_cmds",), "二つの事業所で共有するリモート。"),
     "office": (("course_cmds",), "事業所の情報（介護予防支援の指定日）。"),
+    "watch": (("casebook_cmds",), "ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。"),
 }
 
 _registered: set[str] = set()

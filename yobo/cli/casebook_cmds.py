@@ -1,4 +1,4 @@
-"""Commands on the casebook as a whole: init, staff, validate, log."""
+"""Commands on the casebook as a whole: init, staff, validate, log, watch."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
 schemas_app = typer.Typer(help="ケースブックのスキーマ（エディタ用の写し）。", no_args_is_help=True)
+watch_app = typer.Typer(help="ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。",
+                        no_args_is_help=True)
 
 
 def init(
@@ -229,6 +231,64 @@ def log(
     out.print(table)
 
 
+def watch_on(casebook: CasebookOpt = None, today: TodayOpt = None) -> None:
+    """Turn git's file-system monitor on for this clone (git's daemon, else watchman)."""
+    from .. import watcher
+
+    root = find_casebook(casebook)
+    resolve_today(today)  # accepted like everywhere; the monitor has no date
+    typer.echo("ファイルの変更の監視を設定しています（watchman は最初にすべてのフォルダを読むので、1万ケースで数秒かかります）",
+               err=True)
+    state, done = watcher.turn_on(root)
+    for line in done:
+        typer.echo(line)
+    for problem in state.problems:
+        typer.echo(f"注意: {problem}", err=True)
+    if state.problems:
+        raise typer.Exit(1)
+
+
+def watch_off(casebook: CasebookOpt = None, today: TodayOpt = None) -> None:
+    """Remove exactly what ``watch on`` set for this clone."""
+    from .. import watcher
+
+    root = find_casebook(casebook)
+    resolve_today(today)
+    _, done = watcher.turn_off(root)
+    for line in done:
+        typer.echo(line)
+
+
+def watch_status(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
+    """Whether the monitor is on, what this machine offers, and what is wrong: exit 0 on
+    and working, 1 off or with a problem."""
+    from .. import watcher
+
+    root = find_casebook(casebook)
+    resolve_today(today)
+    state = watcher.status(root)
+    if json_:
+        print_json(state.to_json())
+    else:
+        if state.on:
+            typer.echo(f"ファイルの変更の監視: 有効（{watcher.KINDS[state.kind]}、core.fsmonitor={state.fsmonitor}"
+                       f"{'、yobo watch on で設定' if state.by_yobo else '、yobo 以外が設定'}）")
+        elif state.available:
+            typer.echo(f"ファイルの変更の監視: 無効（この機械では{watcher.KINDS[state.available]}を使えます。"
+                       "yobo watch on で有効にできます）")
+        else:
+            typer.echo(f"ファイルの変更の監視: 無効（使えません: {state.unavailable}）")
+        typer.echo(f"core.untrackedCache: {state.untracked_cache or '未設定'}")
+        if state.watching is not None:
+            typer.echo(f"watchman の監視: {'あり' if state.watching else 'なし'}")
+        if state.limit is not None and state.folders is not None:
+            typer.echo(f"フォルダ数: {state.folders:,}（inotify の上限 {state.limit:,}）")
+        for problem in state.problems:
+            typer.echo(f"問題: {problem}", err=True)
+    if not state.on or state.problems:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("init", help="ケースブックを作成します（yobo.yaml・.gitignore・スキーマ、git init と最初のコミット）。")(init)
     app.command("validate", help="すべての文書をスキーマと整合性ルールで検査し、問題を「ファイル:行: [コード] 内容」で一覧にします。問題があれば終了コード 1。")(validate)
@@ -238,3 +298,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(staff_app, name="staff", help="職員の登録と一覧。")
     schemas_app.command("update", help="ケースブックのスキーマ（schemas/ の写し。エディタが検査・補完に使う）を、インストールされている yobo のものに更新します（1コミット）。yobo validate が schema-outdated で知らせます。")(schemas_update)
     app.add_typer(schemas_app, name="schemas", help="ケースブックのスキーマ（エディタ用の写し）。")
+    watch_app.command("on", help="このクローンで git のファイル変更の監視を有効にします（git の組み込みの監視、なければ watchman。"
+                      "core.untrackedCache も）。設定は .git/config だけでコミットしません。使えないときは理由を示して終了コード 2。")(watch_on)
+    watch_app.command("off", help="yobo watch on が設定したものだけを外します（watchman の監視もやめます）。")(watch_off)
+    watch_app.command("status", help="監視が有効か、この機械で何が使えるか、フォルダ数と inotify の上限を表示します。"
+                      "有効で問題がなければ終了コード 0、無効か問題があれば 1。")(watch_status)
+    app.add_typer(watch_app, name="watch", help="ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。")
