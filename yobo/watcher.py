@@ -32,8 +32,12 @@ answering every query ("A non-recoverable condition has triggered … All reques
 continue to fail … until you resolve the underlying problem"); git then falls back to
 looking at every file, each time printing the hook's error — no change is missed, but
 nothing is faster.  The cure is a higher limit (``sysctl fs.inotify.max_user_watches``)
-and a restart of watchman (``watchman shutdown-server``), so ``watch on`` refuses and
-``watch status`` warns when the casebook has more folders than the limit.
+and a restart of watchman (``watchman shutdown-server``).  The limit is the user's, not
+the folder's: every folder watchman (or an editor) watches already takes its share, and
+the one watchman process serves every folder of the user, so crossing the limit for one
+casebook stops the answers for all of them (seen here: a second 10,000-case clone
+watched beside a first one).  So ``watch on`` refuses, and ``watch status`` warns, when
+the casebook's folders do not fit in what is left under the limit.
 """
 
 from __future__ import annotations
@@ -222,14 +226,41 @@ def inotify_limit(path: Path = INOTIFY_LIMIT) -> int | None:
         return None
 
 
-def limit_problem(folders: int, limit: int | None) -> str | None:
-    """The Japanese warning when the casebook has more folders than inotify may watch."""
-    if limit is None or folders <= limit:
+def inotify_in_use(proc: Path = Path("/proc")) -> int | None:
+    """inotify watches the user's programs hold now (every watchman root, editors, …),
+    counted from ``/proc/<pid>/fdinfo``; None where there is no ``/proc``."""
+    if not (proc / "self" / "fdinfo").is_dir():
         return None
+    uid, total = os.getuid(), 0
+    for pid in os.listdir(proc):
+        if not pid.isdigit():
+            continue
+        try:
+            if (proc / pid).stat().st_uid != uid:
+                continue
+            fds = os.listdir(proc / pid / "fd")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(proc / pid / "fd" / fd) != "anon_inode:inotify":
+                    continue
+                total += (proc / pid / "fdinfo" / fd).read_bytes().count(b"inotify wd:")
+            except OSError:
+                continue
+    return total
+
+
+def limit_problem(folders: int, limit: int | None, in_use: int = 0) -> str | None:
+    """The Japanese warning when the casebook's folders, with the watches the user's
+    programs hold already (``in_use``), are more than inotify may watch."""
+    if limit is None or folders + in_use <= limit:
+        return None
+    others = f"（ほかのプログラム・ほかの監視中のフォルダがすでに {in_use:,} 個を使っています）" if in_use else ""
     return (f"このケースブックのフォルダは {folders:,} 個で、inotify で監視できる上限"
-            f"（fs.inotify.max_user_watches）の {limit:,} を超えています。watchman は全部を監視できず、"
+            f"（fs.inotify.max_user_watches）の {limit:,} に収まりません{others}。watchman は全部を監視できず、"
             "すべての問い合わせにエラーを返すようになります（git はそのたびにエラーを表示して全ファイルを調べ直すので、"
-            f"変更を見落とすことはありませんが、速くもなりません）。{LIMIT_ADVICE}")
+            f"変更を見落とすことはありませんが、速くもなりません。ほかのフォルダの監視も止まります）。{LIMIT_ADVICE}")
 
 
 # -- watchman ------------------------------------------------------------------------------------
@@ -328,8 +359,10 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
                         "git config --unset core.fsmonitor で外してから、もう一度実行してください）")
     if state is not None:  # set by yobo for another kind of monitor (e.g. a newer git): that first
         turn_off(root)
-    if support.kind == "watchman" and check_limit:
-        problem = limit_problem(count_folders(top), inotify_limit())
+    if support.kind == "watchman" and check_limit and not watched(top):
+        # watchman adds the folders one by one; past the limit it stops answering anyone,
+        # so the room is checked before it starts (the user's other watches count too)
+        problem = limit_problem(count_folders(top), inotify_limit(), inotify_in_use() or 0)
         if problem is not None:
             raise YoboError(problem)
     wanted = {"core.untrackedcache": "true"}
@@ -356,16 +389,20 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
     _write_state(git_dir, {"kind": support.kind, "set": wanted, "previous": previous,
                            "hook": HOOK if hook_written else None, "watch_added": not was_watched,
                            "folder": str(top)})
-    for key, value in wanted.items():
-        if previous[key] != value:
-            _set_config(root, key, value)
-    done = [f"{KINDS[support.kind]}を有効にしました（このクローンの .git/config。コミットはしません）"]
-    if support.kind == "watchman":
-        if not was_watched:
-            watch(top)
-            done.append("watchman がケースブックを読み終えました")
-    else:
-        _git(root, "fsmonitor--daemon", "start")
+    try:
+        for key, value in wanted.items():
+            if previous[key] != value:
+                _set_config(root, key, value)
+        done = [f"{KINDS[support.kind]}を有効にしました（このクローンの .git/config。コミットはしません）"]
+        if support.kind == "watchman":
+            if not was_watched:
+                watch(top)
+                done.append("watchman がケースブックを読み終えました")
+        else:
+            _git(root, "fsmonitor--daemon", "start")
+    except YoboError:
+        turn_off(root)  # a monitor that does not answer would make every git status complain
+        raise
     # one git status now writes the monitor's token and the untracked cache into git's
     # index, so the next command starts from them
     _git(root, "status", "--porcelain", "-z", "--untracked-files=normal")
@@ -443,7 +480,9 @@ def status(root: Path, support: Support | None = None) -> Status:
         limit = inotify_limit()
         if limit is not None:
             folders = count_folders(top)
-            problem = limit_problem(folders, limit)
+            # a folder watched already holds its own watches among those in use
+            in_use = 0 if watching else (inotify_in_use() or 0)
+            problem = limit_problem(folders, limit, in_use)
             if problem is not None:
                 problems.append(problem)
     return Status(on=kind is not None, kind=kind, by_yobo=state is not None, fsmonitor=fsmonitor,
