@@ -237,8 +237,11 @@ def watch_on(casebook: CasebookOpt = None, today: TodayOpt = None) -> None:
 
     root = find_casebook(casebook)
     resolve_today(today)  # accepted like everywhere; the monitor has no date
-    typer.echo("ファイルの変更の監視を設定しています（watchman は最初にすべてのフォルダを読むので、1万ケースで数秒かかります）",
-               err=True)
+    import sys
+
+    if sys.stderr.isatty():  # the first crawl takes a while; said on a terminal only (stderr stays one line on errors)
+        typer.echo("ファイルの変更の監視を設定しています（watchman は最初にすべてのフォルダを読むので、1万ケースで数秒かかります）",
+                   err=True)
     state, done = watcher.turn_on(root)
     for line in done:
         typer.echo(line)
