@@ -251,6 +251,7 @@ RUNS = {
     "case-event": [], "case-report": [], "submit-receive": [],
     "case-purge": [("case", "purge", "--before", "2026-11-22"), ("case", "purge", "--before", "2026-11-22", "--yes")],
     "report-monthly": [("report", "monthly", "--month", "2026-12")],
+    "watch-status": [("watch", "status")],
     "export-careplan-data": [("export", "careplan-data", "--all", "--month", "202601", "-o", "{tmp}/none",
                               "--to-office", "1234567890", "--to-service", "A5")],
 }
