@@ -229,9 +229,9 @@ def inotify_limit(path: Path = INOTIFY_LIMIT) -> int | None:
 def inotify_in_use(proc: Path = Path("/proc")) -> int | None:
     """inotify watches the user's programs hold now (every watchman root, editors, …),
     counted from ``/proc/<pid>/fdinfo``; None where there is no ``/proc``."""
-    if not (proc / "self" / "fdinfo").is_dir():
+    if not hasattr(os, "getuid") or not (proc / "self" / "fdinfo").is_dir():  # Windows: no inotify
         return None
-    uid, total = os.getuid(), 0
+    uid, total = _uid(), 0
     for pid in os.listdir(proc):
         if not pid.isdigit():
             continue
@@ -249,6 +249,12 @@ def inotify_in_use(proc: Path = Path("/proc")) -> int | None:
             except OSError:
                 continue
     return total
+
+
+def _uid() -> int | None:
+    if hasattr(os, "getuid"):
+        return os.getuid()
+    return None
 
 
 def limit_problem(folders: int, limit: int | None, in_use: int = 0) -> str | None:
