@@ -26,3 +26,50 @@ def test_compare_times_the_other_yobo_row_beside_row_in_its_own_clone(tmp_path, 
     log = lambda root: __import__("subprocess").run(["git", "log", "--oneline"], cwd=root, capture_output=True,
                                                     text=True).stdout.count("\n")
     assert log(tmp_path / "casebook-3") == log(tmp_path / "casebook-3-compare")
+
+
+# -- the file watcher's rows -------------------------------------------------------------------------
+
+from test_watcher import needs_watchman, own_watchman, watchman_dir, watchman_roots  # noqa: E402,F401
+
+from yobo import watcher  # noqa: E402
+
+WATCHER_ROWS = ["git status (floor, file watcher)", "monitor due --json (warm, file watcher)",
+                "monitor due --json (after a commit, file watcher)", "case list --json (file watcher)"]
+
+
+def test_the_file_watcher_rows_are_listed_last(capsys):
+    bench.main(["--list"])
+    names = capsys.readouterr().out.splitlines()
+    assert names[-4:] == WATCHER_ROWS
+    assert [r.name for r in bench.rows(Path("."), "X") if r.watched] == WATCHER_ROWS
+
+
+def test_without_a_file_watcher_its_rows_are_skipped_with_the_reason(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(watcher, "detect", lambda root, platform=None: watcher.Support(None, "watchman も見つかりません"))
+    bench.main(["--cases", "3", "--runs", "1", "--keep", str(tmp_path), "--only", "case list"])
+    out = capsys.readouterr().out
+    for name in ("git status (floor, file watcher)", "case list --json (file watcher)"):
+        assert re.search(rf"^  {re.escape(name)}\s+skipped: watchman も見つかりません$", out, re.M), out
+    assert re.search(r"^  case list --json\s+\d+\.\d{3} s", out, re.M)
+    assert "monitor due --json (warm, file watcher)" not in out  # not asked for
+    assert not (tmp_path / "casebook-3-watch").exists()
+
+
+def test_nothing_of_the_file_watcher_is_timed_unless_asked_for(tmp_path, capsys, monkeypatch):
+    asked = []
+    monkeypatch.setattr(watcher, "detect", lambda root, platform=None: asked.append(root) or watcher.Support(None, "x"))
+    bench.main(["--cases", "3", "--runs", "1", "--keep", str(tmp_path), "--only", "monitor due --json (warm)",
+                "--skip", "monitor due --json (warm, file watcher)"])
+    assert "file watcher" not in capsys.readouterr().out and asked == []
+
+
+@needs_watchman
+def test_the_file_watcher_rows_run_in_a_watched_clone_that_is_unwatched_after(capsys, own_watchman):
+    bench.main(["--cases", "3", "--runs", "2", "--only", "case list,monitor due --json (after a commit, file"])
+    out = capsys.readouterr().out
+    assert re.search(r"^  git status \(floor, file watcher\)\s+\d+\.\d{3} s .*× git status$", out, re.M), out
+    for name in ("monitor due --json (after a commit, file watcher)", "case list --json (file watcher)"):
+        assert re.search(rf"^  {re.escape(name)}\s+\d+\.\d{{3}} s .*× git status .*× watched git status$", out, re.M), out
+    assert "file watcher (watchman) on" in out
+    assert watchman_roots() == set()  # no watcher left running after a run without --keep

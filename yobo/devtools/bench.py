@@ -24,6 +24,14 @@ casebook of its own (each version keeps its own caches): its rows are named
 ``before: …`` and their ratios are to the same rounds' ``git status``, so one run
 shows before and after.
 
+Rows named ``… file watcher`` are timed in a second clone beside the casebook
+(``casebook-N-watch``, made once like the ``--compare`` clone) with git's file-system
+monitor turned on (``yobo.watcher``: git's daemon, else watchman through git's hook),
+its first crawl waited for before any timing; their ratios are to the plain ``git
+status`` and to ``git status`` in the watched clone.  Where no monitor is available the
+rows are printed as skipped, with the reason.  Without ``--keep`` the watch is removed
+at the end (``watchman watch-del``), with ``--keep`` it stays for the next run.
+
 ``--cases 100000`` works (it takes a while to generate and is never run in CI).
 Figures are printed, never asserted: this is a measurement, not a test.
 """
@@ -63,6 +71,8 @@ class Row:
     cwd: bool = True  # run inside the casebook
     root: Path | None = None  # the casebook it runs in (rows of a --compare yobo run in a clone)
     group: str = ""  # "" or "before: " (the --compare yobo's rows)
+    watched: bool = False  # timed in the clone with the file watcher on
+    skip: str | None = None  # why the row is not timed (no file watcher here)
     times: list[float] = field(default_factory=list)
 
 
@@ -95,25 +105,33 @@ def wait_for_gc(root: Path, *, say=print, grace: float = 1.0) -> None:
                    capture_output=True)
 
 
-def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "") -> list[Row]:
+#: The rows timed in the clone with the file watcher on (and their floor, first).
+WATCHED_FLOOR = "git status (floor, file watcher)"
+
+
+def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "",
+         watched: Path | None = None) -> list[Row]:
     """Every row of issue 16's table, and the floors (the floors only for the yobo under
-    test, ``group`` ""; a ``--compare`` yobo's rows are named with ``group``)."""
+    test, ``group`` ""; a ``--compare`` yobo's rows are named with ``group``).  The file
+    watcher's rows (only for ``group`` "") run in ``watched``, the clone with the watcher
+    on (``root`` until it is made)."""
     yobo = yobo or _yobo()
     due = [*yobo, "monitor", "due"]
     counter = [0]
+    watched = watched or root
 
-    def warm(argv: list[str]) -> Callable[[], None]:
+    def warm(argv: list[str], where: Path = root) -> Callable[[], None]:
         def again() -> None:  # the same command once, untimed: whatever it caches is in place
-            _run(argv, root, _env())
+            _run(argv, where, _env())
         return again
 
-    def commit() -> None:
+    def commit(where: Path = root) -> None:
         counter[0] += 1
-        note = root / "bench-commits.txt"  # HEAD moves (and a hand-edited case is committed)
+        note = where / "bench-commits.txt"  # HEAD moves (and a hand-edited case is committed)
         note.write_text(f"{counter[0]}\n", encoding="utf-8")
-        subprocess.run(["git", "add", "-A"], cwd=root, check=True)  # with any hand edit before it
+        subprocess.run(["git", "add", "-A"], cwd=where, check=True)  # with any hand edit before it
         subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@yobo.invalid", "commit", "-q", "-m",
-                        f"bench {counter[0]}"], cwd=root, check=True)
+                        f"bench {counter[0]}"], cwd=where, check=True)
 
     def hand_edit() -> None:
         counter[0] += 1
@@ -146,11 +164,20 @@ def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "
         Row("validate (whole casebook)", [*yobo, "validate"]),
         Row("cold (no index)", json_, cold),
     ]
+    case_list = [*yobo, "case", "list", "--json"]
+    by_watcher = [
+        Row(WATCHED_FLOOR, ["git", "status", "--porcelain", "-z"]),
+        Row("monitor due --json (warm, file watcher)", json_, warm(json_, watched)),
+        Row("monitor due --json (after a commit, file watcher)", json_, lambda: commit(watched)),
+        Row("case list --json (file watcher)", case_list, warm(case_list, watched)),
+    ] if not group else []
     for row in measured:
         row.name, row.group = group + row.name, group
     for row in floors + measured:
         row.root = root
-    return floors + measured
+    for row in by_watcher:
+        row.root, row.watched = watched, True
+    return floors + measured + by_watcher
 
 
 def _env() -> dict:
@@ -161,20 +188,28 @@ def bench(root: Path, runs: int, chosen: list[Row], *, say=print) -> list[str]:
     """Time ``chosen`` round-robin ``runs`` times in ``root``; the lines of the table."""
     env = _env()
     by_name = {row.name: row for row in chosen}
+    timed = [row for row in chosen if row.skip is None]
     for _ in range(runs):
-        for row in chosen:
+        for row in timed:
             if row.prepare is not None:
                 row.prepare()
             row.times.append(_run(row.argv, (row.root or root) if row.cwd else Path.cwd(), env))
     status = by_name.get("git status (floor)")
+    watched_status = by_name.get(WATCHED_FLOOR)
     # the median of each round's ratio: a busy moment slows both of a round's runs alike
     lines = []
     for row in chosen:
+        if row.skip is not None:
+            lines.append(f"  {row.name:<50} skipped: {row.skip}")
+            continue
         json_ = by_name.get(row.group + "monitor due --json (warm)")
         median = statistics.median(row.times)
-        line = f"  {row.name:<38} {median:7.3f} s  ({min(row.times):.3f}–{max(row.times):.3f})"
-        for floor, label in ((status, "git status"), (json_, "--json")):
-            if floor is not None and row is not floor and row is not status:
+        line = f"  {row.name:<50} {median:7.3f} s  ({min(row.times):.3f}–{max(row.times):.3f})"
+        floors = [(status, "git status"), (json_, "--json")]
+        if row.watched:
+            floors = [(status, "git status"), (watched_status, "watched git status")]
+        for floor, label in floors:
+            if floor is not None and floor.times and row is not floor and row is not status:
                 line += f"  {statistics.median(a / b for a, b in zip(row.times, floor.times)):5.2f}× {label}"
         lines.append(line)
     return lines
@@ -211,6 +246,41 @@ def clone_casebook(root: Path, *, say=print) -> Path:
     return clone
 
 
+def watched_clone(root: Path, *, say=print) -> tuple[Path | None, str | None]:
+    """The clone beside ``root`` with git's file-system monitor on (made once, then
+    reused), its first crawl done; or (None, why not) where no monitor is available."""
+    from .. import watcher
+
+    support = watcher.detect(root)
+    if support.kind is None:
+        return None, support.reason
+    clone = root.with_name(root.name + "-watch")
+    if not (clone / ".git").is_dir():
+        shutil.rmtree(clone, ignore_errors=True)
+        started = time.perf_counter()
+        subprocess.run(["git", "clone", "-q", "--local", str(root), str(clone)], check=True)
+        say(f"  cloned for the file watcher in {time.perf_counter() - started:.1f} s")
+    wait_for_gc(clone, say=say, grace=0)
+    started = time.perf_counter()
+    try:
+        watcher.turn_on(clone, support)  # sets core.untrackedCache too; waits for the first crawl
+    except Exception as exc:  # e.g. the inotify room: the rows say why, the rest is measured
+        return None, str(exc)
+    say(f"  file watcher ({support.kind}) on in {time.perf_counter() - started:.1f} s")
+    return clone, None
+
+
+def unwatch_clone(clone: Path) -> None:
+    """Turn the monitor off again in a clone the benchmark watched (no watcher is left
+    running after a run without ``--keep``)."""
+    from .. import watcher
+
+    try:
+        watcher.turn_off(clone)
+    except Exception as exc:  # noqa: BLE001 — reported, the run's figures stand
+        print(f"  (could not turn the file watcher off in {clone}: {exc})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", "--sizes", dest="cases", default="1000,10000",
@@ -236,23 +306,36 @@ def main(argv: list[str] | None = None) -> None:
     def wanted(name: str, spec: str | None) -> bool:
         return any(name.startswith(part.strip()) for part in spec.split(",")) if spec else False
 
+    watched_clones: list[Path] = []
     try:
         for size in (int(s) for s in args.cases.split(",")):
             print(f"{size:,} cases", flush=True)
             root, case_id = prepare_casebook(base, size)
             candidates = rows(root, case_id)
+            wanted_watch = [r for r in candidates if r.watched and r.name != WATCHED_FLOOR
+                            and (not args.only or wanted(r.name, args.only)) and not wanted(r.name, args.skip)]
+            clone, why = watched_clone(root) if wanted_watch else (None, None)
+            if clone is not None:
+                watched_clones.append(clone)
+                candidates = rows(root, case_id, watched=clone)
+            for row in candidates:
+                if row.watched and why is not None:
+                    row.skip = why
             if args.compare:
                 # row beside row: each of this yobo's rows, then the same row of the other one
                 other = rows(clone_casebook(root, say=print), case_id, [str(args.compare)], "before: ")
                 by_plain = {row.name.removeprefix(row.group): row for row in other}
                 candidates = [r for row in candidates for r in (row, by_plain.get(row.name)) if r is not None]
             chosen = [r for r in candidates if (not args.only or wanted(r.name.removeprefix(r.group), args.only)
-                                                or r.name.endswith("(floor)"))
-                      and not wanted(r.name.removeprefix(r.group), args.skip)]
+                                                or r.name.endswith("(floor)") or (r.name == WATCHED_FLOOR and wanted_watch))
+                      and not wanted(r.name.removeprefix(r.group), args.skip)
+                      and (r.name != WATCHED_FLOOR or wanted_watch)]
             for line in bench(root, args.runs, chosen):
                 print(line, flush=True)
     finally:
         if not args.keep:
+            for clone in watched_clones:
+                unwatch_clone(clone)
             shutil.rmtree(base, ignore_errors=True)
 
 
