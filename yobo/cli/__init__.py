@@ -27,10 +27,63 @@ from typer.core import TyperGroup
 from ..errors import YoboError
 
 
+class _Markdown:
+    """Stands in for ``rich.markdown.Markdown`` while ``typer.rich_utils`` is imported
+    (:func:`_rich_utils`); the real class is imported when one is made."""
+
+    def __new__(cls, *args, **kwargs):
+        from rich.markdown import Markdown
+
+        return Markdown(*args, **kwargs)
+
+
+class _Traceback:
+    """Stands in for ``rich.traceback.Traceback`` likewise."""
+
+    def __new__(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback(*args, **kwargs)
+
+    @classmethod
+    def from_exception(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
+
+
+def _rich_utils():
+    """``typer.rich_utils``, imported without ``rich.markdown`` and ``rich.traceback``.
+
+    typer 0.25 (pinned in pyproject.toml) imports both at its top — markdown-it, pygments
+    and attrs come with them, a third of ``yobo --help`` (python -X importtime) — for help
+    written in Markdown and for pretty tracebacks, and yobo uses neither (rich markup,
+    ``pretty_exceptions_enable=False``).  While typer.rich_utils is imported, modules
+    holding :class:`_Markdown` and :class:`_Traceback` stand in for the two; they are taken
+    out again at once, so any other import gets the real modules, and a stand-in used
+    makes the real thing (tests/test_lazy_commands.py checks both)."""
+    if "typer.rich_utils" in sys.modules:
+        return sys.modules["typer.rich_utils"]
+    import types
+
+    stand_ins = {}
+    for name, attr, cls in (("rich.markdown", "Markdown", _Markdown), ("rich.traceback", "Traceback", _Traceback)):
+        if name not in sys.modules:
+            stand_ins[name] = sys.modules[name] = types.ModuleType(name)
+            setattr(stand_ins[name], attr, cls)
+    try:
+        from typer import rich_utils
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return rich_utils
+
+
 def _japanese_help_panels() -> None:
     """Japanese panel titles for Typer's rich help.  Imported only when help is shown:
     rich's help machinery costs ~75 ms that ``monitor due`` should not pay."""
-    from typer import rich_utils
+    rich_utils = _rich_utils()
 
     rich_utils.ARGUMENTS_PANEL_TITLE = "引数"
     rich_utils.OPTIONS_PANEL_TITLE = "オプション"
@@ -38,7 +91,7 @@ def _japanese_help_panels() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必須]"
     rich_utils.ENVVAR_STRING = "[環境変数: {}]"
     rich_utils.DEFAULT_STRING = "[既定: {}]"
-    from .common import japanese_line_breaking
+    from .linebreak import japanese_line_breaking
 
     japanese_line_breaking()
     if not getattr(rich_utils._make_rich_text, "yobo_folds", False):
