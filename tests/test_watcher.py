@@ -298,3 +298,14 @@ def test_an_edit_a_moment_before_git_status_is_seen_every_time(cli, sample, own_
             assert git(sample, "status", "--porcelain") == "", i
     finally:
         cli("watch", "off", "-C", str(sample))
+
+
+@needs_watchman
+def test_on_again_after_a_hand_change_never_overwrites_it(cli, sample, own_watchman):
+    assert cli("watch", "on", "-C", str(sample)).code == 0
+    git(sample, "config", "core.fsmonitor", "/opt/my-hook")  # someone's own monitor, after on
+    again = cli("watch", "on", "-C", str(sample))
+    assert again.code == 2 and "/opt/my-hook" in again.stderr
+    assert git(sample, "config", "core.fsmonitor").strip() == "/opt/my-hook"
+    assert not (sample / ".git" / watcher.STATE_FILE).exists()  # yobo's own part was taken off
+    assert str(sample.resolve()) not in watchman_roots()

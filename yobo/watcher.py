@@ -351,7 +351,8 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
     git_dir, top = _git_dir(root), _top(root)
     support = support or detect(root)
     state = _state(git_dir)
-    if state is not None and state.get("kind") == support.kind:
+    if (state is not None and state.get("kind") == support.kind
+            and _config(root, "core.fsmonitor") == (state.get("set") or {}).get("core.fsmonitor")):
         done = ["すでに有効です（yobo watch on で設定済み）"]
         if support.kind == "watchman" and not watched(top):
             watch(top)
@@ -359,12 +360,12 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
         return status(root), done
     if support.kind is None:
         raise YoboError(f"ファイルの変更の監視を使えません: {support.reason}")
+    if state is not None:  # set by yobo for another kind of monitor (e.g. a newer git), or changed by hand
+        turn_off(root)
     current = _config(root, "core.fsmonitor")
-    if current is not None and state is None:
+    if current is not None:
         raise YoboError(f"core.fsmonitor はすでに {current} に設定されています（yobo が設定したものではないので変えません。"
                         "git config --unset core.fsmonitor で外してから、もう一度実行してください）")
-    if state is not None:  # set by yobo for another kind of monitor (e.g. a newer git): that first
-        turn_off(root)
     if support.kind == "watchman" and check_limit and not watched(top):
         # watchman adds the folders one by one; past the limit it stops answering anyone,
         # so the room is checked before it starts (the user's other watches count too)
