@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,23 +28,31 @@ HAS_WATCHMAN = shutil.which("watchman") is not None and shutil.which("perl") is 
 needs_watchman = pytest.mark.skipif(not HAS_WATCHMAN, reason="watchman (and perl for git's hook) not installed")
 
 
+@contextmanager
+def watchman_server(tag: str):
+    """A TMPDIR for a watchman server of its own (a short one: the socket path must fit in
+    108 bytes), shut down afterwards with every folder it watched."""
+    folder = Path(f"/tmp/yobo-wm-{os.getpid()}-{tag}")
+    folder.mkdir(exist_ok=True)
+    try:
+        yield folder
+    finally:
+        env = dict(os.environ, TMPDIR=str(folder))
+        listed = subprocess.run(["watchman", "watch-list"], env=env, capture_output=True, text=True)
+        try:
+            roots = json.loads(listed.stdout).get("roots", [])
+        except ValueError:
+            roots = []
+        for root in roots:
+            subprocess.run(["watchman", "watch-del", root], env=env, capture_output=True)
+        subprocess.run(["watchman", "shutdown-server"], env=env, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def watchman_dir(tmp_path_factory):
-    """A watchman server of this module's own (a short TMPDIR: its socket path must fit
-    in 108 bytes), shut down at the end with every folder it watched."""
-    folder = Path(f"/tmp/yobo-wm-{os.getpid()}-{tmp_path_factory.mktemp('w').name}")
-    folder.mkdir()
-    yield folder
-    env = dict(os.environ, TMPDIR=str(folder))
-    listed = subprocess.run(["watchman", "watch-list"], env=env, capture_output=True, text=True)
-    try:
-        roots = json.loads(listed.stdout).get("roots", [])
-    except ValueError:
-        roots = []
-    for root in roots:
-        subprocess.run(["watchman", "watch-del", root], env=env, capture_output=True)
-    subprocess.run(["watchman", "shutdown-server"], env=env, capture_output=True)
-    shutil.rmtree(folder, ignore_errors=True)
+    with watchman_server(tmp_path_factory.mktemp("w").name) as folder:
+        yield folder
 
 
 @pytest.fixture
@@ -309,3 +318,15 @@ def test_on_again_after_a_hand_change_never_overwrites_it(cli, sample, own_watch
     assert git(sample, "config", "core.fsmonitor").strip() == "/opt/my-hook"
     assert not (sample / ".git" / watcher.STATE_FILE).exists()  # yobo's own part was taken off
     assert str(sample.resolve()) not in watchman_roots()
+
+
+def test_on_off_and_status_print_one_shape():
+    """watch on / off --json print what watch status --json prints (their schemas are one)."""
+    from yobo.resources import data_dir
+
+    schemas = [json.loads((data_dir("schemas") / "output" / f"watch-{name}.schema.json").read_text(encoding="utf-8"))
+               for name in ("status", "on", "off")]
+    assert all({k: v for k, v in schema.items() if k not in ("title", "description")} ==
+               {k: v for k, v in schemas[0].items() if k not in ("title", "description")} for schema in schemas)
+    assert set(schemas[0]["properties"]) == set(watcher.Status(False, None, False, None, None, None, "", None, None,
+                                                               None).to_json())

@@ -97,12 +97,14 @@ class Status:
     folders: int | None  # folders of the work tree (what inotify needs one watch each for)
     limit: int | None  # the user's inotify watch limit (None: not Linux)
     problems: list[str] = field(default_factory=list)  # Japanese sentences
+    messages: list[str] = field(default_factory=list)  # what ``on`` / ``off`` did (Japanese)
 
     def to_json(self) -> dict:
         return {"on": self.on, "kind": self.kind, "by_yobo": self.by_yobo, "fsmonitor": self.fsmonitor,
                 "untracked_cache": self.untracked_cache, "available": self.available,
                 "unavailable": self.unavailable or None, "watching": self.watching, "folders": self.folders,
-                "inotify_limit": self.limit, "problems": list(self.problems)}
+                "inotify_limit": self.limit, "problems": list(self.problems),
+                "messages": list(self.messages)}
 
 
 def _run(args: list[str], cwd: Path | None = None, *, data: str | None = None) -> subprocess.CompletedProcess:

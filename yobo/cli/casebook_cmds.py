@@ -231,35 +231,46 @@ def log(
     out.print(table)
 
 
-def watch_on(casebook: CasebookOpt = None, today: TodayOpt = None) -> None:
+def watch_on(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Turn git's file-system monitor on for this clone (git's daemon, else watchman)."""
+    import sys
+
     from .. import watcher
 
     root = find_casebook(casebook)
     resolve_today(today)  # accepted like everywhere; the monitor has no date
-    import sys
-
     if sys.stderr.isatty():  # the first crawl takes a while; said on a terminal only (stderr stays one line on errors)
         typer.echo("ファイルの変更の監視を設定しています（watchman は最初にすべてのフォルダを読むので、1万ケースで数秒かかります）",
                    err=True)
     state, done = watcher.turn_on(root)
-    for line in done:
-        typer.echo(line)
-    for problem in state.problems:
-        typer.echo(f"注意: {problem}", err=True)
+    state.messages = done
+    _print_watch(state, json_)
     if state.problems:
         raise typer.Exit(1)
 
 
-def watch_off(casebook: CasebookOpt = None, today: TodayOpt = None) -> None:
+def watch_off(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
     """Remove exactly what ``watch on`` set for this clone."""
     from .. import watcher
 
     root = find_casebook(casebook)
     resolve_today(today)
     _, done = watcher.turn_off(root)
-    for line in done:
+    state = watcher.status(root)
+    state.messages = done
+    _print_watch(state, json_, brief=True)
+
+
+def _print_watch(state, json_: bool, *, brief: bool = False) -> None:
+    """What on/off did (their lines; ``--json``: the status after, with them as ``messages``)."""
+    if json_:
+        print_json(state.to_json())
+        return
+    for line in state.messages:
         typer.echo(line)
+    if not brief:
+        for problem in state.problems:
+            typer.echo(f"注意: {problem}", err=True)
 
 
 def watch_status(casebook: CasebookOpt = None, today: TodayOpt = None, json_: JsonOpt = False) -> None:
