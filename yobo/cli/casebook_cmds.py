@@ -22,8 +22,9 @@ from .common import table as new_table
 
 staff_app = typer.Typer(help="職員（コミットの作成者になる人）の登録と一覧。", no_args_is_help=True)
 schemas_app = typer.Typer(help="ケースブックのスキーマ（エディタ用の写し）。", no_args_is_help=True)
-watch_app = typer.Typer(help="ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。",
-                        no_args_is_help=True)
+#: ``yobo watch``'s help (``yobo --help`` shows it from ``cli.COMMANDS``; tests/test_lazy_commands.py keeps them one)
+WATCH_HELP = "ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。"
+watch_app = typer.Typer(help=WATCH_HELP, no_args_is_help=True)
 
 
 def init(
@@ -317,4 +318,4 @@ def register(app: typer.Typer) -> None:
     watch_app.command("off", help="yobo watch on が設定したものだけを外します（watchman の監視もやめます）。")(watch_off)
     watch_app.command("status", help="監視が有効か、この機械で何が使えるか、フォルダ数と inotify の上限を表示します。"
                       "有効で問題がなければ終了コード 0、無効か問題があれば 1。")(watch_status)
-    app.add_typer(watch_app, name="watch", help="ファイルの変更の監視（git の fsmonitor）。大きなケースブックで git status を速くします。")
+    app.add_typer(watch_app, name="watch", help=WATCH_HELP)
