@@ -631,26 +631,37 @@ class Answer:
 
 
 def dump_text(result: tuple) -> dict:
-    """A text answer (:class:`yobo.pieces.Pieces`' ``(text, flagged)``) as it is kept."""
+    """A text answer (``(text, flagged)``, see :func:`load_text_pieces`) as it is kept:
+    the text compressed (:func:`yobo.pieces.pack_text`)."""
+    from .pieces import pack_text
+
     text, flagged = result
-    return {"text": text, "flagged": flagged}
+    return {"text": pack_text(text), "flagged": flagged}
 
 
-def load_text(value) -> tuple:
+def load_text(value) -> tuple[bytes, int]:
     """:func:`dump_text`'s value back, its types checked (``ValueError`` if one is wrong)."""
-    if not (type(value) is dict and type(value.get("text")) in (str, bytes) and type(value.get("flagged")) is int):
+    import zlib
+
+    from .pieces import unpack_text
+
+    if not (type(value) is dict and type(value.get("text")) is bytes and type(value.get("flagged")) is int):
         raise ValueError("answer")
-    return value["text"], value["flagged"]
+    try:
+        return unpack_text(value["text"]), value["flagged"]
+    except zlib.error:
+        raise ValueError("answer") from None
 
 
 def load_text_pieces(root: Path, config: Config, profile: dict, material: str, pieces, *,
                      status: gitstore.ChangedPaths | None = None) -> tuple:
-    """``pieces.build(cases)`` (a text and a count) for the cases of ``root``, kept as an
+    """``pieces.build(cases)`` (a text, as UTF-8 bytes, and a count) for the cases of ``root``, kept as an
     :class:`Answer` of ``material`` (the question: its options and everything besides
     the casebook it depends on): given back whole while nothing changed, patched case
     by case when some cases did, begun from the last index while git status runs."""
     answer = Answer(material, dump_text, load_text, pieces=pieces)
-    return load_obligations(root, config, profile, status=status, answer=answer, build_cases=pieces.build)
+    text, flagged = load_obligations(root, config, profile, status=status, answer=answer, build_cases=pieces.build)
+    return (text.encode("utf-8") if isinstance(text, str) else text), flagged
 
 
 def _seal(root: Path) -> str | None:

@@ -237,7 +237,7 @@ def case_list(
         say_unreadable(unreadable)
         return rows, unreadable
 
-    def listing(root: Path) -> str:
+    def listing(root: Path) -> bytes:
         """``--json`` of one casebook, kept case by case (``index.load_text_pieces``): a
         warm run prints the kept text, a run after a change remakes the changed cases."""
         import json
@@ -270,9 +270,9 @@ def case_list(
         return
     root = find_casebook(single_casebook(casebook))
     if json_:
-        import sys
+        from .due_cmds import print_bytes
 
-        sys.stdout.write(listing(root))
+        print_bytes(listing(root))
         return
     rows, _ = collect(root)
     if csv_ or xlsx is not None:

@@ -81,6 +81,17 @@ def write_output(text: str | bytes, output: Path | None, *, field: str = "--outp
     typer.echo(f"{output} に書き出しました", err=True)
 
 
+def print_bytes(data: bytes) -> None:
+    """UTF-8 text, already encoded (a kept answer's), to the screen: as it is where a
+    line ends in LF, else through the text stream (which ends lines as the system does)."""
+    if os.linesep == "\n" and hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
 def export_stamp() -> datetime:
     """Now, in UTC: the time an export was written (the CLI may read the clock)."""
     return datetime.now(timezone.utc).replace(microsecond=0)
@@ -192,7 +203,7 @@ def monitor_due(
             text, overdue = due_listing(root, config, profile, today=day, query=query,
                                         status=_early.take(root), **_listing_form(day, config, json_, csv_, names, remind))
         if json_:
-            sys.stdout.write(text)
+            print_bytes(text)
         elif csv_:
             write_output(text, output)
         else:
