@@ -248,7 +248,8 @@ def test_json_list_joins_as_json_text():
     form = pieces.JsonList()
     for count in (0, 1, 2, pieces.JSON_COMPACT_FROM, pieces.JSON_COMPACT_FROM + 1, 250):
         objects = [{"case": f"C{i}", "title": "記録「x」, \"y\"", "n": i, "none": None} for i in range(count)]
-        assert form.join([json.dumps(o, ensure_ascii=False) for o in objects]) == json_text(objects)
+        fragments = [json.dumps(o, ensure_ascii=False).encode("utf-8") for o in objects]
+        assert form.join(fragments) == json_text(objects).encode("utf-8")
 
 
 def test_kept_pieces_with_spans_are_sliced_back_exactly():
@@ -262,7 +263,7 @@ def test_kept_pieces_with_spans_are_sliced_back_exactly():
 
     first = pieces.Pieces(form, make)
     text, flagged = first.build(cases)
-    assert flagged == 60 and json.loads(text)[0]["i"] == 0
+    assert flagged == 60 and json.loads(text)[0]["i"] == 0 and first.form.spans(180)
     again = pieces.Pieces(form, lambda *_: pytest.fail("a kept case was made again"))
     again.offer(index.dump_text((text, flagged)), first.dump())
     assert again.build(cases) == (text, flagged) and again.reused == 60
@@ -270,14 +271,12 @@ def test_kept_pieces_with_spans_are_sliced_back_exactly():
 
 def test_damaged_kept_pieces_are_not_used(cli, sample, made):
     same_as_fresh(cli, sample, "json")
-    good = pieces.Pieces(pieces.JsonList(), lambda *_: [])
-    text, flagged = good.build({})
     # a blob that is not what dump writes, however it came to be signed: ignored whole
     for value, blob in [({"text": b"x"}, b"y"), ({"text": pieces.pack_text("[]\n"), "flagged": 0},
                                                   pieces.pack_text(b"\x93\x01\x02\x03")), (None, b"")]:
         bad = pieces.Pieces(pieces.JsonList(), lambda *_: [])
         bad.offer(value, blob)
-        assert bad.build({"cases/AA/X": ["t", [], None, []]}) == ("[]\n", 0) and bad.reused == 0
+        assert bad.build({"cases/AA/X": ["t", [], None, []]}) == (b"[]\n", 0) and bad.reused == 0
 
 
 def test_a_forged_answer_file_is_never_decoded(cli, sample, made, monkeypatch):

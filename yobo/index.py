@@ -660,8 +660,7 @@ def load_text_pieces(root: Path, config: Config, profile: dict, material: str, p
     the casebook it depends on): given back whole while nothing changed, patched case
     by case when some cases did, begun from the last index while git status runs."""
     answer = Answer(material, dump_text, load_text, pieces=pieces)
-    text, flagged = load_obligations(root, config, profile, status=status, answer=answer, build_cases=pieces.build)
-    return (text.encode("utf-8") if isinstance(text, str) else text), flagged
+    return load_obligations(root, config, profile, status=status, answer=answer, build_cases=pieces.build)
 
 
 def _seal(root: Path) -> str | None:

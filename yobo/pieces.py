@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from itertools import chain
 from operator import itemgetter
 from typing import Callable
 
@@ -40,10 +41,12 @@ class Form:
     copy); a form whose text is something else for some counts (``json_text`` indents a
     short list) overrides :meth:`join` and answers False for those counts."""
 
-    def __init__(self, name: str, head: str | bytes, sep: str | bytes = "", tail: str | bytes = ""):
-        self.name, self.head, self.sep, self.tail = name, head, sep, tail
+    def __init__(self, name: str, head: str | bytes, sep: str | bytes = b"", tail: str | bytes = b""):
+        # worked in UTF-8 bytes throughout: what is kept and printed is bytes, so no
+        # text of tens of MB is decoded or encoded on the way
+        self.name, self.head, self.sep, self.tail = name, _bytes(head), _bytes(sep), _bytes(tail)
 
-    def join(self, fragments: list) -> str | bytes:
+    def join(self, fragments: list[bytes]) -> bytes:
         return self.head + self.sep.join(fragments) + self.tail
 
     def spans(self, count: int) -> bool:
@@ -64,6 +67,10 @@ def pack_text(text: str | bytes) -> bytes:
 def unpack_text(blob: bytes) -> bytes:
     """:func:`pack_text` undone (``zlib.error`` on a damaged blob)."""
     return zlib.decompress(blob)
+
+
+def _bytes(text: str | bytes) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else text
 
 
 def entry_token(entry) -> str:
@@ -97,9 +104,9 @@ class Pieces:
     def offer(self, value, blob) -> None:
         self.offered = (value, blob)
 
-    def build(self, cases: dict) -> tuple[str | bytes, int]:
-        """The finished text of ``cases`` (``{case folder: index entry}``) and how many
-        fragments are flagged."""
+    def build(self, cases: dict) -> tuple[bytes, int]:
+        """The finished text of ``cases`` (``{case folder: index entry}``, UTF-8) and how
+        many fragments are flagged."""
         if self.offered is not None:
             self._take_kept(*self.offered)
             self.offered = None
@@ -110,7 +117,7 @@ class Pieces:
             token = entry_token(entry)
             got = memo.get((case_dir, token))
             if got is None:
-                got = memo[(case_dir, token)] = make(case_dir, entry)
+                got = memo[(case_dir, token)] = [(key, _bytes(text), flag) for key, text, flag in make(case_dir, entry)]
                 self.made += 1
             owner = len(owners)
             owners.append((case_dir, token))
@@ -155,10 +162,7 @@ class Pieces:
 def _kept_pieces(form: Form, value, blob) -> dict[tuple[str, str], list]:
     if type(value) is not dict or type(blob) is not bytes or type(value.get("text")) is not bytes:
         raise ValueError("pieces")
-    kind = type(form.head)
     text = unpack_text(value["text"])
-    if kind is str:
-        text = text.decode("utf-8")
     data = msgpack.unpackb(unpack_text(blob), raw=False, use_list=False, strict_map_key=True)
     dirs, tokens, keys, owners, flags = (data[k] for k in ("dirs", "tokens", "keys", "owners", "flags"))
     spans, fragments = data["spans"], data["fragments"]
@@ -167,8 +171,11 @@ def _kept_pieces(form: Form, value, blob) -> dict[tuple[str, str], list]:
             and type(keys) is tuple and type(owners) is tuple and type(flags) is tuple
             and len(keys) == len(owners) == len(flags)):
         raise ValueError("pieces")
-    if not (all(type(k) is tuple and all(type(x) in (int, str) for x in k) for k in keys)
-            and all(type(o) is int and 0 <= o < len(dirs) for o in owners) and all(type(f) is bool for f in flags)):
+    # checked in bulk (≈ 80,000 pieces at 10,000 cases): tuples of numbers and strings,
+    # owners within the folders, flags true or false
+    if not (set(map(type, keys)) <= {tuple} and set(map(type, chain.from_iterable(keys))) <= {int, str}
+            and set(map(type, owners)) <= {int} and set(map(type, flags)) <= {bool}
+            and (not owners or (min(owners) >= 0 and max(owners) < len(dirs)))):
         raise ValueError("pieces")
     if spans is not None:
         if not (type(spans) is tuple and len(spans) == len(keys) and all(type(n) is int and n >= 0 for n in spans)):
@@ -183,7 +190,7 @@ def _kept_pieces(form: Form, value, blob) -> dict[tuple[str, str], list]:
         for n in spans:
             fragments.append(text[at:at + n])
             at += n + step
-    elif not (type(fragments) is tuple and len(fragments) == len(keys) and all(type(f) is kind for f in fragments)):
+    elif not (type(fragments) is tuple and len(fragments) == len(keys) and set(map(type, fragments)) <= {bytes}):
         raise ValueError("fragments")
     if form.join(list(fragments)) != text:
         raise ValueError("join")
@@ -210,9 +217,9 @@ class JsonList(Form):
     def spans(self, count: int) -> bool:
         return count > JSON_COMPACT_FROM
 
-    def join(self, fragments: list) -> str:
+    def join(self, fragments: list[bytes]) -> bytes:
         if len(fragments) > JSON_COMPACT_FROM:
             return super().join(fragments)
         import json
 
-        return json.dumps([json.loads(f) for f in fragments], ensure_ascii=False, indent=2) + "\n"
+        return (json.dumps([json.loads(f) for f in fragments], ensure_ascii=False, indent=2) + "\n").encode("utf-8")
