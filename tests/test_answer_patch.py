@@ -13,6 +13,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import git
 from yobo import index, pieces
@@ -286,8 +288,8 @@ def test_a_forged_answer_file_is_never_decoded(cli, sample, made, monkeypatch):
         raw[-10] ^= 0xFF  # one byte of the compressed text changed: the checksum no longer holds
         path.write_bytes(bytes(raw))
     decoded = []
-    real = pieces._kept_pieces
-    monkeypatch.setattr(pieces, "_kept_pieces", lambda *a: decoded.append(a) or real(*a))
+    real = pieces._kept_state
+    monkeypatch.setattr(pieces, "_kept_state", lambda *a: decoded.append(a) or real(*a))
     monkeypatch.setattr(index, "load_text", lambda value: decoded.append(value) or pytest.fail("decoded"))
     made.clear()
     assert ask(cli, sample, "json") == truth
@@ -301,3 +303,44 @@ def test_the_kept_answer_is_lean(cli, sample):
     text = fresh(cli, sample, "csv")
     kept = list((sample / ".yobo").glob(f"{index.ANSWER_PREFIX}*.msgpack"))
     assert kept and all(path.stat().st_size < len(text.encode("utf-8")) + 4096 for path in kept)
+
+
+case_names = st.sampled_from([f"cases/{c}{c}/{c}{c}{n}" for c in "ABCD" for n in range(8)])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=st.dictionaries(case_names, st.integers(0, 3)), changes=st.lists(
+    st.dictionaries(case_names, st.one_of(st.none(), st.integers(0, 3))), min_size=1, max_size=4),
+    form=st.sampled_from(["json", "csv"]))
+def test_a_patched_answer_equals_a_whole_build(first, changes, form):
+    """Cases changed, added and removed, one step after another: each patched text (and
+    its flag count) is the text built whole from nothing."""
+    def make(case_dir, entry):
+        version = entry[1][0]
+        count = (version * 7 + len(case_dir)) % 5 + (version % 2) * 40  # some cases many pieces, some none
+        return [((i % 3, f"{version}-{i // 3}", case_dir.rsplit("/", 1)[-1]),
+                 json.dumps({"case": case_dir, "v": version, "i": i, "t": "記録, \"引用\""}, ensure_ascii=False),
+                 i % 4 == 0) for i in range(count)]
+
+    def entries(versions: dict) -> dict:
+        # a tree token for even versions, a digest of the rows (a hand edit) for odd ones
+        return {d: [f"tree-{d}-{v}" if v % 2 == 0 else None, [v], None, []] for d, v in versions.items()}
+
+    shape = pieces.JsonList() if form == "json" else pieces.Form("csv", "\ufeffhead\r\n")
+    kept = pieces.Pieces(shape, make)
+    value = index.dump_text(kept.build(entries(first)))
+    blob = kept.dump()
+    versions = dict(first)
+    for change in changes:
+        for case_dir, version in change.items():
+            if version is None:
+                versions.pop(case_dir, None)
+            else:
+                versions[case_dir] = version
+        patched = pieces.Pieces(shape, make)
+        patched.offer(value, blob)
+        got = patched.build(entries(versions))
+        assert got == pieces.Pieces(shape, make).build(entries(versions))
+        # built twice in one run (after git status): the second from the first
+        assert patched.build(entries(versions)) == got
+        value, blob = index.dump_text(got), patched.dump()
