@@ -146,8 +146,7 @@ def monitor_due(
 
     # the text of --json, --csv and --ics (a first export) depends on nothing but the
     # items, the day and the options: made case by case and kept (duelist.due_listing);
-    # the table and the sheet have a screen or a clock in them
-    form = "json" if json_ else "csv" if csv_ else "items"
+    # the table and the sheet have a screen or a clock in them: their items are kept
 
     def question(root: Path, several: bool):
         config = load_config(root, validate=False)
@@ -178,7 +177,7 @@ def monitor_due(
             # is still looking at the files
             return select(found, query, today=day), None
 
-        remember = json.dumps(["monitor-due", "several" if several else form, query.staff, query.case, query.party,
+        remember = json.dumps(["monitor-due", "several" if several else "items", query.staff, query.case, query.party,
                                sorted(query.statuses)], ensure_ascii=False)
         with index_warnings():
             return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare,
