@@ -742,12 +742,14 @@ def _hash_path(digest, path: Path) -> None:
         digest.update(b"special:%d" % st.st_mode)
 
 
-def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[CaseSummary], int]:
+def load_summaries(root: Path, config: Config, profile: dict, *,
+                   status: gitstore.ChangedPaths | None = None) -> tuple[list[CaseSummary], int]:
     """One summary per case folder (see ``summarize``; an unreadable case has the status
-    ``unreadable``) in id order, and how many of them could not be read, via the index."""
+    ``unreadable``) in id order, and how many of them could not be read, via the index.
+    ``status``: a ``git status`` the caller started earlier (``yobo.cli._early``)."""
     # kept as an answer too (index.Answer): a warm run reads neither the index nor the cases
     answer = Answer('["case-summaries"]', lambda found: [_plain(s) for s in found], _summaries_from)
-    cases, _ = _refresh(root, config, profile, None, answer=answer)
+    cases, _ = _refresh(root, config, profile, None, status=status, answer=answer)
     if answer.found is not _NOTHING:
         summaries = answer.found
     else:

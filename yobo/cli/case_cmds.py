@@ -229,9 +229,13 @@ def case_list(
             typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
 
     def collect(root: Path) -> tuple[list[dict], int]:
+        from . import _early
+
         config = load_config(root, validate=False)
         with index_warnings():
-            summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
+            # the git status started before the imports (yobo.cli._early), not a second one
+            summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides),
+                                                   status=_early.take(root))
         rows = [{**_case_json(s, day), "office": _office_of(s, config)} for s in summaries]
         rows = [r for r in rows if shown(r, config)]
         say_unreadable(unreadable)
