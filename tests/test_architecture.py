@@ -46,7 +46,7 @@ def test_only_the_cli_reads_the_clock():
 #: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
 LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "casebook",
           "kinds", "custody", "yamlio", "resources", "schemas", "profiles", "domain", "ledger", "preconditions", "safeguards", "rules",
-          "workspace", "loader", "gitstore", "watcher", "index", "validation", "duelist", "export", "workflow", "sharing",
+          "workspace", "loader", "gitstore", "watcher", "pieces", "index", "validation", "duelist", "export", "workflow", "sharing",
           "careplan_data", "render", "pdf", "forms", "devtools", "cli", "__main__"]
 
 #: Inside ``workflow/``: the writer, the shared step context, the steps one module a stage

@@ -6,6 +6,7 @@ answer in well under a second when little has changed.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,7 +39,7 @@ def due_from_casebook(casebook: Casebook, profile: dict, *, today: date) -> list
 
 
 def due_with_index(root: Path, config: Config, profile: dict, *, today: date, within: int | None = None,
-                   finish=None, remember: str | None = None, status=None):
+                   finish=None, remember: str | None = None, status=None, text_only: bool = False):
     """Every deadline via the index; rows beyond ``within`` days (or info items whose day
     has passed) are dropped before they are turned into values — 10,000 cases hold
     ~100,000 obligations, most of them months away.
@@ -51,7 +52,9 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
     ``finish`` depends on (the options, the format), as text.  With it the finished
     answer is kept and given again while nothing changed (``index.Answer``); ``finish``
     must then return ``(items, text or None)``.  ``status``: a ``git status`` started
-    earlier by the caller (``gitstore.ChangedPaths``)."""
+    earlier by the caller (``gitstore.ChangedPaths``).  ``text_only``: only the text is
+    kept (``(None, text)`` comes back from it), for a caller that prints nothing else:
+    a warm run then decodes no rows."""
     from .index import Answer, load_obligations, unpack
     from .loader import office_done_marks
     from .rules.due import INFO
@@ -66,7 +69,7 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
         import json
 
         material = json.dumps([today.isoformat(), within, sorted(marks), remember], ensure_ascii=False)
-        answer = Answer(material, _dump_answer, _load_answer)
+        answer = Answer(material, _dump_text, _load_text) if text_only else Answer(material, _dump_answer, _load_answer)
 
     def build(rows: list[tuple], active_modes: set[str]):
         # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
@@ -79,27 +82,62 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
 
 
 def _dump_answer(result) -> dict:
+    """The items (the table's, the sheet's, several casebooks') kept as their packed rows,
+    msgpack'd and compressed (``yobo.pieces.pack_text``): ≈ 80,000 rows at 10,000 cases
+    are tens of MB as they are, a few MB so; a text beside them is kept as it is."""
+    import msgpack
+
     from .index import _pack
+    from .pieces import pack_text
 
     items, text = result
-    return {"rows": _pack(items), "text": text}
+    return {"rows": pack_text(msgpack.packb(_pack(items), use_bin_type=True)), "text": text}
+
+
+def _dump_text(result) -> dict:
+    """A text answer (``report monthly``): the text alone, compressed."""
+    from .pieces import pack_text
+
+    return {"text": pack_text(result[1])}
+
+
+def _load_text(value) -> tuple[None, str]:
+    from .pieces import unpack_text
+
+    if type(value) is not dict or type(value.get("text")) is not bytes:
+        raise ValueError("answer")
+    try:
+        return None, unpack_text(value["text"]).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        raise ValueError("answer") from None
 
 
 def _load_answer(value) -> tuple[list[Due], str | None]:
     """A kept answer back to values, every type checked (``ValueError`` if one is wrong)."""
-    from .index import unpack
+    import msgpack
 
-    if type(value) is not dict or type(value.get("rows")) is not list or type(value.get("text")) not in (str, type(None)):
+    from .index import unpack
+    from .pieces import unpack_text
+
+    if type(value) is not dict or type(value.get("rows")) is not bytes or type(value.get("text")) not in (str, type(None)):
+        raise ValueError("answer")
+    try:
+        rows = msgpack.unpackb(unpack_text(value["rows"]), raw=False)
+    except Exception:  # zlib and msgpack raise several unrelated classes for damaged input
+        raise ValueError("answer") from None
+    if type(rows) is not list:
         raise ValueError("answer")
     last = date.max.toordinal()
-    for row in value["rows"]:
+    for row in rows:
         if not (type(row) is list and len(row) == 11 and all(type(row[i]) is str for i in (0, 1, 2, 5, 6, 7, 8, 9, 10))
                 and all(type(row[i]) is int and 1 <= row[i] <= last for i in (3, 4))):
             raise ValueError("answer row")
-    return unpack(value["rows"]), value["text"]
+    return unpack(rows), value["text"]
 
 
-def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
+def keyed(items: list[Due], query: Query, *, today: date) -> list[tuple[tuple, Due]]:
+    """The items ``query`` shows, each with its sort key (status, day, staff, case,
+    code), in that order (a stable sort: items with one key keep their order)."""
     horizon = today + timedelta(days=query.within) if query.within is not None else None
     order = {code: i for i, code in enumerate(DUE_STATUSES)}
     chosen = []
@@ -118,10 +156,56 @@ def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
             continue
         if horizon is not None and status == "upcoming" and item.due > horizon:
             continue
-        # the status is worked out once here, not again in the sort key (30,000 items)
-        chosen.append(((order.get(status, len(order)), item.due, item.staff, item.case, item.code), item))
+        # the status is worked out once here, not again in the sort key (30,000 items);
+        # the day as its ordinal: the same order, and a key a kept answer can store
+        chosen.append(((order.get(status, len(order)), item.due.toordinal(), item.staff, item.case, item.code), item))
     chosen.sort(key=lambda pair: pair[0])
-    return [item for _, item in chosen]
+    return chosen
+
+
+def select(items: list[Due], query: Query, *, today: date) -> list[Due]:
+    return [item for _, item in keyed(items, query, today=today)]
+
+
+def due_listing(root: Path, config: Config, profile: dict, *, today: date, query: Query, form, fragments,
+                material: str, status=None) -> tuple:
+    """The text of the due list of ``root`` as ``form`` prints it (``yobo.pieces.Form``),
+    and the number of overdue items in it (for ``--fail-on``).
+
+    ``fragments(items)``: the text of each of the selected items of one case, in their
+    order (a JSON object, a CSV row, a VEVENT); ``material``: everything besides the
+    casebook, ``today``, ``query`` and the done marks that the text depends on (the
+    form and its options), as text.  The answer is kept per case
+    (``yobo.pieces.Pieces``): a warm run prints it as it was, a run after a commit or
+    a hand edit makes the pieces of the changed cases only."""
+    import json
+
+    from .index import load_text_pieces
+    from .loader import office_done_marks
+    from .pieces import Pieces
+    from .rules.due import INFO
+
+    now = today.toordinal()
+    horizon = now + query.within if query.within is not None else None
+    overdue = list(DUE_STATUSES).index("overdue")
+    marks = office_done_marks(root)  # casebook-wide, outside cases/: read on every run
+    fromordinal = date.fromordinal
+
+    def make(case_dir: str, entry) -> list:
+        # as due_with_index's build, for one case: rows due beyond the horizon (or info
+        # items past) dropped first, then the marks, the office, the query
+        items = [Due(c, code, title, fromordinal(due), fromordinal(opens), staff, party, source, kind, excused, name)
+                 for c, code, title, due, opens, staff, party, source, kind, excused, name in entry[1]
+                 if not (kind == INFO and due < now) and not (horizon is not None and opens > now and due > horizon)]
+        if not items:
+            return []
+        chosen = keyed(for_office(drop_marked(items, marks), config), query, today=today)
+        texts = fragments([item for _, item in chosen])
+        return [(key, text, key[0] == overdue) for (key, _), text in zip(chosen, texts)]
+
+    question = json.dumps(["due-listing", today.isoformat(), query.within, sorted(marks), query.staff, query.case,
+                           query.party, sorted(query.statuses), material], ensure_ascii=False)
+    return load_text_pieces(root, config, profile, question, Pieces(form, make), status=status)
 
 
 def status_label(item: Due, today: date) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, NamedTuple
 
 from .citations import label_source
@@ -98,13 +98,28 @@ def _csv_cell(value, kind: str) -> str:
 
 def to_csv(columns: list[Column], rows: Iterable[tuple]) -> str:
     """UTF-8 with a BOM and CRLF rows, so Excel opens the Japanese text as it is."""
+    return csv_head(columns) + "".join(csv_lines(columns, rows))
+
+
+def csv_head(columns: list[Column]) -> str:
+    """The start of :func:`to_csv`'s text: the BOM and the header row."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([c.title for c in columns])
+    return "\ufeff" + buffer.getvalue()
+
+
+def csv_lines(columns: list[Column], rows: Iterable[tuple]) -> list[str]:
+    """Each row of :func:`to_csv` as its own text (a kept answer keeps them per case)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.title for c in columns])
     kinds = [c.kind for c in columns]
+    lines = []
     for row in rows:
         writer.writerow([_csv_cell(value, kind) for value, kind in zip(row, kinds)])
-    return "\ufeff" + buffer.getvalue()
+        lines.append(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    return lines
 
 
 # -- Excel ---------------------------------------------------------------------------------------------
@@ -280,17 +295,50 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
     them with icalendar itself, the reference the fast path is tested against.  The
     cancellations, copied from the last export's parsed events, are always icalendar's.
     """
-    from icalendar import Calendar, vDuration
-
     stamp = stamp.replace(microsecond=0)
     old = previous.events if previous else {}
+    events, listed = ics_events(items, today=today, stamp=stamp, domain=domain, names=names, remind=remind,
+                                previous=previous, casebooks=casebooks, fast=fast)
+    horizon = today - timedelta(days=CANCELLED_KEEP_DAYS)
+    for uid in sorted(set(old) - listed):
+        sequence, modified, _, former = old[uid]
+        start = former.get("DTSTART")
+        day = start.dt if start is not None else None
+        day = day.date() if isinstance(day, datetime) else day
+        if day is not None and day < horizon:
+            continue  # long past: the calendar has had its cancellation
+        if str(former.get("STATUS", "")).upper() == "CANCELLED":  # already cancelled: carried as it was
+            events.append(_cancelled(former, uid, sequence, modified or stamp, names).to_ical())
+        else:
+            events.append(_cancelled(former, uid, sequence + 1, stamp, names).to_ical())
+    head, tail = ics_frame(title)
+    return head + b"".join(events) + tail
+
+
+def ics_frame(title: str) -> tuple[bytes, bytes]:
+    """The calendar's own lines from icalendar, before and after the events."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", title)
-    trigger = vDuration(timedelta(days=-remind)).to_ical().decode("ascii") if remind is not None else None
+    frame = calendar.to_ical()
+    end = frame.rindex(b"END:VCALENDAR\r\n")
+    return frame[:end], frame[end:]
 
+
+def ics_events(items: list[Due], *, today: date, stamp: datetime, domain: str = "yobo", names: bool = False,
+               remind: int | None = None, previous: PreviousCalendar | None = None,
+               casebooks: list[str] | None = None, fast: bool = True) -> tuple[list[bytes], set[str]]:
+    """The VEVENT of each item of :func:`to_ics` (in order), and their UIDs.  Two items
+    of one rule in one period are numbered in list order: they are always of one case
+    (the case id leads the UID), so one case's items give the same events alone."""
+    from icalendar import vDuration
+
+    old = previous.events if previous else {}
+    trigger = vDuration(timedelta(days=-remind)).to_ical().decode("ascii") if remind is not None else None
     seen: dict[str, int] = {}
     listed = set()
     events: list[bytes] = []
@@ -325,23 +373,29 @@ def to_ics(items: list[Due], *, today: date, stamp: datetime, domain: str = "yob
         text = EventText(uid, summary, description, day, categories, d.status(today), digest, alarm_text, sequence,
                          modified)
         events.append((_event_fast if fast else _event_icalendar)(text, trigger))
+    return events, listed
 
-    horizon = today - timedelta(days=CANCELLED_KEEP_DAYS)
-    for uid in sorted(set(old) - listed):
-        sequence, modified, _, former = old[uid]
-        start = former.get("DTSTART")
-        day = start.dt if start is not None else None
-        day = day.date() if isinstance(day, datetime) else day
-        if day is not None and day < horizon:
-            continue  # long past: the calendar has had its cancellation
-        if str(former.get("STATUS", "")).upper() == "CANCELLED":  # already cancelled: carried as it was
-            events.append(_cancelled(former, uid, sequence, modified or stamp, names).to_ical())
-        else:
-            events.append(_cancelled(former, uid, sequence + 1, stamp, names).to_ical())
-    # the calendar's own lines from icalendar, the events between them
-    frame = calendar.to_ical()
-    end = frame.rindex(b"END:VCALENDAR\r\n")
-    return frame[:end] + b"".join(events) + frame[end:]
+
+#: The stamp the events of a kept calendar are written with (a first export: DTSTAMP =
+#: LAST-MODIFIED = the export's time), replaced by the real one when it is printed
+#: (:func:`fill_stamp`), so no kept text carries a stale time.  The year 1000 is no
+#: export's, and the lines it is looked for in are whole property lines (text values
+#: are escaped: a line break never occurs inside one).
+STAMP_SLOT = datetime(1000, 1, 1, tzinfo=timezone.utc)
+_SLOT = b"10000101T000000Z"
+
+
+def can_fill_stamp(stamp: datetime) -> bool:
+    """Whether :func:`fill_stamp` writes ``stamp`` as :func:`to_ics` would (a whole second in UTC)."""
+    return stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0) and stamp.year >= 1000 and not stamp.microsecond
+
+
+def fill_stamp(text: bytes, stamp: datetime) -> bytes:
+    """A calendar whose new events were made at :data:`STAMP_SLOT`, stamped ``stamp``."""
+    when = f"{stamp:%Y%m%dT%H%M%S}Z".encode("ascii")
+    for name in (b"DTSTAMP:", b"LAST-MODIFIED:"):
+        text = text.replace(b"\r\n" + name + _SLOT + b"\r\n", b"\r\n" + name + when + b"\r\n")
+    return text
 
 
 def _event_icalendar(e: EventText, trigger: str | None) -> bytes:

@@ -516,10 +516,14 @@ def _catch_up(root: Path, config: Config, profile: dict, head: str, old_cases: d
 
 
 def load_obligations(root: Path, config: Config, profile: dict, build=None, *,
-                     status: gitstore.ChangedPaths | None = None, answer: Answer | None = None):
+                     status: gitstore.ChangedPaths | None = None, answer: Answer | None = None,
+                     build_cases=None):
     """Every case's unmet deadlines (packed rows, see ``unpack``) and the modes with a
     running plan, via the index; with ``build``, ``build(rows, modes)`` instead — begun
     from the last index while git status runs, and redone only if a case changed.
+    ``build_cases(cases)`` instead of ``build``: the same from the index entries
+    themselves (``{case folder: entry}``), e.g. a :class:`yobo.pieces.Pieces` answer
+    patched case by case.
 
     With ``answer`` (see :class:`Answer`), the finished ``build`` result of an earlier
     run is returned when nothing it depends on changed, and a new one is kept."""
@@ -532,11 +536,15 @@ def load_obligations(root: Path, config: Config, profile: dict, build=None, *,
                 modes.add(mode)
         return rows, modes
 
-    finish = build or (lambda rows, modes: (rows, modes))
-    cases, early = _refresh(root, config, profile, lambda old: finish(*collect(old)), status=status, answer=answer)
+    if build_cases is None:
+        finish = build or (lambda rows, modes: (rows, modes))
+
+        def build_cases(cases):
+            return finish(*collect(cases))
+    cases, early = _refresh(root, config, profile, build_cases, status=status, answer=answer)
     if answer is not None and answer.found is not _NOTHING:
         return answer.found
-    result = early if early is not _NOTHING else finish(*collect(cases))
+    result = early if early is not _NOTHING else build_cases(cases)
     if answer is not None:
         answer.keep(root, result)
     return result
@@ -559,10 +567,18 @@ class Answer:
     signed like the index (same key, same checks); ``load`` must check the types of
     what it is given and raise ``ValueError`` on anything unexpected, and the answer
     is then worked out afresh.  A casebook keeps the last :data:`ANSWERS_KEPT`.
+
+    The file is read, its checksum checked and its value decoded while ``git status``
+    still runs; once status answers only the work-tree state is compared.  So the
+    value should be what is printed and little else (a text and a count: no rows to
+    decode and type-check).  With ``pieces`` (:class:`yobo.pieces.Pieces`) the file
+    also holds the answer's per-case pieces as one undecoded blob: when the exact
+    answer no longer holds (a commit, a pull, a hand edit) but the question is the
+    same, they are offered to ``pieces`` to patch instead of building anew.
     """
 
-    def __init__(self, material: str, dump, load):
-        self.material, self.dump, self.load = material, dump, load
+    def __init__(self, material: str, dump, load, pieces=None):
+        self.material, self.dump, self.load, self.pieces = material, dump, load, pieces
         self.found = _NOTHING
         self.state = None
 
@@ -573,18 +589,21 @@ class Answer:
     def lookup(self, root: Path, head: str, key: str, secret: bytes, pending, sources, ignored: bool) -> bool:
         """Whether the kept answer still holds (waits for ``pending``); ``found`` is set."""
         stored = _read_signed(self._path(root, key), secret)
+        if not (type(stored) is dict and stored.get("key") == key and stored.get("material") == self.material):
+            return False
+        if self.pieces is not None and type(stored.get("pieces")) is bytes:
+            self.pieces.offer(stored.get("value"), stored["pieces"])  # decoded only if a patch needs it
         # a kept answer of another HEAD is not even waited for: the index is read beside git instead
-        if not (type(stored) is dict and stored.get("head") == head and stored.get("key") == key
-                and stored.get("material") == self.material and type(stored.get("state")) is str
-                and stored.get("seal") == _seal(root)):
+        if not (stored.get("head") == head and type(stored.get("state")) is str and stored.get("seal") == _seal(root)):
+            return False
+        try:  # decoded before git status answers
+            found = self.load(stored.get("value"))
+        except (ValueError, TypeError, IndexError, KeyError):
             return False
         entries = pending.entries()
         if entries is None or stored["state"] != _work_tree_state(root, head, entries, sources, ignored):
             return False
-        try:
-            self.found = self.load(stored.get("value"))
-        except (ValueError, TypeError, IndexError, KeyError):
-            return False
+        self.found = found
         return True
 
     def begin(self, root: Path, head: str, key: str, secret: bytes, entries, sources, ignored: bool) -> None:
@@ -598,14 +617,50 @@ class Answer:
         seal = _seal(root)
         if seal is None:
             return
-        _write_signed(path, {"head": self.head, "key": self.key, "material": self.material, "state": self.state,
-                             "seal": seal, "value": self.dump(result)}, self.secret)
+        stored = {"head": self.head, "key": self.key, "material": self.material, "state": self.state,
+                  "seal": seal, "value": self.dump(result)}
+        if self.pieces is not None:
+            stored["pieces"] = self.pieces.dump()
+        _write_signed(path, stored, self.secret)
         try:
             kept = sorted(path.parent.glob(f"{ANSWER_PREFIX}*.msgpack"), key=lambda p: p.stat().st_mtime_ns)
             for stale in kept[:-ANSWERS_KEPT]:
                 stale.unlink()
         except OSError:
             pass
+
+
+def dump_text(result: tuple) -> dict:
+    """A text answer (``(text, flagged)``, see :func:`load_text_pieces`) as it is kept:
+    the text compressed (:func:`yobo.pieces.pack_text`)."""
+    from .pieces import pack_text
+
+    text, flagged = result
+    return {"text": pack_text(text), "flagged": flagged}
+
+
+def load_text(value) -> tuple[bytes, int]:
+    """:func:`dump_text`'s value back, its types checked (``ValueError`` if one is wrong)."""
+    import zlib
+
+    from .pieces import unpack_text
+
+    if not (type(value) is dict and type(value.get("text")) is bytes and type(value.get("flagged")) is int):
+        raise ValueError("answer")
+    try:
+        return unpack_text(value["text"]), value["flagged"]
+    except zlib.error:
+        raise ValueError("answer") from None
+
+
+def load_text_pieces(root: Path, config: Config, profile: dict, material: str, pieces, *,
+                     status: gitstore.ChangedPaths | None = None) -> tuple:
+    """``pieces.build(cases)`` (a text, as UTF-8 bytes, and a count) for the cases of ``root``, kept as an
+    :class:`Answer` of ``material`` (the question: its options and everything besides
+    the casebook it depends on): given back whole while nothing changed, patched case
+    by case when some cases did, begun from the last index while git status runs."""
+    answer = Answer(material, dump_text, load_text, pieces=pieces)
+    return load_obligations(root, config, profile, status=status, answer=answer, build_cases=pieces.build)
 
 
 def _seal(root: Path) -> str | None:
@@ -687,12 +742,14 @@ def _hash_path(digest, path: Path) -> None:
         digest.update(b"special:%d" % st.st_mode)
 
 
-def load_summaries(root: Path, config: Config, profile: dict) -> tuple[list[CaseSummary], int]:
+def load_summaries(root: Path, config: Config, profile: dict, *,
+                   status: gitstore.ChangedPaths | None = None) -> tuple[list[CaseSummary], int]:
     """One summary per case folder (see ``summarize``; an unreadable case has the status
-    ``unreadable``) in id order, and how many of them could not be read, via the index."""
+    ``unreadable``) in id order, and how many of them could not be read, via the index.
+    ``status``: a ``git status`` the caller started earlier (``yobo.cli._early``)."""
     # kept as an answer too (index.Answer): a warm run reads neither the index nor the cases
     answer = Answer('["case-summaries"]', lambda found: [_plain(s) for s in found], _summaries_from)
-    cases, _ = _refresh(root, config, profile, None, answer=answer)
+    cases, _ = _refresh(root, config, profile, None, status=status, answer=answer)
     if answer.found is not _NOTHING:
         summaries = answer.found
     else:

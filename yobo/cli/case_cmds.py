@@ -210,39 +210,75 @@ def case_list(
 
     day = resolve_today(today)
 
-    def collect(root: Path) -> tuple[list[dict], int]:
-        config = load_config(root, validate=False)
-        with index_warnings():
-            summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides))
-        rows = [{**_case_json(s, day), "office": _office_of(s, config)} for s in summaries]
-        # A case that cannot be read is always listed: whose it is and whether it is still
-        # open are exactly what cannot be known.
-        rows = [r for r in rows if r["status"] == UNREADABLE or ((all_ or r["status"] == "active")
-                                                                  and (staff is None or _staff_matches(r, staff, config)))]
-        # (an unreadable case has no name to search: it stays listed, like above)
-        if name is not None:
-            key = search_key(name)
-            rows = [r for r in rows if r["status"] == UNREADABLE
-                    or key in search_key(r["name"] or "") or key in search_key(r["kana"] or "")]
-        if kana is not None:
-            key = search_key(kana)
-            rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["kana"] or "")]
-        if office is not None:
-            key = search_key(office)
-            rows = [r for r in rows if r["status"] == UNREADABLE or key in search_key(r["office"] or "")]
+    def shown(r: dict, config) -> bool:
+        # A case that cannot be read is always listed: whose it is, whether it is still
+        # open and its name are exactly what cannot be known.
+        if r["status"] == UNREADABLE:
+            return True
+        if not ((all_ or r["status"] == "active") and (staff is None or _staff_matches(r, staff, config))):
+            return False
+        if name is not None and not (search_key(name) in search_key(r["name"] or "")
+                                     or search_key(name) in search_key(r["kana"] or "")):
+            return False
+        if kana is not None and search_key(kana) not in search_key(r["kana"] or ""):
+            return False
+        return office is None or search_key(office) in search_key(r["office"] or "")
+
+    def say_unreadable(unreadable: int) -> None:
         if unreadable:
             typer.echo(f"注意: 読めないケースが {unreadable} 件あります（yobo validate で確認してください）", err=True)
+
+    def collect(root: Path) -> tuple[list[dict], int]:
+        from . import _early
+
+        config = load_config(root, validate=False)
+        with index_warnings():
+            # the git status started before the imports (yobo.cli._early), not a second one
+            summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides),
+                                                   status=_early.take(root))
+        rows = [{**_case_json(s, day), "office": _office_of(s, config)} for s in summaries]
+        rows = [r for r in rows if shown(r, config)]
+        say_unreadable(unreadable)
         return rows, unreadable
+
+    def listing(root: Path) -> bytes:
+        """``--json`` of one casebook, kept case by case (``index.load_text_pieces``): a
+        warm run prints the kept text, a run after a change remakes the changed cases."""
+        import json
+
+        from ..index import CaseSummary, load_text_pieces
+        from ..pieces import JsonList, Pieces
+        from . import _early
+
+        config = load_config(root, validate=False)
+
+        def make(case_dir: str, entry) -> list:
+            summary = CaseSummary(*entry[3])
+            row = {**_case_json(summary, day), "office": _office_of(summary, config)}
+            if not shown(row, config):
+                return []
+            # in id order, as load_summaries gives them; an unreadable case is flagged (counted)
+            return [((summary.id,), json.dumps(row, ensure_ascii=False), row["status"] == UNREADABLE)]
+
+        question = json.dumps(["case-list", day.isoformat(), all_, staff, office, name, kana], ensure_ascii=False)
+        with index_warnings():
+            text, unreadable = load_text_pieces(root, config, load_profile(config.profile, config.overrides), question,
+                                                Pieces(JsonList(), make), status=_early.take(root))
+        say_unreadable(unreadable)
+        return text
 
     members = workspace_members(casebook, workspace)
     if members is not None:
         cases_several(members, collect=collect, json_=json_, csv_=csv_, xlsx=xlsx, output=output,
                       render_table=_print_cases)
         return
-    rows, _ = collect(find_casebook(single_casebook(casebook)))
+    root = find_casebook(single_casebook(casebook))
     if json_:
-        print_json(rows)
+        from .due_cmds import print_bytes
+
+        print_bytes(listing(root))
         return
+    rows, _ = collect(root)
     if csv_ or xlsx is not None:
         from ..export import CASE_COLUMNS, case_rows, to_csv, to_xlsx
         from .due_cmds import export_stamp, write_output

@@ -16,7 +16,7 @@ import typer
 from ..calendar import month_end, month_index
 from ..casebook import resolve_case_id
 from ..citations import label_source
-from ..duelist import Query, due_json, due_with_index, select, status_label
+from ..duelist import Query, due_json, due_listing, due_with_index, select, status_label
 from ..errors import CaseNotFound, InputError
 from ..loader import case_ids, load_config
 from ..profiles import load_profile
@@ -81,6 +81,17 @@ def write_output(text: str | bytes, output: Path | None, *, field: str = "--outp
     typer.echo(f"{output} に書き出しました", err=True)
 
 
+def print_bytes(data: bytes) -> None:
+    """UTF-8 text, already encoded (a kept answer's), to the screen: as it is where a
+    line ends in LF, else through the text stream (which ends lines as the system does)."""
+    if os.linesep == "\n" and hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
 def export_stamp() -> datetime:
     """Now, in UTC: the time an export was written (the CLI may read the clock)."""
     return datetime.now(timezone.utc).replace(microsecond=0)
@@ -133,11 +144,11 @@ def monitor_due(
     members = workspace_members(casebook, workspace)
     holding: list[Path] = []  # of several casebooks, those that hold --case
 
-    # the text of --json and --csv depends on nothing but the items and the day: made
-    # with them, and kept with them (index.Answer); the others have a clock or a screen in them
-    form = "json" if json_ else "csv" if csv_ else "items"
+    # the text of --json, --csv and --ics (a first export) depends on nothing but the
+    # items, the day and the options: made case by case and kept (duelist.due_listing);
+    # the table and the sheet have a screen or a clock in them: their items are kept
 
-    def collect(root: Path, *, several: bool = False):
+    def question(root: Path, several: bool):
         config = load_config(root, validate=False)
         profile = load_profile(config.profile, config.overrides)
         who, side = staff, chosen_side
@@ -152,25 +163,21 @@ def monitor_due(
             except CaseNotFound:
                 if not several:
                     raise
-                return [], None, config  # of several casebooks, the case is in another one
+                return config, profile, None  # of several casebooks, the case is in another one
             holding.append(root)
-        query = Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
+        return config, profile, Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
+
+    def collect(root: Path, *, several: bool = False):
+        config, profile, query = question(root, several)
+        if query is None:
+            return [], None, config
 
         def prepare(found):
-            # selected (and printed to text) inside due_with_index: on a warm run that
-            # happens while git status is still looking at the files
-            chosen = select(found, query, today=day)
-            if several:
-                return chosen, None
-            if json_:
-                return chosen, json_text([due_json(d, day) for d in chosen])
-            if csv_:
-                from ..export import DUE_COLUMNS, due_rows, to_csv
+            # selected inside due_with_index: on a warm run that happens while git status
+            # is still looking at the files
+            return select(found, query, today=day), None
 
-                return chosen, to_csv(DUE_COLUMNS, due_rows(chosen, day))
-            return chosen, None
-
-        remember = json.dumps(["monitor-due", "several" if several else form, query.staff, query.case, query.party,
+        remember = json.dumps(["monitor-due", "several" if several else "items", query.staff, query.case, query.party,
                                sorted(query.statuses)], ensure_ascii=False)
         with index_warnings():
             return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare,
@@ -187,27 +194,71 @@ def monitor_due(
                     check=check)
         return
     root = find_casebook(single_casebook(casebook))
-    items, text, config = collect(root)
+    previous = _previous_calendar(output) if ics else None
+    if json_ or csv_ or (ics and previous is None):
+        config, profile, query = question(root, False)
+        stamp = export_stamp()
+        with index_warnings():
+            text, overdue = due_listing(root, config, profile, today=day, query=query,
+                                        status=_early.take(root), **_listing_form(day, config, json_, csv_, names, remind))
+        if json_:
+            print_bytes(text)
+        elif csv_:
+            write_output(text, output)
+        else:
+            from ..export import fill_stamp
+
+            write_output(fill_stamp(text, stamp), output)
+        if fail_on == "overdue" and overdue:
+            raise typer.Exit(1)
+        return
+    items, _, config = collect(root)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
-    if json_:
-        sys.stdout.write(text)
-    elif csv_:
-        write_output(text, output)
-    elif xlsx is not None:
+    if xlsx is not None:
         from ..export import DUE_COLUMNS, due_rows, to_xlsx
 
         write_output(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet=f"期限一覧 {day}", stamp=export_stamp()), xlsx, field="--xlsx")
     elif ics:
         from ..export import to_ics
 
-        previous = _previous_calendar(output)
-        domain = f"{config.office_number}.yobo" if config.office_number else "yobo"
-        write_output(to_ics(items, today=day, stamp=export_stamp(), domain=domain, names=names, remind=remind,
-                            previous=previous, title=f"yobo 期限一覧（{config.office_name}）"), output)
+        write_output(to_ics(items, today=day, stamp=export_stamp(), domain=_calendar_domain(config), names=names,
+                            remind=remind, previous=previous, title=_calendar_title(config)), output)
     else:
         _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
         raise typer.Exit(1)
+
+
+def _calendar_domain(config) -> str:
+    return f"{config.office_number}.yobo" if config.office_number else "yobo"
+
+
+def _calendar_title(config) -> str:
+    return f"yobo 期限一覧（{config.office_name}）"
+
+
+def _listing_form(day: date, config, json_: bool, csv_: bool, names: bool, remind: int | None) -> dict:
+    """How ``monitor due`` prints a listing (duelist.due_listing): the form, the text of
+    one case's items, and what else the text depends on."""
+    from ..pieces import Form, JsonList
+
+    if json_:
+        return {"form": JsonList(), "material": "json",
+                "fragments": lambda items: [json.dumps(due_json(d, day), ensure_ascii=False) for d in items]}
+    if csv_:
+        from ..export import DUE_COLUMNS, csv_head, csv_lines, due_rows
+
+        return {"form": Form("csv", csv_head(DUE_COLUMNS)), "material": "csv",
+                "fragments": lambda items: csv_lines(DUE_COLUMNS, due_rows(items, day))}
+    from ..export import STAMP_SLOT, ics_events, ics_frame
+
+    domain = _calendar_domain(config)
+    # a first export (no earlier calendar to update): every event is new, stamped with
+    # the export's time, filled in when printed (export.fill_stamp)
+    head, tail = ics_frame(_calendar_title(config))
+    return {"form": Form("ics", head, b"", tail), "material": json.dumps(["ics", names, remind]),
+            "fragments": lambda items: ics_events(items, today=day, stamp=STAMP_SLOT, domain=domain, names=names,
+                                                  remind=remind)[0]}
 
 
 def _print_table(items, day: date, office: str, limit: int) -> None:
@@ -283,8 +334,8 @@ def report_monthly(
 
     remember = json.dumps(["report-monthly", year, mon, format_, json_])
     with index_warnings():
-        items, text = due_with_index(root, config, profile, today=day, finish=prepare, remember=remember,
-                                     status=_early.take(root))
+        _, text = due_with_index(root, config, profile, today=day, finish=prepare, remember=remember,
+                                 status=_early.take(root), text_only=True)
     if json_:
         sys.stdout.write(text)
         return
