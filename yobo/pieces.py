@@ -301,9 +301,8 @@ def _kept_state(form: Form, value, blob) -> _State:
     return _State(dirs, tokens, keys, owners, flags, spans, fragments, text)
 
 
-#: ``json_text`` (``yobo.cli.common``) prints a list longer than this on one line, a
-#: shorter one indented; :class:`JsonList` joins the same way (tests/test_answer_patch.py
-#: keeps the two equal).
+#: A JSON list longer than this is printed on one line, a shorter one indented — by
+#: ``json_text`` (``yobo.cli.common``, which reads it from here) and by :class:`JsonList`.
 JSON_COMPACT_FROM = 100
 
 

@@ -252,8 +252,11 @@ def print_json(data: Any) -> None:
 
 
 def json_text(data: Any) -> str:
-    """What :func:`print_json` prints."""
-    if isinstance(data, list) and len(data) > 100:
+    """What :func:`print_json` prints (a long list on one line: ``pieces.JSON_COMPACT_FROM``,
+    the one place the kept answers join their fragments by too)."""
+    from ..pieces import JSON_COMPACT_FROM
+
+    if isinstance(data, list) and len(data) > JSON_COMPACT_FROM:
         return json.dumps(data, ensure_ascii=False) + "\n"
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
