@@ -73,3 +73,23 @@ def test_the_file_watcher_rows_run_in_a_watched_clone_that_is_unwatched_after(ca
         assert re.search(rf"^  {re.escape(name)}\s+\d+\.\d{{3}} s .*× git status .*× watched git status$", out, re.M), out
     assert "file watcher (watchman) on" in out
     assert watchman_roots() == set()  # no watcher left running after a run without --keep
+
+
+# -- validate's rows -----------------------------------------------------------------------------------
+
+
+def test_validate_is_timed_when_nothing_changed_and_whole(capsys):
+    bench.main(["--list"])
+    names = capsys.readouterr().out.splitlines()
+    assert "validate (nothing changed)" in names and "validate --all (whole casebook)" in names
+
+
+def test_a_yobo_without_validate_all_gets_one_whole_row_named_like_it(tmp_path):
+    # a release before `validate --all` checked every document on every run
+    old = tmp_path / "old-yobo"
+    old.write_text("#!/bin/sh\necho 'Usage: yobo validate [OPTIONS]  --json'\n", encoding="utf-8")
+    old.chmod(0o755)
+    rows = bench.validate_rows([str(old)], lambda argv: None)
+    assert [(r.name, r.argv) for r in rows] == [("validate --all (whole casebook)", [str(old), "validate"])]
+    new = bench.validate_rows(bench._yobo(), lambda argv: None)
+    assert [r.argv[-1] for r in new] == ["validate", "--all"]

@@ -161,7 +161,7 @@ def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "
             warm([*yobo, "report", "monthly", "--month", TODAY.strftime("%Y-%m")])),
         Row("case list --json", [*yobo, "case", "list", "--json"], warm([*yobo, "case", "list", "--json"])),
         Row("note add (one step, one commit)", [*yobo, "note", "add", case_id, "--text", "経過を記録"]),
-        Row("validate (whole casebook)", [*yobo, "validate"]),
+        *validate_rows(yobo, warm),
         Row("cold (no index)", json_, cold),
     ]
     case_list = [*yobo, "case", "list", "--json"]
@@ -178,6 +178,18 @@ def rows(root: Path, case_id: str, yobo: list[str] | None = None, group: str = "
     for row in by_watcher:
         row.root, row.watched = watched, True
     return floors + measured + by_watcher
+
+
+def validate_rows(yobo: list[str], warm) -> list[Row]:
+    """``validate`` when nothing changed since its last clean run (what it checks again is
+    only what changed), and ``validate --all`` (every document, both cores).  A yobo from
+    before ``--all`` (a ``--compare`` release) always checks every document: its one row is
+    named like the ``--all`` row, so the two stand side by side."""
+    if "--all" not in subprocess.run([*yobo, "validate", "--help"], capture_output=True, text=True,
+                                      env=dict(os.environ, COLUMNS="200")).stdout:
+        return [Row("validate --all (whole casebook)", [*yobo, "validate"])]
+    return [Row("validate (nothing changed)", [*yobo, "validate"], warm([*yobo, "validate"])),
+            Row("validate --all (whole casebook)", [*yobo, "validate", "--all"])]
 
 
 def _env() -> dict:
