@@ -155,8 +155,63 @@ def _duplicate_key(exc: Exception) -> tuple[str, int, int] | None:
     return None
 
 
+try:  # pragma: no branch - a missing wheel only costs speed
+    from yaml_rs import loads as _rs_loads
+except ImportError:  # pragma: no cover
+    _rs_loads = None
+
+#: Text that yaml-rs might read differently from :class:`FastLoader` (the reference), so
+#: it goes to the reference loader.  Each alternative is a difference found by comparing
+#: the two (tests/test_yamlio_fast.py compares them on every document of a generated and
+#: the sample casebook, on all short scalars and on randomly damaged documents):
+#:
+#: - ``& * ! %``: anchors and aliases (yaml-rs copies an aliased list, so
+#:   ``loader._shared_container`` could no longer see a self-repeating one), tags,
+#:   directives; ``<<`` (a merge key) falls under ``<`` of the next line's class;
+#: - ``[ ] { } ?``: flow collections and complex keys (yaml-rs reads ``[1, 2]: x`` as a
+#:   tuple key where PyYAML refuses it);
+#: - a backslash (double-quoted escapes), a tab, and the characters PyYAML treats as line
+#:   breaks (NEL, U+2028, U+2029) or refuses (controls, U+FEFF, U+FFFE/U+FFFF, lone
+#:   surrogates): outside its printable set;
+#: - ``---`` / ``...`` at a line's start: several documents (yaml-rs returns a list);
+#: - numbers spelt in a way only one of them reads as a number: an upper-case radix
+#:   (``0X1F``, ``0O17``, ``0B1``), a leading dot (``.5E1``, ``.NaN``) or underscore
+#:   (``_1``), an underscore in a word that starts with a digit or next to a digit or dot
+#:   (``1_000``, ``1E_1``, ``0b_``: PyYAML's int constructor fails on it), 19 digits or
+#:   more (past a 64-bit integer; PyYAML's limit message comes from it);
+#: - a ``:`` standing alone (``: value``, an empty key: PyYAML refuses it, yaml-rs reads
+#:   a None key);
+#: - a line indented by 990 columns or more: nesting that deep is past libyaml's limit of
+#:   1,000 levels (a block level needs at least one column; flow levels are refused above).
+_NEEDS_REFERENCE = re.compile(
+    r"[&*!%<\[\]{}?\\\t\x85\u2028\u2029\ufeff]"
+    r"|^(?:---|\.\.\.)"
+    r"|(?:^|[\s,])[-+]?(?:0[XOB]|\.\S|_|[0-9.]\S*_)|[0-9.]_|_[0-9.]|[0-9]{19}"
+    r"|(?:^|\s):(?=\s|$)|^[ -]{990}"
+    r"|[^\x09\x0A\x0D\x20-\x7E\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]",
+    re.M)
+
+
 def load_fast(text: str, path: str) -> Any:
-    """Parse one document for reading.  Raises DocumentError with the line on bad YAML."""
+    """Parse one document for reading.  Raises DocumentError with the line on bad YAML.
+
+    The plain documents yobo writes (block mappings and lists of plain or single-quoted
+    strings, decimal integers, booleans, dates kept as text) are parsed by yaml-rs
+    (``parse_datetime=False``: dates stay strings, as here; duplicate keys are an error
+    there too); anything :data:`_NEEDS_REFERENCE` matches, and anything yaml-rs refuses,
+    is parsed by :class:`FastLoader`, which stays the reference: every value and every
+    error message (with its line) is the one it gives.
+    """
+    if _rs_loads is not None and not _NEEDS_REFERENCE.search(text):
+        try:
+            return _rs_loads(text, parse_datetime=False)
+        except Exception:  # noqa: BLE001, S110 - the reference loader says what is wrong, at which line
+            pass
+    return load_reference(text, path)
+
+
+def load_reference(text: str, path: str) -> Any:
+    """:func:`load_fast` with PyYAML's C loader alone (the meaning yaml-rs must match)."""
     try:
         return yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a SafeLoader
     except yaml.YAMLError as exc:
