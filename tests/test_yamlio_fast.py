@@ -34,7 +34,7 @@ def _outcome(load, text: str):
 
 def _fast_taken(text: str) -> bool:
     """Whether yaml-rs, not the reference loader, gave ``load_fast``'s answer."""
-    if yamlio._NEEDS_REFERENCE.search(text):
+    if yamlio._needs_reference(text):
         return False
     try:
         yamlio._rs_loads(text, parse_datetime=False)
