@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -304,6 +305,7 @@ def document_kind(inner: str) -> str | None:
     return found.name if found is not None else None
 
 
+@lru_cache(maxsize=1 << 16)  # the same inner paths recur in every case folder (index._verify asks 170,000 times)
 def _kind_at(inner: str) -> kinds.Kind | None:
     if not inner.endswith(".yaml") or "files" in inner.split("/")[:-1]:
         return None
