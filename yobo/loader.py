@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
