@@ -789,7 +789,11 @@ def _read_cases(root: Path, case_dirs: list[str], config: Config, profile: dict,
         return out
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [case_dirs[i:i + CHUNK] for i in range(0, len(case_dirs), CHUNK)]
+    # several chunks a worker, so the last ones even the cores out (600 folders in chunks
+    # of 200 left one core idle for a third of the read); at most CHUNK, so the results
+    # come back (pickled) a little at a time
+    size = max(1, min(CHUNK, -(-len(case_dirs) // (workers * 8))))
+    chunks = [case_dirs[i:i + size] for i in range(0, len(case_dirs), size)]
     out = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(_read_chunk, [(str(root), chunk, config, profile, sha256) for chunk in chunks]):

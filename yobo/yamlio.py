@@ -9,12 +9,21 @@ resolution: ``no``/``yes`` and ``12:30`` stay strings, and dates stay ISO
 strings (schemas check their format; an impossible date such as 2026-02-30 must
 reach validation as a value, not crash the parser).  ``tests/test_yamlio.py``
 checks that both parsers agree.
+
+Bulk reads go faster still through yaml-rs (a Rust parser, :func:`load_fast`) for
+the plain documents yobo itself writes; PyYAML's loader stays the reference for
+every other text and for every error message, and ``tests/test_yamlio_fast.py``
+checks that the two read alike (issue 16: the cold due list at 10,000 cases).
+Every document is still parsed whole: with yaml-rs a document costs a tenth of
+reading its case, so skipping the ones the due rules do not use would save little,
+and would hide a broken one that the due list shows as unreadable today.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -155,8 +164,86 @@ def _duplicate_key(exc: Exception) -> tuple[str, int, int] | None:
     return None
 
 
+try:  # pragma: no branch - a missing wheel only costs speed
+    from yaml_rs import loads as _rs_loads
+except ImportError:  # pragma: no cover
+    _rs_loads = None
+
+# Text that yaml-rs might read differently from :class:`FastLoader` (the reference) goes to
+# the reference loader.  Each clause below is a difference found by comparing the two
+# (tests/test_yamlio_fast.py compares them on every document of a generated and the sample
+# casebook, on every short scalar and on randomly damaged documents).  The patterns start
+# with rare characters so that the search skips the ordinary text quickly: the gate must
+# cost less than the parse it saves.
+
+#: Characters outside what the two read alike: ``& * ! %`` (anchors and aliases — yaml-rs
+#: copies an aliased list, so ``loader._shared_container`` would no longer see a
+#: self-repeating one —, tags, directives), ``<`` (a ``<<`` merge key), ``[ ] { } ?`` (flow
+#: collections and complex keys: yaml-rs reads ``[1, 2]: x`` as a tuple key where PyYAML
+#: refuses it), a backslash (double-quoted escapes), a tab, and everything outside PyYAML's
+#: printable set or that it treats as a line break (controls, NEL, U+2028/U+2029, U+FEFF,
+#: U+FFFE/U+FFFF, lone surrogates).
+_ODD_CHARACTER = re.compile(
+    "[^\n\r\x20\x22-\x24\x27-\x29\x2B-\x3B\x3D\x3E\x40-\x5A\x5E-\x7A\x7C\x7E"
+    "\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]")
+
+#: Spellings only one of them reads as a number or as structure: an upper-case radix
+#: (``0X1F``, ``0O17``, ``0B1``) or a leading dot (``.5E1``, ``.NaN``) starting a word; an
+#: underscore next to a digit or a dot (``1_000``, ``_.5``); a ``:`` standing alone
+#: (``: value``, an empty key: PyYAML refuses it, yaml-rs reads a None key); ``---`` or
+#: ``...`` starting a line (several documents: yaml-rs returns a list); a line indented by
+#: 990 columns or more (past libyaml's limit of 1,000 nesting levels: a block level takes at
+#: least a column, and flow levels are refused above).
+_ODD_SPELLING = re.compile(
+    r"_(?=[0-9.])|_(?<=[0-9.]_)"
+    r"|0[XOB](?<=[\s,+-]0[XOB])|\.(?<=[\s,+-]\.)\S"
+    r"|:(?<=\s:)(?=\s|$)"
+    r"|\n(?:---|\.\.\.|[ -]{990})")
+
+#: Words that may start a number (a sign, a digit, a dot) or that start with an underscore.
+_NUMBER_START = frozenset("+-.0123456789_")
+
+
+def _needs_reference(text: str) -> bool:
+    """Whether ``text`` must be read by the reference loader rather than yaml-rs."""
+    if _ODD_CHARACTER.search(text) or _ODD_SPELLING.search(text):
+        return True
+    if text.startswith((":", "---", "...", "0X", "0O", "0B", "+0", "-0", "+.", "-.", ".")):
+        return True
+    # An underscore in a word that starts like a number (``0b_``, ``1E_1``, ``_1``):
+    # PyYAML's reading and yaml-rs's differ.  Keys such as ``plan_digest`` start with a letter.
+    at = text.find("_")
+    while at >= 0:
+        start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at), text.rfind(",", 0, at)) + 1
+        if text[start] in _NUMBER_START:
+            return True
+        at = text.find("_", at + 1)
+    # Past Python's limit on converting digits to an int PyYAML fails (loader.parse_yaml
+    # names the line); yaml-rs would read the number.
+    limit = sys.get_int_max_str_digits()
+    return bool(limit) and len(text) > limit and re.search(f"[0-9]{{{limit + 1}}}", text) is not None
+
+
 def load_fast(text: str, path: str) -> Any:
-    """Parse one document for reading.  Raises DocumentError with the line on bad YAML."""
+    """Parse one document for reading.  Raises DocumentError with the line on bad YAML.
+
+    The plain documents yobo writes (block mappings and lists of plain or quoted strings,
+    decimal integers, booleans, dates kept as text) are parsed by yaml-rs
+    (``parse_datetime=False``: dates stay strings, as here; a duplicate key is an error
+    there too) ~6x faster; whatever :func:`_needs_reference` sends away, and whatever
+    yaml-rs refuses, is parsed by :class:`FastLoader`, which stays the reference: every
+    value and every error message (with its line) is the one it gives.
+    """
+    if _rs_loads is not None and not _needs_reference(text):
+        try:
+            return _rs_loads(text, parse_datetime=False)
+        except Exception:  # noqa: BLE001, S110 - the reference loader says what is wrong, at which line
+            pass
+    return load_reference(text, path)
+
+
+def load_reference(text: str, path: str) -> Any:
+    """:func:`load_fast` with PyYAML's C loader alone (the meaning yaml-rs must match)."""
     try:
         return yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a SafeLoader
     except yaml.YAMLError as exc:
