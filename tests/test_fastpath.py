@@ -258,3 +258,32 @@ def test_the_case_list_is_kept_too_and_follows_an_edit(cli, sample, monkeypatch)
     assert edited != first and "佐藤一郎" in edited
     shutil.rmtree(sample / ".yobo")
     assert listing() == edited
+
+
+def table(cli, root: Path, *extra: str) -> str:
+    run = cli("monitor", "due", "-C", str(root), "--within", "400", "--today", TODAY, *extra)
+    assert run.code in (0, 1), run.stderr
+    return run.stdout
+
+
+@pytest.mark.parametrize("limit", ["1", "2", "0", "50"])
+def test_the_table_keeps_only_what_it_draws_and_equals_a_fresh_read(cli, sample, monkeypatch, limit):
+    spy = Spy(monkeypatch)
+    first = table(cli, sample, "--limit", limit)
+    reads = spy.reads
+    assert table(cli, sample, "--limit", limit) == first
+    assert spy.reads == reads, "the kept answer was not used"
+    shutil.rmtree(sample / ".yobo")
+    assert table(cli, sample, "--limit", limit) == first
+    # each staff member's table shows at most --limit rows, and says how many more there are
+    if limit == "1":
+        assert "ほか " in first and "件（--limit 0 ですべて" in first
+    if limit == "0":
+        assert "件（--limit 0 ですべて" not in first
+    change_manager(sample, "佐藤健一")  # a hand edit moves a case to another staff member's table
+    edited = table(cli, sample, "--limit", limit)
+    assert "佐藤健一" in edited and edited != first
+    shutil.rmtree(sample / ".yobo")
+    assert table(cli, sample, "--limit", limit) == edited
+    commit(sample)
+    assert table(cli, sample, "--limit", limit) == edited

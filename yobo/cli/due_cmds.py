@@ -167,7 +167,7 @@ def monitor_due(
             holding.append(root)
         return config, profile, Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
 
-    def collect(root: Path, *, several: bool = False):
+    def collect(root: Path, *, several: bool = False, table: bool = False):
         config, profile, query = question(root, several)
         if query is None:
             return [], None, config
@@ -175,9 +175,12 @@ def monitor_due(
         def prepare(found):
             # selected inside due_with_index: on a warm run that happens while git status
             # is still looking at the files
-            return select(found, query, today=day), None
+            chosen = select(found, query, today=day)
+            return _table_share(chosen, day, config.office_name, limit) if table else (chosen, None)
 
-        remember = json.dumps(["monitor-due", "several" if several else "items", query.staff, query.case, query.party,
+        # the table keeps only the rows it draws (``--limit`` a staff member) and the counts
+        form = f"table:{limit}" if table else "several" if several else "items"
+        remember = json.dumps(["monitor-due", form, query.staff, query.case, query.party,
                                sorted(query.statuses)], ensure_ascii=False)
         with index_warnings():
             return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare,
@@ -212,19 +215,23 @@ def monitor_due(
         if fail_on == "overdue" and overdue:
             raise typer.Exit(1)
         return
+    if xlsx is None and not ics:
+        shown, counts, config = collect(root, table=True)
+        overdue = _print_table(shown, json.loads(counts), day, config.office_name)
+        if fail_on == "overdue" and overdue:
+            raise typer.Exit(1)
+        return
     items, _, config = collect(root)
     overdue = sum(1 for d in items if d.status(day) == "overdue")
     if xlsx is not None:
         from ..export import DUE_COLUMNS, due_rows, to_xlsx
 
         write_output(to_xlsx(DUE_COLUMNS, due_rows(items, day), sheet=f"期限一覧 {day}", stamp=export_stamp()), xlsx, field="--xlsx")
-    elif ics:
+    else:
         from ..export import to_ics
 
         write_output(to_ics(items, today=day, stamp=export_stamp(), domain=_calendar_domain(config), names=names,
                             remind=remind, previous=previous, title=_calendar_title(config)), output)
-    else:
-        _print_table(items, day, config.office_name, limit)
     if fail_on == "overdue" and overdue:
         raise typer.Exit(1)
 
@@ -261,22 +268,45 @@ def _listing_form(day: date, config, json_: bool, csv_: bool, names: bool, remin
                                                   remind=remind)[0]}
 
 
-def _print_table(items, day: date, office: str, limit: int) -> None:
+def _table_staff(item, office: str) -> str:
+    """Whose table an item is in: its staff member's, else the office's."""
+    return item.staff or f"{office}（事業所）"
+
+
+def _table_share(chosen: list, day: date, office: str, limit: int) -> tuple[list, str]:
+    """What the table draws of ``chosen``: each staff member's first ``limit`` items (all
+    with 0), in order, and as JSON text the number of items each staff member has, the
+    number overdue and the total — kept as the answer instead of every item (10,000
+    cases: 79,000 items, of which the table draws a few hundred)."""
+    counts: dict[str, int] = {}
+    shown = []
+    overdue = 0
+    for item in chosen:
+        who = _table_staff(item, office)
+        counts[who] = counts.get(who, 0) + 1
+        if not limit or counts[who] <= limit:
+            shown.append(item)
+        overdue += item.status(day) == "overdue"
+    return shown, json.dumps({"staff": counts, "overdue": overdue, "total": len(chosen)}, ensure_ascii=False)
+
+
+def _print_table(shown, counts: dict, day: date, office: str) -> int:
+    """The table of :func:`_table_share`'s rows and counts; returns the number overdue."""
     out = console()
-    if not items:
+    if not counts.get("total"):
         out.print(f"{day} 時点で期限のあるものはありません")
-        return
-    by_staff: dict[str, list] = {}
-    for item in items:
-        by_staff.setdefault(item.staff or f"{office}（事業所）", []).append(item)
+        return 0
+    staff_counts = counts["staff"]
+    by_staff: dict[str, list] = {name: [] for name in staff_counts}
+    for item in shown:
+        by_staff[_table_staff(item, office)].append(item)
     for staff_name in sorted(by_staff):
-        rows = by_staff[staff_name]
+        rows, total = by_staff[staff_name], staff_counts[staff_name]
         # a terminal table of thousands of rows helps nobody and costs ~1 s to draw (perf-baseline.md §5)
-        shown = rows[:limit] if limit else rows
-        table = new_table("状態", "期限", "ケース", "氏名", "内容", title=f"{staff_name}（{len(rows)} 件）",
+        table = new_table("状態", "期限", "ケース", "氏名", "内容", title=f"{staff_name}（{total} 件）",
                           whole=("期限", "ケース"))
         last_group = None
-        for item in shown:
+        for item in rows:
             group = item.status(day)
             label = status_label(item, day) if group != last_group else ""
             last_group = group
@@ -289,11 +319,12 @@ def _print_table(items, day: date, office: str, limit: int) -> None:
                 due, detail = "—", escape(f"{item.title}: {item.source}")
             table.add_row(label, due, item.case, item.name, detail, style=style)
         out.print(table)
-        if len(shown) < len(rows):
-            out.print(f"ほか {len(rows) - len(shown)} 件（--limit 0 ですべて、--csv や --json で一覧）")
+        if len(rows) < total:
+            out.print(f"ほか {total - len(rows)} 件（--limit 0 ですべて、--csv や --json で一覧）")
         out.print()
-    overdue = sum(1 for d in items if d.status(day) == "overdue")
-    out.print(f"{day} 時点: 期限切れ {overdue} 件、ほか {len(items) - overdue} 件")
+    overdue = counts["overdue"]
+    out.print(f"{day} 時点: 期限切れ {overdue} 件、ほか {counts['total'] - overdue} 件")
+    return overdue
 
 
 def _waited(item, day: date) -> str:
