@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .citations import label_source
 from .model import Casebook, Config
-from .rules.due import UNREADABLE, Due, case_obligations, drop_marked, for_office, unreadable_in_casebook
+from .rules.due import INFO, UNREADABLE, Due, case_obligations, drop_marked, for_office, unreadable_in_casebook
 from .vocab import DUE_STATUSES, label
 
 
@@ -57,7 +57,6 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
     a warm run then decodes no rows."""
     from .index import Answer, load_obligations, unpack
     from .loader import office_done_marks
-    from .rules.due import INFO
 
     now = today.toordinal()
     horizon = now + within if within is not None else None
@@ -73,12 +72,19 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
 
     def build(rows: list[tuple], active_modes: set[str]):
         # row: (case, code, title, due, opens, staff, party, source, kind, excused, name)
-        kept = [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
-                                                                               and r[3] > horizon)]
-        items = for_office(drop_marked(unpack(kept), marks), config)
+        items = for_office(drop_marked(unpack(still_ahead(rows, now, horizon)), marks), config)
         return finish(items) if finish is not None else items
 
     return load_obligations(root, config, profile, build, status=status, answer=answer)
+
+
+def still_ahead(rows, now: int, horizon: int | None) -> list:
+    """Packed rows (case, code, title, due, opens, staff, party, source, kind, excused,
+    name) that can still be shown: an info item whose day has passed, or one that opens
+    after today and falls due beyond ``horizon`` (an ordinal; None: no limit), is dropped
+    before anything is turned into values — most of 10,000 cases' rows are months away."""
+    return [r for r in rows if not (r[8] == INFO and r[3] < now) and not (horizon is not None and r[4] > now
+                                                                           and r[3] > horizon)]
 
 
 def _dump_answer(result) -> dict:
@@ -180,23 +186,18 @@ def due_listing(root: Path, config: Config, profile: dict, *, today: date, query
     a hand edit makes the pieces of the changed cases only."""
     import json
 
-    from .index import load_text_pieces
+    from .index import load_text_pieces, unpack
     from .loader import office_done_marks
     from .pieces import Pieces
-    from .rules.due import INFO
 
     now = today.toordinal()
     horizon = now + query.within if query.within is not None else None
     overdue = list(DUE_STATUSES).index("overdue")
     marks = office_done_marks(root)  # casebook-wide, outside cases/: read on every run
-    fromordinal = date.fromordinal
-
     def make(case_dir: str, entry) -> list:
         # as due_with_index's build, for one case: rows due beyond the horizon (or info
         # items past) dropped first, then the marks, the office, the query
-        items = [Due(c, code, title, fromordinal(due), fromordinal(opens), staff, party, source, kind, excused, name)
-                 for c, code, title, due, opens, staff, party, source, kind, excused, name in entry[1]
-                 if not (kind == INFO and due < now) and not (horizon is not None and opens > now and due > horizon)]
+        items = unpack(still_ahead(entry[1], now, horizon))
         if not items:
             return []
         chosen = keyed(for_office(drop_marked(items, marks), config), query, today=today)
