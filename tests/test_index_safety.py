@@ -70,9 +70,9 @@ def forged_index(root, rows_title="偽の期限", key=b""):
     config = load_config(root)
     profile = load_profile(config.profile, config.overrides)
     data = {"format": index.FORMAT, "key": index._key(config, profile), "head": git(root, "rev-parse", "HEAD").strip(),
-            "trees": {}, "ignored": False, "ignore_sources": index._plain(index.gitstore.ignore_sources(root)),
+            "trees": {}, "ignored": False, "ignore_sources": index._plain(index.gitstore.ignore_sources(root)), "head_ignores": False,
             "cases": {}}
-    data["trees"], _ = index._head_trees(root, data["head"])
+    data["trees"], *_ = index._head_trees(root, data["head"])
     for case_dir, tree in data["trees"].items():
         case_id = case_dir.rsplit("/", 1)[-1]
         data["cases"][case_dir] = [tree, [[case_id, "fake", rows_title, 700000, 700000, "誰か", "kyotaku", "偽",
@@ -599,6 +599,40 @@ def test_a_file_created_under_a_committed_ignore_rule_is_seen(cli, sample, rules
     assert after == reference(sample)
     month.unlink()
     assert listed(cli, sample) == reference(sample)
+
+
+def _stored_head_ignores(root) -> bool:
+    config = load_config(root)
+    key = index._key(config, load_profile(config.profile, config.overrides))
+    data = index._read_index(root / ".yobo" / index.INDEX_FILE, key, index._secret(root))
+    assert data is not None and data["head"] == git(root, "rev-parse", "HEAD").strip()
+    return data["head_ignores"]
+
+
+def test_a_rule_inside_a_case_is_followed_from_commit_to_commit(cli, sample):
+    """The index follows a moved HEAD with one diff (no search of git's index): whether
+    HEAD holds a .gitignore under cases/ is learnt when a commit adds one, carried over
+    commits that touch none, and learnt again when one goes — and a file the rule hides
+    from git status is seen all along."""
+    assert listed(cli, sample) == reference(sample)  # the index made at a HEAD without a rule
+    assert _stored_head_ignores(sample) is False
+    rule = sample / "cases/5M/5MZ2RT/monitoring/.gitignore"
+    rule.write_text("*\n!.gitignore\n", encoding="utf-8")
+    _commit_all(sample, "rule")
+    assert listed(cli, sample) == reference(sample)
+    assert _stored_head_ignores(sample) is True
+    (sample / "memo.txt").write_text("x\n", encoding="utf-8")
+    _commit_all(sample, "unrelated")  # HEAD moves; the diff holds no rule
+    assert listed(cli, sample) == reference(sample)
+    assert _stored_head_ignores(sample) is True
+    month = _add_november_record(sample)
+    assert git(sample, "status", "--porcelain") == ""  # git itself does not see it
+    assert listed(cli, sample) == reference(sample)
+    month.unlink()
+    git(sample, "rm", "-q", "cases/5M/5MZ2RT/monitoring/.gitignore")
+    _commit_all(sample, "rule gone")
+    assert listed(cli, sample) == reference(sample)
+    assert _stored_head_ignores(sample) is False
 
 
 def test_rules_that_cannot_hide_a_document_keep_the_fast_status(sample):

@@ -422,6 +422,16 @@ def ls_tree(root: Path, rev: str, *paths: str, recursive: bool = False) -> list[
     return out
 
 
+def tree_holds_name(root: Path, rev: str, folder: str, name: str) -> bool | None:
+    """Whether a file called ``name`` lies anywhere under ``folder`` in commit ``rev``
+    (one ``git ls-tree -r --name-only``, searched as it comes); None if git fails."""
+    proc = _git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", folder, check=False)
+    if proc.returncode != 0:
+        return None
+    listing = "\0" + proc.stdout
+    return f"/{name}\0" in listing or f"\0{name}\0" in listing
+
+
 def diff_tree(root: Path, old: str, new: str, *paths: str) -> list[tuple[str, str, str]] | None:
     """(new mode, new object id, path) of each entry at ``paths`` that differs between
     commits ``old`` and ``new``, folders included (``git diff-tree -r -t``; a removed

@@ -79,10 +79,10 @@ INDEX_FILE = "due-index.msgpack"
 OVERLAY_FILE = "due-index-overlay.msgpack"
 #: The per-clone key of the checksum, inside the git folder.
 KEY_FILE = "yobo-index-key"
-FORMAT = 6  # raised whenever the layout of the file changes
-MAGIC = b"yobo due index 6\n"
+FORMAT = 7  # raised whenever the layout of the file changes
+MAGIC = b"yobo due index 7\n"
 #: The overlay's own first line: signed with the same key, it can never pass for a base.
-OVERLAY_MAGIC = b"yobo due index overlay 6\n"
+OVERLAY_MAGIC = b"yobo due index overlay 7\n"
 #: The name a signed file is written under before it replaces the real one.
 TEMP_PREFIX = ".index-"
 #: A case whose case.yaml cannot be read (its summary's status).
@@ -286,28 +286,35 @@ def _expand(root: Path, path: str) -> set[str]:
     return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
 
 
-def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool]:
+def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool, None]:
     """``{cases/XX/ID: tree id}`` of every case folder in commit ``head``, and whether
-    that commit holds a ``.yobo`` (two git calls; the second question costs nothing)."""
+    that commit holds a ``.yobo`` (two git calls; the second question costs nothing);
+    third, None: whether it holds a ``.gitignore`` under ``cases/`` is not worked out
+    here (:func:`_head_ignores`)."""
     top = gitstore.ls_tree(root, head, CASES_DIR + "/", CACHE_DIR) or []
     tracked = any(path == CACHE_DIR for _, _, _, path in top)
     shards = [path for _, kind, _, path in top if kind == "tree" and path.startswith(CASES_DIR + "/")]
     listing = gitstore.ls_tree(root, head, *(s + "/" for s in shards)) if shards else []
-    return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked
+    return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked, None
 
 
-def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str) -> tuple[dict[str, str], bool]:
+def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str,
+                 old_ignores: bool | None = None) -> tuple[dict[str, str], bool, bool | None]:
     """:func:`_head_trees` of ``head`` worked out from those of ``old_head`` (the last
     index's): one ``git diff-tree`` lists the case folders whose tree differs, so a
     commit touching one case costs that case, not a listing of every shard.  Whether
     ``head`` holds a ``.yobo``: an index is never written at a commit that holds one, so
-    only a ``.yobo`` the diff adds can be there.  Falls back to listing ``head`` whole
-    when git cannot compare the two (the old commit gone after a history rewrite)."""
+    only a ``.yobo`` the diff adds can be there.  Third, whether ``head`` holds a
+    ``.gitignore`` under ``cases/``: ``old_ignores`` (``old_head``'s) when the diff
+    touches none, else None (not known: :func:`_head_ignores`).  Falls back to listing
+    ``head`` whole when git cannot compare the two (the old commit gone after a
+    history rewrite)."""
     listing = gitstore.diff_tree(root, old_head, head, CASES_DIR + "/", CACHE_DIR)
     if listing is None:
         return _head_trees(root, head)
     trees = dict(old_trees)
     tracked = False
+    ignores = old_ignores
     for mode, oid, path in listing:
         if _in_cache_dir(path):
             tracked = tracked or mode != "000000"
@@ -316,15 +323,31 @@ def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str
                 trees[path] = oid
             else:  # removed, or no longer a folder
                 trees.pop(path, None)
-    return trees, tracked
+        if path.rsplit("/", 1)[-1] == ".gitignore":
+            ignores = None
+    return trees, tracked, ignores
 
 
-def _ignore_rules_reach(root: Path, sources: list, entries: list[tuple[str, str]]) -> bool:
+def _head_ignores(root: Path, head: str) -> bool:
+    """Whether commit ``head`` holds a ``.gitignore`` anywhere under ``cases/`` (one
+    listing of its tree; asked only when the last index cannot tell: a first run, a
+    commit that adds, changes or removes one).  True when git cannot say."""
+    held = gitstore.tree_holds_name(root, head, CASES_DIR + "/", ".gitignore")
+    return True if held is None else held
+
+
+def _ignore_rules_reach(root: Path, sources: list, entries: list[tuple[str, str]],
+                        head_ignores: bool | None = None) -> bool:
     """Whether any ignore rule could hide a document under ``cases/``: a pattern of the
     top ``.gitignore``, ``info/exclude`` or the user's excludes file that may match a
     document, a folder on the way to one or a ``.gitignore`` (see :func:`_reaches_cases`),
     or any ``.gitignore`` inside ``cases/``.  Asking git which files are ignored instead
-    costs ≈ 1 s at 10,000 cases; reading the rules costs nothing."""
+    costs ≈ 1 s at 10,000 cases; reading the rules costs nothing.
+
+    ``head_ignores``: whether HEAD holds a ``.gitignore`` under ``cases/``, when the
+    caller knows (the due index follows it from commit to commit): one that is not in
+    HEAD but is in git's index or the work tree shows in ``entries``, so git's index
+    need not be searched (``git ls-files``, ≈ 55 ms at 10,000 cases)."""
     for path in [root / ".gitignore", *(Path(source[0]) for source in sources)]:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -334,6 +357,8 @@ def _ignore_rules_reach(root: Path, sources: list, entries: list[tuple[str, str]
             return True
     if any(p.startswith(CASES_DIR + "/") and p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries):
         return True
+    if head_ignores is not None:
+        return head_ignores
     return bool(gitstore.tracked_files(root, f":(glob){CASES_DIR}/**/.gitignore"))
 
 
@@ -422,7 +447,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     if old and old["head"] == head:
         basis = old["cases"]
     elif old:
-        moved = _moved_trees(root, old["head"], old["trees"], head)
+        moved = _moved_trees(root, old["head"], old["trees"], head, old["head_ignores"])
         if speculate is not None and not moved[1]:
             basis = _catch_up(root, config, profile, head, old["cases"], moved[0])
     if speculate is not None and basis is not None:
@@ -431,6 +456,15 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     entries = pending.entries()
     if entries is None:
         return _read_all(root, config, profile), _NOTHING
+    # A staged .yobo shows in status; a committed one in HEAD's listing, asked for
+    # whenever HEAD moved (an index is never written while .yobo is tracked, so one
+    # made at this very HEAD proves it was not).
+    tracked = any(_in_cache_dir(p) and code not in ("??", "!!") for code, p in entries)
+    if old and old["head"] == head:
+        trees, head_ignores = old["trees"], old["head_ignores"]
+    else:
+        trees, committed, head_ignores = moved or _head_trees(root, head)
+        tracked = tracked or committed
     # Whether an ignore rule could hide a document from git status: then status must
     # list ignored files too (slower), or a file created under such a rule in a case
     # folder would never be seen.  Worked out again whenever a rule may have changed.
@@ -438,20 +472,13 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
             and not any(p.rsplit("/", 1)[-1] == ".gitignore" for _, p in entries)):
         ignored = old["ignored"]
     else:
-        ignored = _ignore_rules_reach(root, sources, entries)
+        if head_ignores is None:
+            head_ignores = _head_ignores(root, head)
+        ignored = _ignore_rules_reach(root, sources, entries, head_ignores)
     if ignored and not guess:
         entries = gitstore.ChangedPaths(root, ignored=True).entries() or []
     if answer is not None and secret:
         answer.begin(root, head, key, secret, entries, sources, ignored)
-    # A staged .yobo shows in status; a committed one in HEAD's listing, asked for
-    # whenever HEAD moved (an index is never written while .yobo is tracked, so one
-    # made at this very HEAD proves it was not).
-    tracked = any(_in_cache_dir(p) and code not in ("??", "!!") for code, p in entries)
-    if old and old["head"] == head:
-        trees = old["trees"]
-    else:
-        trees, committed = moved or _head_trees(root, head)
-        tracked = tracked or committed
     if tracked:
         warnings.warn(CommittedIndexWarning(TRACKED_WARNING), stacklevel=2)
         old, early = None, _NOTHING
@@ -483,7 +510,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
                or any(cases[d] != old_cases.get(d) for d in reread) or bool(old["base"].table.damaged))
     if not tracked and (updated or old["ignore_sources"] != sources or old["ignored"] != ignored):
         _write_index(index_path, {"format": FORMAT, "key": key, "head": head, "trees": trees, "cases": cases,
-                                  "ignored": ignored, "ignore_sources": sources}, secret, old)
+                                  "ignored": ignored, "ignore_sources": sources, "head_ignores": head_ignores}, secret, old)
         _mark_ignored(index_path, ignored)
     # every case as the early work had it (re-read dirty ones included): the early work stands
     stands = basis is not None and set(cases) == set(basis) and all(cases[d] == basis.get(d) for d in reread)
@@ -641,16 +668,11 @@ def dump_text(result: tuple) -> dict:
 
 def load_text(value) -> tuple[bytes, int]:
     """:func:`dump_text`'s value back, its types checked (``ValueError`` if one is wrong)."""
-    import zlib
-
     from .pieces import unpack_text
 
     if not (type(value) is dict and type(value.get("text")) is bytes and type(value.get("flagged")) is int):
         raise ValueError("answer")
-    try:
-        return unpack_text(value["text"]), value["flagged"]
-    except zlib.error:
-        raise ValueError("answer") from None
+    return unpack_text(value["text"]), value["flagged"]
 
 
 def load_text_pieces(root: Path, config: Config, profile: dict, material: str, pieces, *,
@@ -907,7 +929,7 @@ def _read_index(path: Path, key: str, secret: bytes, reread=None) -> dict | None
     data["cases"], data["trees"] = dict(base_cases), dict(data["trees"])
     overlay = _read_signed(path.with_name(OVERLAY_FILE), secret, magic=OVERLAY_MAGIC)
     if _overlay_ok(overlay, key, data["base"].id):
-        for name in ("head", "ignored", "ignore_sources"):
+        for name in ("head", "ignored", "ignore_sources", "head_ignores"):
             data[name] = overlay[name]
         for case_dir, tree in overlay["trees"].items():
             if tree is None:
@@ -955,6 +977,7 @@ def _header_ok(data, key: str) -> bool:
     """The fields the base file and the overlay share, of the right types."""
     return (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
             and type(data.get("head")) is str and type(data.get("ignored")) is bool
+            and type(data.get("head_ignores")) is bool
             and type(data.get("ignore_sources")) is list and type(data.get("trees")) is dict
             and type(data.get("cases")) is dict)
 
@@ -1250,7 +1273,8 @@ def _write_index(path: Path, data: dict, secret: bytes, old: dict | None = None)
                     stored[case_dir] = [entry[0], encoder.blob(entry)]
             stored.update((d, None) for d in removed)
             overlay = {"format": data["format"], "key": data["key"], "base": base.id, "head": data["head"],
-                       "ignored": data["ignored"], "ignore_sources": data["ignore_sources"], "trees": moved,
+                       "ignored": data["ignored"], "ignore_sources": data["ignore_sources"],
+                       "head_ignores": data["head_ignores"], "trees": moved,
                        "cases": stored}
             _write_signed(path.with_name(OVERLAY_FILE), overlay, secret, magic=OVERLAY_MAGIC)
             return
