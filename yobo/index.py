@@ -453,6 +453,8 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     if speculate is not None and basis is not None:
         # the work a warm run ends with, done now on this core while git works on the other
         early = speculate(basis)
+        if answer is not None and secret:
+            answer.prepare(early)  # compressed while git still works, kept if the early work stands
     entries = pending.entries()
     if entries is None:
         return _read_all(root, config, profile), _NOTHING
@@ -608,6 +610,7 @@ class Answer:
         self.material, self.dump, self.load, self.pieces = material, dump, load, pieces
         self.found = _NOTHING
         self.state = None
+        self.prepared = None
 
     def _path(self, root: Path, key: str) -> Path:
         name = hashlib.sha256(f"{key}\0{self.material}".encode("utf-8")).hexdigest()[:32]
@@ -637,6 +640,11 @@ class Answer:
         self.head, self.key, self.secret, self.args = head, key, secret, (entries, sources, ignored)
         self.state = _work_tree_state(root, head, entries, sources, ignored)
 
+    def prepare(self, result) -> None:
+        """What :meth:`keep` stores of ``result``, worked out now (while ``git status``
+        runs): used if ``result`` turns out to be the answer."""
+        self.prepared = (result, self.dump(result), self.pieces.dump() if self.pieces is not None else None)
+
     def keep(self, root: Path, result) -> None:
         if self.state is None or self.state != _work_tree_state(root, self.head, *self.args):
             return  # something changed while the answer was made: not kept
@@ -644,10 +652,11 @@ class Answer:
         seal = _seal(root)
         if seal is None:
             return
+        prepared = self.prepared if self.prepared is not None and self.prepared[0] is result else None
         stored = {"head": self.head, "key": self.key, "material": self.material, "state": self.state,
-                  "seal": seal, "value": self.dump(result)}
+                  "seal": seal, "value": prepared[1] if prepared else self.dump(result)}
         if self.pieces is not None:
-            stored["pieces"] = self.pieces.dump()
+            stored["pieces"] = prepared[2] if prepared else self.pieces.dump()
         _write_signed(path, stored, self.secret)
         try:
             kept = sorted(path.parent.glob(f"{ANSWER_PREFIX}*.msgpack"), key=lambda p: p.stat().st_mtime_ns)
