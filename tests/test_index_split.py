@@ -396,6 +396,50 @@ def test_a_moved_head_is_followed_with_one_diff(sample):
 ROW = ("3QK7WA", "monitoring-visit", "モニタリング訪問", 739981, 739951, "田中美咲", "kyotaku", "src", "task", "", "名前")
 
 
+def test_the_diff_after_a_commit_is_started_before_the_index_is_read(cli, sample, monkeypatch):
+    """The kept answer names the HEAD it was made at: after a commit the diff from there
+    is started ahead and taken by the index (no second diff-tree); asked from another
+    HEAD than the index's (an older answer), it is stopped and the index's own diff run.
+    Either way the list is the one a fresh read gives."""
+    from yobo import gitstore
+
+    def due():
+        run = cli("monitor", "due", "--json", "-C", str(sample), "--today", TODAY)
+        assert run.code in (0, 1), run.stderr
+        return run.stdout
+
+    started, diffs = [], []
+    real_start, real_git = gitstore.Started.__init__, gitstore._git
+    monkeypatch.setattr(gitstore.Started, "__init__",
+                        lambda self, root, *args: started.append(self) or real_start(self, root, *args))
+    monkeypatch.setattr(gitstore, "_git", lambda root, *args, **kw: (diffs.append(args) if args[0] == "diff-tree"
+                                                                   else None) or real_git(root, *args, **kw))
+    due()
+    edit(sample)
+    commit(sample)
+    started.clear(), diffs.clear()
+    kept = due()
+    assert [s.args[0] for s in started] == ["diff-tree"] and diffs == []
+    assert started[0].proc.returncode == 0  # its output was taken
+    shutil.rmtree(sample / ".yobo")
+    assert kept == due()
+    due()  # the index and the kept answers made again, at this HEAD
+    # an answer older than the index, the index older than HEAD: the csv answer made at
+    # one commit, the index brought to the next, then one more commit
+    cli("monitor", "due", "--csv", "-C", str(sample), "--today", TODAY)
+    edit(sample, name="田中一郎")
+    commit(sample)
+    due()
+    edit(sample, name="佐藤二郎")
+    commit(sample)
+    started.clear(), diffs.clear()
+    run = cli("monitor", "due", "--csv", "-C", str(sample), "--today", TODAY)
+    assert [s.args[0] for s in started] == ["diff-tree"] and len(diffs) == 1  # the index's own
+    assert started[0].proc.poll() is not None  # stopped and reaped
+    shutil.rmtree(sample / ".yobo")
+    assert run.stdout == cli("monitor", "due", "--csv", "-C", str(sample), "--today", TODAY).stdout
+
+
 def _blob_parts(encoder, rows):
     n, local, mode, summary, packed = msgpack.unpackb(encoder.blob([None, rows, None, []]), raw=False)
     return n, local, msgpack.unpackb(packed, raw=False)

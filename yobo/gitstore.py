@@ -365,7 +365,9 @@ class ChangedPaths:
             if self.proc.returncode != 0:
                 self._entries = None
             else:
-                prefix = _git(self.root, "rev-parse", "--show-prefix").stdout.strip()
+                # a folder holding .git is the top of its work tree: nothing to ask git
+                # (a process of its own after status answered, on every warm run)
+                prefix = "" if (self.root / ".git").exists() else _git(self.root, "rev-parse", "--show-prefix").stdout.strip()
                 self._entries = [(entry[:2], entry[3:].removeprefix(prefix))
                                  for entry in out.decode("utf-8", "surrogateescape").split("\0")
                                  if len(entry) > 3 and entry[3:].startswith(prefix)]
@@ -432,14 +434,52 @@ def tree_holds_name(root: Path, rev: str, folder: str, name: str) -> bool | None
     return f"/{name}\0" in listing or f"\0{name}\0" in listing
 
 
-def diff_tree(root: Path, old: str, new: str, *paths: str) -> list[tuple[str, str, str]] | None:
+class Started:
+    """A git command started in the background, its output taken later (:meth:`output`)
+    by whoever asks exactly that question; one nobody takes is stopped (:meth:`drop`)."""
+
+    def __init__(self, root: Path, *args: str):
+        self.root, self.args = root, args
+        try:
+            self.proc = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitError("git が見つかりません。git をインストールしてください") from None
+
+    def output(self) -> str | None:
+        """What git printed, or None if it failed (once: a second call gives None)."""
+        if self.proc.stdout is None or self.proc.stdout.closed:
+            return None
+        out, _ = self.proc.communicate()
+        return out.decode("utf-8", "surrogateescape") if self.proc.returncode == 0 else None
+
+    def drop(self) -> None:
+        """Stop it if nobody took its output (and reap the process either way)."""
+        if self.proc.stdout is not None and not self.proc.stdout.closed:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.communicate()
+
+
+def diff_tree_args(old: str, new: str, *paths: str) -> tuple[str, ...]:
+    """The git command :func:`diff_tree` runs (to start it ahead with :class:`Started`)."""
+    return ("diff-tree", "-r", "-t", "-z", "--no-renames", old, new, "--", *paths)
+
+
+def diff_tree(root: Path, old: str, new: str, *paths: str,
+              started: Started | None = None) -> list[tuple[str, str, str]] | None:
     """(new mode, new object id, path) of each entry at ``paths`` that differs between
     commits ``old`` and ``new``, folders included (``git diff-tree -r -t``; a removed
-    entry has the mode ``000000``); None if git fails (e.g. ``old`` no longer exists)."""
-    proc = _git(root, "diff-tree", "-r", "-t", "-z", "--no-renames", old, new, "--", *paths, check=False)
-    if proc.returncode != 0:
+    entry has the mode ``000000``); None if git fails (e.g. ``old`` no longer exists).
+    ``started``: the same command started earlier (used only if it is exactly the same)."""
+    args = diff_tree_args(old, new, *paths)
+    if started is not None and started.root == root and started.args == args:
+        out = started.output()
+    else:
+        proc = _git(root, *args, check=False)
+        out = proc.stdout if proc.returncode == 0 else None
+    if out is None:
         return None
-    fields = proc.stdout.split("\0")
+    fields = out.split("\0")
     out = []
     for meta, path in zip(fields[0:-1:2], fields[1::2]):
         parts = meta.split()

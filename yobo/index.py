@@ -51,6 +51,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -299,7 +300,7 @@ def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool, None]:
 
 
 def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str,
-                 old_ignores: bool | None = None) -> tuple[dict[str, str], bool, bool | None]:
+                 old_ignores: bool | None = None, started=None) -> tuple[dict[str, str], bool, bool | None]:
     """:func:`_head_trees` of ``head`` worked out from those of ``old_head`` (the last
     index's): one ``git diff-tree`` lists the case folders whose tree differs, so a
     commit touching one case costs that case, not a listing of every shard.  Whether
@@ -308,8 +309,8 @@ def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str
     ``.gitignore`` under ``cases/``: ``old_ignores`` (``old_head``'s) when the diff
     touches none, else None (not known: :func:`_head_ignores`).  Falls back to listing
     ``head`` whole when git cannot compare the two (the old commit gone after a
-    history rewrite)."""
-    listing = gitstore.diff_tree(root, old_head, head, CASES_DIR + "/", CACHE_DIR)
+    history rewrite).  ``started``: the diff started ahead (:func:`_diff_ahead`)."""
+    listing = gitstore.diff_tree(root, *_moved_question(old_head, head), started=started)
     if listing is None:
         return _head_trees(root, head)
     trees = dict(old_trees)
@@ -326,6 +327,24 @@ def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str
         if path.rsplit("/", 1)[-1] == ".gitignore":
             ignores = None
     return trees, tracked, ignores
+
+
+def _moved_question(old_head: str, head: str) -> tuple[str, ...]:
+    return (old_head, head, CASES_DIR + "/", CACHE_DIR)
+
+
+def _diff_ahead(root: Path, answer, head: str):
+    """After a commit, the kept answer names the HEAD it was made at, which is almost
+    always the last index's: the diff from there is started before the index is read
+    (git works on the other core), and taken by :func:`_moved_trees` if it asks the
+    same.  None when there is nothing to start."""
+    old_head = getattr(answer, "kept_head", None)
+    if type(old_head) is not str or old_head == head or not _OBJECT_ID.fullmatch(old_head):
+        return None
+    return gitstore.Started(root, *gitstore.diff_tree_args(*_moved_question(old_head, head)))
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def _head_ignores(root: Path, head: str) -> bool:
@@ -436,6 +455,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     secret = _secret(root)
     if answer is not None and secret and answer.lookup(root, head, key, secret, pending, sources, guess):
         return {}, _NOTHING
+    ahead = _diff_ahead(root, answer, head)
     # a stored entry found malformed when first used is read from its files instead
     old = _read_index(index_path, key, secret,
                       lambda case_dir: _read_case(root, case_dir, config, profile, {})) if secret else None
@@ -447,9 +467,11 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     if old and old["head"] == head:
         basis = old["cases"]
     elif old:
-        moved = _moved_trees(root, old["head"], old["trees"], head, old["head_ignores"])
+        moved = _moved_trees(root, old["head"], old["trees"], head, old["head_ignores"], ahead)
         if speculate is not None and not moved[1]:
             basis = _catch_up(root, config, profile, head, old["cases"], moved[0])
+    if ahead is not None:
+        ahead.drop()  # taken above, or asked of another HEAD than the index's: stopped
     if speculate is not None and basis is not None:
         # the work a warm run ends with, done now on this core while git works on the other
         early = speculate(basis)
@@ -611,6 +633,7 @@ class Answer:
         self.found = _NOTHING
         self.state = None
         self.prepared = None
+        self.kept_head = None  # the HEAD the kept answer was made at
 
     def _path(self, root: Path, key: str) -> Path:
         name = hashlib.sha256(f"{key}\0{self.material}".encode("utf-8")).hexdigest()[:32]
@@ -621,6 +644,7 @@ class Answer:
         stored = _read_signed(self._path(root, key), secret)
         if not (type(stored) is dict and stored.get("key") == key and stored.get("material") == self.material):
             return False
+        self.kept_head = stored.get("head")
         if self.pieces is not None and type(stored.get("pieces")) is bytes:
             self.pieces.offer(stored.get("value"), stored["pieces"])  # decoded only if a patch needs it
         # a kept answer of another HEAD is not even waited for: the index is read beside git instead
