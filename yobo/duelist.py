@@ -51,9 +51,10 @@ def due_with_index(root: Path, config: Config, profile: dict, *, today: date, wi
     ``finish`` depends on (the options, the format), as text.  With it the finished
     answer is kept and given again while nothing changed (``index.Answer``); ``finish``
     must then return ``(items, text or None)``.  ``status``: a ``git status`` started
-    earlier by the caller (``gitstore.ChangedPaths``).  ``text_only``: only the text is
-    kept (``(None, text)`` comes back from it), for a caller that prints nothing else:
-    a warm run then decodes no rows."""
+    earlier by the caller (``gitstore.ChangedPaths``).  ``text_only``: ``finish`` returns
+    ``(count or None, text)`` (e.g. the number overdue, for ``--fail-on``) and only
+    these are kept, for a caller that prints nothing else: a warm run then decodes no
+    rows."""
     from .index import Answer, load_obligations, unpack
     from .loader import office_done_marks
 
@@ -100,19 +101,20 @@ def _dump_answer(result) -> dict:
 
 
 def _dump_text(result) -> dict:
-    """A text answer (``report monthly``): the text alone, compressed."""
+    """A text answer (``report monthly``, the table): the text compressed, and the count
+    that came with it (an int or None)."""
     from .pieces import pack_text
 
-    return {"text": pack_text(result[1])}
+    return {"count": result[0], "text": pack_text(result[1])}
 
 
-def _load_text(value) -> tuple[None, str]:
+def _load_text(value) -> tuple[int | None, str]:
     from .pieces import unpack_text
 
-    if type(value) is not dict or type(value.get("text")) is not bytes:
+    if type(value) is not dict or type(value.get("text")) is not bytes or type(value.get("count")) not in (int, type(None)):
         raise ValueError("answer")
     try:
-        return None, unpack_text(value["text"]).decode("utf-8")
+        return value["count"], unpack_text(value["text"]).decode("utf-8")
     except ValueError:  # a damaged text, or not UTF-8
         raise ValueError("answer") from None
 

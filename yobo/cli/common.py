@@ -323,6 +323,93 @@ def console():
     return Console(width=terminal_width(), highlight=False, file=_TrimmedLines(sys.stdout), soft_wrap=False)
 
 
+#: The endings of ``TERM`` that name a colour system (rich.console._TERM_COLORS); any
+#: other terminal gets rich's "standard" 16 colours.
+_TERM_COLOURS = {"kitty": "256", "256color": "256", "16color": "standard"}
+
+
+def console_traits() -> list | None:
+    """Everything the text :func:`console` draws depends on besides what is printed,
+    worked out *without importing rich* (a warm ``monitor due`` prints a kept table:
+    rich is not needed then): whether stdout is a terminal (rich writes to it as it is,
+    else through :class:`_TrimmedLines`), whether rich treats it as one, the width
+    drawn at, the colour system, ``NO_COLOR`` and the encoding rich sees.
+
+    It mirrors rich's ``Console`` (``__init__``, ``is_terminal``, ``is_dumb_terminal``,
+    ``_detect_color_system``, ``size``, ``encoding``; rich 15) for the console that
+    :func:`console` makes, reading the same ``TTY_COMPATIBLE``, ``FORCE_COLOR``,
+    ``NO_COLOR``, ``TERM``, ``COLORTERM``, ``COLUMNS`` and ``LINES``;
+    tests/test_table_keep.py compares it with a real Console in many environments.
+    The height is left out: a table is drawn at a width, only full-screen drawing
+    uses the height.  None where rich looks further than this mirrors: on Windows
+    (it asks the console itself, legacy or not and its colours, through the win32
+    API), under Jupyter and under IDLE — the table is then drawn afresh every time."""
+    import builtins
+
+    if sys.platform == "win32" or hasattr(builtins, "get_ipython") or \
+            getattr(sys.stdin, "__module__", "").startswith("idlelib"):
+        return None
+    env = os.environ
+    tty = _is_terminal(sys.stdout)
+    compatible, forced = env.get("TTY_COMPATIBLE", ""), env.get("FORCE_COLOR")
+    if compatible in ("0", "1"):
+        terminal = compatible == "1"
+    elif forced is not None:
+        terminal = forced != ""
+    else:
+        terminal = tty  # the file's isatty (a _TrimmedLines says False)
+    term = env.get("TERM", "")
+    dumb = terminal and term.lower() in ("dumb", "unknown")
+    if not terminal or dumb:
+        colours = None
+    elif env.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
+        colours = "truecolor"
+    else:
+        colours = _TERM_COLOURS.get(term.strip().lower().rpartition("-")[2], "standard")
+    width = terminal_width()
+    columns, lines = env.get("COLUMNS"), env.get("LINES")
+    if width is None and columns is not None and columns.isdigit():
+        width = int(columns)  # rich takes COLUMNS=0 as it is, terminal_width does not
+    if width is None or dumb and not (lines is not None and lines.isdigit()):
+        width = 80 if dumb else _terminal_columns()
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower() if tty else "utf-8"
+    return [tty, terminal, width, colours, env.get("NO_COLOR", "") != "", encoding]
+
+
+def _terminal_columns() -> int:
+    """The width rich finds when it is given none: the first of stdin, stdout and stderr
+    that is a terminal (as rich numbers them), else 80."""
+    for stream, number in ((sys.__stdin__, 0), (sys.__stdout__, 1), (sys.__stderr__, 2)):
+        try:
+            number = stream.fileno()
+        except Exception:  # rich falls back to the usual numbers likewise
+            pass
+        try:
+            return os.get_terminal_size(number).columns or 80
+        except (AttributeError, ValueError, OSError):  # not a terminal
+            continue
+    return 80
+
+
+def drawn(draw: Callable[[Any], Any]) -> tuple[Any, str]:
+    """``draw(console)`` on :func:`console`, captured: what it returns and the exact text
+    rich would have written (colour codes on a terminal, trailing blanks trimmed off
+    redirected output), to be kept and printed again with ``sys.stdout.write``."""
+    import io
+
+    out = console()
+    with out.capture() as captured:
+        result = draw(out)
+    text = captured.get()
+    if isinstance(out.file, _TrimmedLines):
+        sink = io.StringIO()
+        trimmed = _TrimmedLines(sink)
+        trimmed.write(text)
+        trimmed.flush()
+        text = sink.getvalue()
+    return result, text
+
+
 #: The least width (in cells, two Japanese characters) a folding column is squeezed to.
 FOLD_LEAST = 4
 

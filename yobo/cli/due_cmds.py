@@ -24,7 +24,8 @@ from ..rules.due import UNREADABLE
 from ..values import WITHIN_DAYS_MAX, check_date_window
 from ..vocab import DUE_STATUSES, OFFICE_KINDS, parse_choice
 from . import _early
-from .common import CasebookOpt, JsonOpt, TodayOpt, console, find_casebook, json_text, resolve_today
+from .common import (CasebookOpt, JsonOpt, TodayOpt, console, console_traits, drawn, find_casebook, json_text,
+                     resolve_today)
 from .several import CasebooksOpt, WorkspaceOpt, due_several, single_casebook, workspace_members
 from .common import table as new_table
 
@@ -146,7 +147,8 @@ def monitor_due(
 
     # the text of --json, --csv and --ics (a first export) depends on nothing but the
     # items, the day and the options: made case by case and kept (duelist.due_listing);
-    # the table and the sheet have a screen or a clock in them: their items are kept
+    # the table's text is kept whole with the console's traits (print_table); the sheet
+    # has a clock in it: its items are kept
 
     def question(root: Path, several: bool):
         config = load_config(root, validate=False)
@@ -167,7 +169,7 @@ def monitor_due(
             holding.append(root)
         return config, profile, Query(staff=who, case=case_id, within=within, statuses=statuses, party=side)
 
-    def collect(root: Path, *, several: bool = False, table: bool = False):
+    def collect(root: Path, *, several: bool = False):
         config, profile, query = question(root, several)
         if query is None:
             return [], None, config
@@ -175,16 +177,39 @@ def monitor_due(
         def prepare(found):
             # selected inside due_with_index: on a warm run that happens while git status
             # is still looking at the files
-            chosen = select(found, query, today=day)
-            return _table_share(chosen, day, config.office_name, limit) if table else (chosen, None)
+            return select(found, query, today=day), None
 
-        # the table keeps only the rows it draws (``--limit`` a staff member) and the counts
-        form = f"table:{limit}" if table else "several" if several else "items"
-        remember = json.dumps(["monitor-due", form, query.staff, query.case, query.party,
-                               sorted(query.statuses)], ensure_ascii=False)
+        form = "several" if several else "items"
+        remember = json.dumps(["monitor-due", form, query.staff, query.case, query.party, sorted(query.statuses)],
+                              ensure_ascii=False)
         with index_warnings():
             return (*due_with_index(root, config, profile, today=day, within=within, finish=prepare,
                                     remember=remember, status=None if several else _early.take(root)), config)
+
+    def print_table(root: Path) -> int:
+        """The table on the screen; returns the number overdue.  The finished text rich
+        writes is kept (index.Answer) with that number, keyed besides the question by
+        the office's name and the console's traits (common.console_traits): a warm run
+        prints it without rich, as --json prints its kept text."""
+        config, profile, query = question(root, False)
+        traits = console_traits()
+
+        def prepare(found):
+            shown, counts = _table_share(select(found, query, today=day), day, config.office_name, limit)
+            if traits is None:  # drawn on the console itself, below
+                return shown, counts
+            return drawn(lambda out: _print_table(out, shown, counts, day, config.office_name))
+
+        remember = None if traits is None else json.dumps(
+            ["monitor-due", "table", limit, query.staff, query.case, query.party, sorted(query.statuses),
+             config.office_name, traits], ensure_ascii=False)
+        with index_warnings():
+            first, second = due_with_index(root, config, profile, today=day, within=within, finish=prepare,
+                                           remember=remember, status=_early.take(root), text_only=True)
+        if traits is None:
+            return _print_table(console(), first, second, day, config.office_name)
+        sys.stdout.write(second)
+        return first
 
     if members is not None:
         def check() -> None:
@@ -216,8 +241,7 @@ def monitor_due(
             raise typer.Exit(1)
         return
     if xlsx is None and not ics:
-        shown, counts, config = collect(root, table=True)
-        overdue = _print_table(shown, json.loads(counts), day, config.office_name)
+        overdue = print_table(root)
         if fail_on == "overdue" and overdue:
             raise typer.Exit(1)
         return
@@ -273,11 +297,11 @@ def _table_staff(item, office: str) -> str:
     return item.staff or f"{office}（事業所）"
 
 
-def _table_share(chosen: list, day: date, office: str, limit: int) -> tuple[list, str]:
+def _table_share(chosen: list, day: date, office: str, limit: int) -> tuple[list, dict]:
     """What the table draws of ``chosen``: each staff member's first ``limit`` items (all
-    with 0), in order, and as JSON text the number of items each staff member has, the
-    number overdue and the total — kept as the answer instead of every item (10,000
-    cases: 79,000 items, of which the table draws a few hundred)."""
+    with 0), in order, and the number of items each staff member has, the number
+    overdue and the total (10,000 cases: 79,000 items, of which the table draws a few
+    hundred)."""
     counts: dict[str, int] = {}
     shown = []
     overdue = 0
@@ -287,12 +311,12 @@ def _table_share(chosen: list, day: date, office: str, limit: int) -> tuple[list
         if not limit or counts[who] <= limit:
             shown.append(item)
         overdue += item.status(day) == "overdue"
-    return shown, json.dumps({"staff": counts, "overdue": overdue, "total": len(chosen)}, ensure_ascii=False)
+    return shown, {"staff": counts, "overdue": overdue, "total": len(chosen)}
 
 
-def _print_table(shown, counts: dict, day: date, office: str) -> int:
-    """The table of :func:`_table_share`'s rows and counts; returns the number overdue."""
-    out = console()
+def _print_table(out, shown, counts: dict, day: date, office: str) -> int:
+    """The table of :func:`_table_share`'s rows and counts on ``out`` (a rich console);
+    returns the number overdue."""
     if not counts.get("total"):
         out.print(f"{day} 時点で期限のあるものはありません")
         return 0
@@ -361,7 +385,7 @@ def report_monthly(
         # yobo.yaml: made beside git status, and kept (index.Answer)
         items = [d for d in select(found, Query(within=None), today=day)
                  if first <= d.due <= last or d.status(day) == "overdue"]
-        return items, _monthly_text(items, year, mon, day, config, profile, format_, json_)
+        return None, _monthly_text(items, year, mon, day, config, profile, format_, json_)
 
     remember = json.dumps(["report-monthly", year, mon, format_, json_])
     with index_warnings():
