@@ -205,10 +205,12 @@ def monitor_due(
              config.office_name, traits], ensure_ascii=False)
         with index_warnings():
             first, second = due_with_index(root, config, profile, today=day, within=within, finish=prepare,
-                                           remember=remember, status=_early.take(root), text_only=True)
+                                           remember=remember, status=_early.take(root),
+                                           text_only=traits is not None)
         if traits is None:
             return _print_table(console(), first, second, day, config.office_name)
         sys.stdout.write(second)
+        sys.stdout.flush()  # as rich does after each write: a reader gone is noticed here
         return first
 
     if members is not None:
