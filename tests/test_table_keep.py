@@ -265,6 +265,8 @@ def test_other_options_and_another_day(cli, sample, monkeypatch, extra):
                                  {"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"FORCE_COLOR": "1", "TERM": "xterm-256color"},
                                  {"FORCE_COLOR": "1", "TERM": "dumb"}])
 def test_another_width_and_colour_forced_on_or_off(cli, sample, monkeypatch, env):
+    # with LINES (pytest-xdist's workers have LINES=24) rich keeps the given width on a dumb terminal
+    monkeypatch.delenv("LINES", raising=False)
     spy = Spy(monkeypatch)
     usual = kept(cli, sample, spy)
     other = kept(cli, sample, spy, env=env)
