@@ -344,3 +344,15 @@ def test_on_a_terminal_the_kept_table_is_per_width_and_coloured(sample):
     assert narrow != wide and on_terminal(70, imports=True) == narrow
     shutil.rmtree(sample / ".yobo")
     assert on_terminal(70) == narrow and on_terminal(160) == wide
+
+
+def test_where_the_traits_are_unknown_the_table_is_drawn_afresh_and_the_same(cli, sample, monkeypatch):
+    spy = Spy(monkeypatch)
+    usual = kept(cli, sample, spy, "--fail-on", "overdue")
+    from yobo.cli import due_cmds
+
+    monkeypatch.setattr(due_cmds, "console_traits", lambda: None)  # e.g. Windows: nothing kept
+    reads = spy.reads
+    assert table(cli, sample, "--fail-on", "overdue", code=1) == usual
+    assert table(cli, sample, "--fail-on", "overdue", code=1) == usual
+    assert spy.reads == reads + 2, "a table was kept where the console's traits are unknown"
