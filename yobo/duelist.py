@@ -88,7 +88,7 @@ def still_ahead(rows, now: int, horizon: int | None) -> list:
 
 
 def _dump_answer(result) -> dict:
-    """The items (the table's, the sheet's, several casebooks') kept as their packed rows,
+    """The items (the sheet's, several casebooks', a calendar's update) kept as their packed rows,
     msgpack'd and compressed (``yobo.pieces.pack_text``): ≈ 80,000 rows at 10,000 cases
     are tens of MB as they are, a few MB so; a text beside them is kept as it is."""
     import msgpack
