@@ -356,15 +356,21 @@ def _root(
 MODULES = ("casebook_cmds", "case_cmds", "lifecycle_cmds", "due_cmds", "render_cmds", "dev_cmds",
            "exchange_cmds", "safeguard_cmds", "share_cmds", "course_cmds", "cert_cmds", "closure_cmds")
 
-#: Modules that also add subcommands to groups other modules make: module → ((the
-#: module that makes the group, its Typer's name), …), passed to its ``register`` after ``app``.
-HOSTS = {"lifecycle_cmds": (("case_cmds", "case_app"),), "course_cmds": (("case_cmds", "case_app"),),
-         "due_cmds": (("lifecycle_cmds", "monitor_app"),), "safeguard_cmds": (("lifecycle_cmds", "monitor_app"),),
-         "closure_cmds": (("case_cmds", "case_app"), ("lifecycle_cmds", "submit_app"))}
+#: Subcommands that a module adds to a group another module makes (the group's own module,
+#: in :data:`COMMANDS`, makes the rest): group → {subcommand: the module that defines it},
+#: in :data:`MODULES` order.  A module is given the groups it adds to as keyword arguments
+#: of its ``register``, named ``<group>_app``.  ``yobo monitor due`` imports due_cmds
+#: alone from this; tests/test_lazy_commands.py checks it against what the modules register.
+HOSTED: dict[str, dict[str, str]] = {
+    "case": {"close": "lifecycle_cmds", "switch": "course_cmds", "reassign": "course_cmds",
+             "event": "closure_cmds", "report": "closure_cmds", "purge": "closure_cmds"},
+    "monitor": {"due": "due_cmds", "done": "safeguard_cmds"},
+    "submit": {"receive": "closure_cmds"},
+}
 
-#: Every top-level command: the modules that register it (all of them: a group may get
-#: subcommands from several) and its one-line help for ``yobo --help``.
-#: tests/test_lazy_commands.py checks both against what the modules register.
+#: Every top-level command: the module that registers it on ``app`` (a one-element tuple;
+#: subcommands other modules add to it are in :data:`HOSTED`) and its one-line help for
+#: ``yobo --help``.  tests/test_lazy_commands.py checks both against what the modules register.
 COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "init": (("casebook_cmds",), "ケースブックを作成します（yobo.yaml・.gitignore・スキーマ、git init と最初のコミット）。"),
     "validate": (("casebook_cmds",), "すべての文書をスキーマと整合性ルールで検査し、問題を「ファイル:行: [コード] 内容」で一覧にします。問題があれば終了コード 1。"),
@@ -376,15 +382,15 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sync": (("share_cmds",), "共有リモートと同期します（取得・自分の記録を載せ替え・送信。自分ではコミットしません）。"),
     "staff": (("casebook_cmds",), "職員の登録と一覧。"),
     "schemas": (("casebook_cmds",), "ケースブックのスキーマ（エディタ用の写し）。"),
-    "case": (("case_cmds", "lifecycle_cmds", "course_cmds", "closure_cmds"), "ケース（利用者）の登録・一覧・表示。"),
+    "case": (("case_cmds",), "ケース（利用者）の登録・一覧・表示。"),
     "cert": (("cert_cmds",), "認定の記録。"),
     "checklist": (("lifecycle_cmds",), "基本チェックリストの記録と表示。"),
     "info": (("lifecycle_cmds",), "利用者基本情報の作成・修正・表示。"),
     "plan": (("lifecycle_cmds",), "介護予防サービス・支援計画書。"),
-    "submit": (("lifecycle_cmds", "closure_cmds"), "地域包括支援センターへの提出。"),
+    "submit": (("lifecycle_cmds",), "地域包括支援センターへの提出。"),
     "review": (("lifecycle_cmds",), "包括による確認。"),
     "meeting": (("lifecycle_cmds",), "サービス担当者会議。"),
-    "monitor": (("lifecycle_cmds", "due_cmds", "safeguard_cmds"), "モニタリング。"),
+    "monitor": (("lifecycle_cmds",), "モニタリング。"),
     "note": (("lifecycle_cmds",), "介護予防支援経過記録。"),
     "contract": (("lifecycle_cmds",), "契約書類の記録。"),
     "report": (("due_cmds",), "報告書の作成。"),
@@ -399,70 +405,115 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 _registered: set[str] = set()
+#: The groups a module adds subcommands to (:data:`HOSTED`) receive them here, one Typer a
+#: group, apart from the group's own Typer: a subcommand is then made from the one module
+#: that defines it, whichever of the group's modules happen to be registered.
+_hosts: dict[str, typer.Typer] = {}
 
 
 def register_modules(modules=MODULES) -> None:
     """Import ``modules`` and register their commands on ``app`` (once each, in :data:`MODULES` order)."""
     import importlib
 
-    def module(name: str):
-        return importlib.import_module(f"{__name__}.{name}")
-
     for name in MODULES:
         if name not in modules or name in _registered:
             continue
         _registered.add(name)
-        module(name).register(app, *(getattr(module(host), group) for host, group in HOSTS.get(name, ())))
+        hosts = {f"{group}_app": _hosts.setdefault(group, typer.Typer())
+                 for group, subcommands in HOSTED.items() if name in subcommands.values()}
+        importlib.import_module(f"{__name__}.{name}").register(app, **hosts)
 
 
-def _build(name: str):
-    """The click command of top-level ``name`` from what is registered on ``app``, or None."""
-    from typer.main import get_command_from_info, get_group_from_info
+def _names(owner: typer.Typer) -> list[str]:
+    """The names of the commands registered on ``owner``, in the order Typer makes them."""
+    from typer.main import get_command_name
 
-    for info in app.registered_commands:
-        if info.name == name:
+    return [*(info.name or get_command_name(info.callback.__name__) for info in owner.registered_commands),
+            *(info.name for info in owner.registered_groups)]
+
+
+def _convert(owner: typer.Typer, name: str):
+    """The click command ``name`` registered on ``owner``, made by Typer, or None."""
+    from typer.main import get_command_from_info, get_command_name, get_group_from_info
+
+    for info in owner.registered_commands:
+        if (info.name or get_command_name(info.callback.__name__)) == name:
             return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                          rich_markup_mode=app.rich_markup_mode)
-    for info in app.registered_groups:
+    for info in owner.registered_groups:
         if info.name == name:
             return get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                        rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
     return None
 
 
+def _own_group(group: str) -> typer.Typer:
+    """The Typer of ``group`` as its own module registers it on ``app`` (imported here)."""
+    register_modules(COMMANDS[group][0])
+    return next(info.typer_instance for info in app.registered_groups if info.name == group)
+
+
+def _shared_group(group: str):
+    """A group several modules add to (:data:`HOSTED`), made without importing any of them:
+    its subcommands are made one by one as they are asked for (:class:`GroupCommands`).
+    It is the group Typer would make of the group's Typer registered with the help of
+    :data:`COMMANDS` (tests/test_lazy_commands.py compares the two)."""
+    from typer.main import get_group_from_info
+    from typer.models import TyperInfo
+
+    made = get_group_from_info(TyperInfo(typer.Typer(no_args_is_help=True), name=group, help=COMMANDS[group][1]),
+                               pretty_exceptions_short=app.pretty_exceptions_short,
+                               rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
+    made.commands = GroupCommands(group)
+    return made
+
+
 class LazyCommands(dict):
-    """The root group's commands, each made on first use: its modules imported and
-    registered, then only it converted by Typer.  Asked for all of them (iterated,
+    """The root group's commands, each made on first use: its module imported and
+    registered, then only it converted by Typer (a group several modules add to is made
+    without importing any: :func:`_shared_group`).  Asked for all of them (iterated,
     counted), it makes them all.  While ``listing`` (the root's help), a command not yet
-    made is shown from :data:`COMMANDS` without importing it."""
+    made is shown from :data:`COMMANDS` without importing it.
+
+    Commands Typer made beforehand (a second ``app()`` in one process, e.g. the tests'
+    runner: Typer converts whatever is registered by then) are left out and made again
+    on first use: a group made then may have lacked subcommands of modules registered later."""
 
     listing = False
 
+    def __init__(self, made=()):
+        super().__init__((name, command) for name, command in dict(made).items() if name not in COMMANDS)
+
+    def _known(self) -> list[str]:
+        """The names made on demand, as far as they are known without importing anything."""
+        return list(COMMANDS)
+
+    def _build(self, name):
+        """The click command ``name``, or None."""
+        if name in HOSTED:
+            return _shared_group(name)
+        if name not in COMMANDS:
+            return None
+        register_modules(COMMANDS[name][0])
+        return _convert(app, name)
+
     def _make(self, name) -> bool:
-        if (dict.__contains__(self, name) and name in COMMANDS and not self.listing
-                and not set(COMMANDS[name][0]) <= _registered):
-            # made by Typer with the group from an earlier registration only (a second
-            # command in one process, e.g. the tests' runner): remade with all its modules
-            dict.__delitem__(self, name)
         if dict.__contains__(self, name):
             return True
-        if name not in COMMANDS:
-            return False
         if self.listing:
             return False
-        register_modules(COMMANDS[name][0])
-        command = _build(name)
+        command = self._build(name)
         if command is not None:
             dict.__setitem__(self, name, command)
         return command is not None
 
     def _make_all(self) -> None:
-        register_modules()
         for name in self.names():
             self._make(name)
 
     def names(self) -> list[str]:
-        return [*COMMANDS, *(n for n in dict.keys(self) if n not in COMMANDS)]
+        known = self._known()
+        return [*known, *(n for n in dict.keys(self) if n not in known)]
 
     def get(self, name, default=None):
         if self._make(name):
@@ -477,7 +528,7 @@ class LazyCommands(dict):
         raise KeyError(name)
 
     def __contains__(self, name) -> bool:
-        return name in COMMANDS or dict.__contains__(self, name)
+        return dict.__contains__(self, name) or name in self._known()
 
     def __iter__(self):
         self._make_all()
@@ -496,6 +547,33 @@ class LazyCommands(dict):
 
     def __len__(self) -> int:
         return len(self.names())
+
+
+class GroupCommands(LazyCommands):
+    """The subcommands of a group several modules add to (:data:`HOSTED`), each made on
+    first use from the one module that defines it: ``yobo monitor due`` imports due_cmds,
+    not lifecycle_cmds, which makes ``monitor``.  Listing them (the group's help, shell
+    completion) imports the group's own module and every module that adds to it."""
+
+    def __init__(self, group: str):
+        super().__init__()
+        self.group = group
+
+    def _known(self) -> list[str]:
+        return [*_names(_own_group(self.group)), *HOSTED[self.group]]
+
+    def _build(self, name):
+        module = HOSTED[self.group].get(name)
+        if module is None:
+            return _convert(_own_group(self.group), name)
+        register_modules((module,))
+        return _convert(_hosts[self.group], name)
+
+    def get(self, name, default=None):
+        return dict.__getitem__(self, name) if self._make(name) else default
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or name in HOSTED[self.group] or name in self._known()
 
 
 def utf8_streams(*streams, windows: bool = os.name == "nt") -> None:
