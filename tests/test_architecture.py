@@ -44,7 +44,7 @@ def test_only_the_cli_reads_the_clock():
 
 #: The layers, lowest first (shared/architecture.md §2): a module imports only from its own
 #: layer or lower ones.  Every module and package of ``yobo/`` has a place here.
-LAYERS = ["__init__", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "casebook",
+LAYERS = ["__init__", "landmarks", "errors", "vocab", "citations", "values", "calendar", "wareki", "checklist", "model", "casebook",
           "kinds", "custody", "yamlio", "resources", "schemas", "profiles", "domain", "ledger", "preconditions", "safeguards", "rules",
           "workspace", "loader", "gitstore", "watcher", "pieces", "index", "validation", "duelist", "export", "workflow", "sharing",
           "careplan_data", "render", "pdf", "forms", "devtools", "cli", "__main__"]

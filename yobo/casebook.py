@@ -17,11 +17,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import CaseNotFound, CasebookNotFound
+from .landmarks import CACHE_DIR, CASES_DIR, CONFIG_FILE  # noqa: F401 - read from here by the rest of yobo
 from .values import search_key
-
-CONFIG_FILE = "yobo.yaml"
-CASES_DIR = "cases"
-CACHE_DIR = ".yobo"
 
 #: Crockford base32 without I, L, O, U: nothing to misread on paper.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GitError
+from .landmarks import status_args
 
 _SEP = "\x1f"
 _END = "\x1e"
@@ -344,13 +345,16 @@ class ChangedPaths:
         ahead, cls.ahead = cls.ahead, None
         return ahead if ahead is not None and ahead.root == root else None
 
-    def __init__(self, root: Path, *, ignored: bool):
+    def __init__(self, root: Path, *, ignored: bool, started: subprocess.Popen | None = None):
+        """``started``: this very ``git status`` (``landmarks.status_args``) already started
+        in ``root`` by ``yobo.cli._early``, handed over instead of starting another."""
         self.root, self.ignored = root, ignored
-        args = ["git", "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"]
-        if ignored:
-            args.append("--ignored=matching")
+        if started is not None:
+            self.proc = started
+            return
         try:
-            self.proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(status_args(ignored=ignored), cwd=root, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL)
         except FileNotFoundError:
             raise GitError("git が見つかりません。git をインストールしてください") from None
 

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+# Nothing else before the Popen: not pathlib (≈ 3–20 ms on a busy machine), nor
+# yobo.casebook or yobo.gitstore (hashlib, random, dataclasses, …); the names and the
+# git command line come from a module that imports nothing, which both of those read too.
+from ..landmarks import CACHE_DIR, CASES_DIR, CONFIG_FILE, status_args
 
 #: The commands that read the index (see ``yobo.index``), by their words.
 READERS = {("monitor", "due"), ("report", "monthly"), ("case", "list")}
@@ -24,39 +28,48 @@ READERS = {("monitor", "due"), ("report", "monthly"), ("case", "list")}
 #: index file's name with the suffix ``.ignored``); tests/test_fastpath.py keeps them equal.
 IGNORED_MARKER = "due-index.ignored"
 
-_started = None
+#: (casebook folder, whether ignored files are listed, the running ``git status``)
+_started: tuple | None = None
 
 
 def start(argv: list[str]) -> None:
     """Start ``git status`` for ``argv`` if it names a reader of the index (best effort:
     any doubt and nothing is started)."""
     global _started
-    words = [a for a in argv[:2]]
-    if tuple(words) not in READERS:
+    if tuple(argv[:2]) not in READERS:
         return
     try:
         root = _casebook(argv[2:])
         if root is None:
             return
-        from ..casebook import CACHE_DIR, CASES_DIR
-
-        if not (root / ".git").exists() or not (root / CASES_DIR).is_dir():
+        if not os.path.exists(os.path.join(root, ".git")) or not os.path.isdir(os.path.join(root, CASES_DIR)):
             return
-        from ..gitstore import ChangedPaths
+        ignored = os.path.exists(os.path.join(root, CACHE_DIR, IGNORED_MARKER))
+        import subprocess
 
-        _started = ChangedPaths(root, ignored=(root / CACHE_DIR / IGNORED_MARKER).exists())
+        # the very question gitstore.ChangedPaths asks (landmarks.status_args), handed to it by take()
+        _started = (root, ignored, subprocess.Popen(status_args(ignored=ignored), cwd=root, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.DEVNULL))
     except Exception:  # never fail a command for a head start
         _started = None
 
 
-def take(root: Path):
-    """The ``git status`` started for ``root``, once (None if none was)."""
+def take(root):
+    """The ``git status`` started for ``root`` (a resolved ``Path``) as a
+    ``gitstore.ChangedPaths``, once (None if none was started for that folder)."""
     global _started
-    status, _started = _started, None
-    return status if status is not None and status.root == root else None
+    started, _started = _started, None
+    if started is None or started[0] != str(root):
+        return None
+    from ..gitstore import ChangedPaths
+
+    return ChangedPaths(root, ignored=started[1], started=started[2])
 
 
-def _casebook(args: list[str]) -> Path | None:
+def _casebook(args: list[str]) -> str | None:
+    """The casebook folder (resolved) the command line names, as ``find_casebook`` will
+    find it: ``-C`` / ``--casebook`` / ``YOBO_CASEBOOK``, else the nearest folder at or
+    above the current one holding ``yobo.yaml``."""
     given = os.environ.get("YOBO_CASEBOOK") or None
     for i, arg in enumerate(args):
         if arg == "--":
@@ -67,19 +80,21 @@ def _casebook(args: list[str]) -> Path | None:
             given = arg.split("=", 1)[1]
         elif arg.startswith("-C") and len(arg) > 2:
             given = arg[2:]
-    from ..casebook import CONFIG_FILE
-
     if given is not None:
-        path = Path(given)
-        return path.resolve() if (path / CONFIG_FILE).is_file() else None
-    start_dir = Path.cwd().resolve()
-    for folder in (start_dir, *start_dir.parents):
-        if (folder / CONFIG_FILE).is_file():
+        return os.path.realpath(given) if os.path.isfile(os.path.join(given, CONFIG_FILE)) else None
+    folder = os.path.realpath(os.getcwd())
+    while True:
+        if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
             return folder
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def is_console_script() -> bool:
     """Whether this process is the ``yobo`` command itself (not a test importing yobo.cli)."""
-    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    return name in ("yobo", "yobo.exe", "yobo-script.py") or (name == "__main__.py" and Path(sys.argv[0]).parent.name == "yobo")
+    path = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    name = os.path.basename(path)
+    return name in ("yobo", "yobo.exe", "yobo-script.py") or (
+        name == "__main__.py" and os.path.basename(os.path.dirname(path)) == "yobo")
