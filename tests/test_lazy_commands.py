@@ -132,7 +132,7 @@ def test_help_and_version_import_no_command_module_and_a_command_only_its_own():
     commands = {argv: {m.rsplit(".", 1)[-1] for m in modules if m.endswith("_cmds")} for argv, modules in found.items()}
     assert commands["monitor due --help"] == {"due_cmds"}
     assert commands["monitor record --help"] == {"lifecycle_cmds"}
-    assert commands["case list --help"] == {"case_cmds", "due_cmds"}  # its index warnings and output are due_cmds's
+    assert commands["case list --help"] == {"case_cmds", "due_cmds"}  # due_cmds: its index warnings and output
     assert commands["case switch --help"] == {"course_cmds"}
     assert commands["report monthly --help"] == {"due_cmds"}
 

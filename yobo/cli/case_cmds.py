@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +12,8 @@ from ..errors import InputError
 from ..loader import CaseFolders, case_ids, load_case, load_config
 from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
                       parse_line, require_text, search_key)
-from ..custody import PARTIES, custody_state
 from ..vocab import DOCUMENTS, EVENT_KINDS, EVENT_LEVELS
 from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
-from ..workflow.apply import apply_change
-from ..workflow.case_steps import NewCase, default_route, plan_new_case
 from .due_cmds import index_warnings
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, hold_casebook,
                      plan_status, print_json, read_yaml_file, resolve_actor, resolve_today)
@@ -64,6 +60,12 @@ def case_new(
     json_: JsonOpt = False,
 ) -> None:
     """Register a new case and its certification (one commit); prints the new case id last."""
+    # the writer and the step here, not at the top: ``case list`` shares this module
+    import random
+
+    from ..workflow.apply import apply_change
+    from ..workflow.case_steps import NewCase, default_route, plan_new_case
+
     root = find_casebook(casebook)
     day = resolve_today(today)
     hold_casebook(root, as_)  # before reading: two registrations of one person cannot both pass the check
@@ -346,6 +348,8 @@ def case_show(
     json_: JsonOpt = False,
 ) -> None:
     """Show one case: the person, route, mode, parties and certifications."""
+    from ..custody import PARTIES, custody_state
+
     root = find_casebook(casebook)
     day = resolve_today(today)
 

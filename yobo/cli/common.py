@@ -10,7 +10,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -758,6 +757,8 @@ def private_tmp(root: Path):
     written (a read-only copy) falls back to a private (0700) folder in the system's
     temporary folder, removed the same way.
     """
+    import tempfile  # here: the commands that only read never make a scratch folder
+
     found = _make_scratch_base(root)
     if found is not None:
         _remove_stale(found[0])
