@@ -7,6 +7,7 @@ Absence of modules is asserted, never a time."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -41,16 +42,10 @@ def _modules_of(root: Path, *argv: str) -> list[str]:
         sys.stderr.write("\\n" + json.dumps(sorted(sys.modules)) + "\\n")
     """)
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, encoding="utf-8",
-                          timeout=120, env={**_env(), "YOBO_TODAY": "2026-11-22"})
+                          timeout=120, env={**os.environ, "YOBO_TODAY": "2026-11-22"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()  # it did print its answer
     return json.loads(proc.stderr.strip().splitlines()[-1])
-
-
-def _env() -> dict:
-    import os
-
-    return dict(os.environ)
 
 
 #: What a reader never needs: the workflow steps and their writer (the journal is every
