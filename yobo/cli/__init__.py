@@ -424,20 +424,24 @@ def register_modules(modules=MODULES) -> None:
         importlib.import_module(f"{__name__}.{name}").register(app, **hosts)
 
 
-def _names(owner: typer.Typer) -> list[str]:
-    """The names of the commands registered on ``owner``, in the order Typer makes them."""
+def _command_name(info) -> str:
+    """The name Typer gives a registered command (its function's, unless it was named)."""
     from typer.main import get_command_name
 
-    return [*(info.name or get_command_name(info.callback.__name__) for info in owner.registered_commands),
-            *(info.name for info in owner.registered_groups)]
+    return info.name or get_command_name(info.callback.__name__)
+
+
+def _names(owner: typer.Typer) -> list[str]:
+    """The names of the commands registered on ``owner``, in the order Typer makes them."""
+    return [*map(_command_name, owner.registered_commands), *(info.name for info in owner.registered_groups)]
 
 
 def _convert(owner: typer.Typer, name: str):
     """The click command ``name`` registered on ``owner``, made by Typer, or None."""
-    from typer.main import get_command_from_info, get_command_name, get_group_from_info
+    from typer.main import get_command_from_info, get_group_from_info
 
     for info in owner.registered_commands:
-        if (info.name or get_command_name(info.callback.__name__)) == name:
+        if _command_name(info) == name:
             return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                          rich_markup_mode=app.rich_markup_mode)
     for info in owner.registered_groups:
