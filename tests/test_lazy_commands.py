@@ -1,7 +1,9 @@
-"""The root command makes its subcommands lazily (``yobo.cli.LazyCommands``): the
-table it lists from (``yobo.cli.COMMANDS``) says exactly what the modules register,
-``--help`` and ``--version`` import no command module, and a command imports only
-its own modules."""
+"""The root command makes its subcommands lazily (``yobo.cli.LazyCommands``), and a
+group several modules add to makes each subcommand from the one module defining it
+(``yobo.cli.GroupCommands``): the tables (``yobo.cli.COMMANDS``, ``yobo.cli.HOSTED``) say
+exactly what the modules register, the lazy group is the one Typer would make,
+``--help`` and ``--version`` import no command module, and a command imports only its
+own module."""
 
 from __future__ import annotations
 
