@@ -413,15 +413,15 @@ _hosts: dict[str, typer.Typer] = {}
 
 def register_modules(modules=MODULES) -> None:
     """Import ``modules`` and register their commands on ``app`` (once each, in :data:`MODULES` order)."""
-    import importlib
-
     for name in MODULES:
         if name not in modules or name in _registered:
             continue
         _registered.add(name)
         hosts = {f"{group}_app": _hosts.setdefault(group, typer.Typer())
                  for group, subcommands in HOSTED.items() if name in subcommands.values()}
-        importlib.import_module(f"{__name__}.{name}").register(app, **hosts)
+        # the import statement's own way in, not importlib.import_module: only that way
+        # does ``python -X importtime`` list the command module, with what it imports under it
+        __import__(f"{__name__}.{name}", fromlist=("register",)).register(app, **hosts)
 
 
 def _command_name(info) -> str:
