@@ -336,15 +336,6 @@ class ChangedPaths:
     """``git status`` started in the background (it takes ~0.5 s on 10,000 cases, so the
     caller reads its index meanwhile, on the other core); ``result()`` waits for it."""
 
-    #: One ``git status`` started ahead of need (by the CLI, before its imports), given to
-    #: the first that asks the same question of the same folder (:meth:`take_ahead`).
-    ahead: ChangedPaths | None = None
-
-    @classmethod
-    def take_ahead(cls, root: Path) -> ChangedPaths | None:
-        ahead, cls.ahead = cls.ahead, None
-        return ahead if ahead is not None and ahead.root == root else None
-
     def __init__(self, root: Path, *, ignored: bool, started: subprocess.Popen | None = None):
         """``started``: this very ``git status`` (``landmarks.status_args``) already started
         in ``root`` by ``yobo.cli._early``, handed over instead of starting another."""

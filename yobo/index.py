@@ -446,8 +446,6 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     # git status runs while the index is read (two cores); if the index turns out to
     # disagree about ignored files, status is asked again below.
     guess = _peek_ignored(index_path)
-    if status is None:
-        status = gitstore.ChangedPaths.take_ahead(root)  # started by the CLI before its imports
     if status is not None and status.root == root and status.ignored == guess:
         pending = status  # started before yobo's own imports (yobo.cli._early)
     else:
