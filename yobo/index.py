@@ -60,8 +60,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
-from itertools import chain, count
-from operator import itemgetter
+from itertools import count
 from pathlib import Path
 from typing import NamedTuple
 

@@ -11,7 +11,7 @@ from ..casebook import case_dir, resolve_case_ref
 from ..errors import InputError
 from ..loader import CaseFolders, case_ids, load_case, load_config
 from ..values import (check_birth, check_date_window, check_text, normalize_kana, parse_date, parse_digits,
-                      parse_line, require_text, search_key)
+                      parse_line, search_key)
 from ..vocab import DOCUMENTS, EVENT_KINDS, EVENT_LEVELS
 from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
 from .due_cmds import index_warnings
