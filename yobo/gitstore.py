@@ -46,13 +46,25 @@ class LogEntry:
                 "subject": self.subject, "case": self.case, "step": self.step, "step_date": self.step_date}
 
 
+#: What every git call says when there is no git to run.
+GIT_MISSING = "git が見つかりません。git をインストールしてください"
+
+
+def _start(root: Path, argv: list[str]) -> subprocess.Popen:
+    """``argv`` started in ``root`` in the background, its output piped (see :class:`Started`)."""
+    try:
+        return subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise GitError(GIT_MISSING) from None
+
+
 def _git(root: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     try:
         proc = subprocess.run(
             ["git", *args], cwd=root, env=env, capture_output=True, text=True, encoding="utf-8"
         )
     except FileNotFoundError:
-        raise GitError("git が見つかりません。git をインストールしてください") from None
+        raise GitError(GIT_MISSING) from None
     if check and proc.returncode != 0:
         if "index.lock" in proc.stderr and "File exists" in proc.stderr:
             # git's own advice is English and generic; say where the file is and what is safe.
@@ -162,7 +174,7 @@ def _git_input(root: Path, args: list[str], data: bytes, env: dict, *, what: str
     try:
         proc = subprocess.run(["git", *args], cwd=root, env=env, input=data, capture_output=True)
     except FileNotFoundError:
-        raise GitError("git が見つかりません。git をインストールしてください") from None
+        raise GitError(GIT_MISSING) from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git {what} に失敗しました（{detail[-1] if detail else proc.returncode}）")
@@ -340,14 +352,7 @@ class ChangedPaths:
         """``started``: this very ``git status`` (``landmarks.status_args``) already started
         in ``root`` by ``yobo.cli._early``, handed over instead of starting another."""
         self.root, self.ignored = root, ignored
-        if started is not None:
-            self.proc = started
-            return
-        try:
-            self.proc = subprocess.Popen(status_args(ignored=ignored), cwd=root, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitError("git が見つかりません。git をインストールしてください") from None
+        self.proc = started if started is not None else _start(root, status_args(ignored=ignored))
 
     def result(self) -> list[str] | None:
         entries = self.entries()
@@ -435,10 +440,7 @@ class Started:
 
     def __init__(self, root: Path, *args: str):
         self.root, self.args = root, args
-        try:
-            self.proc = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitError("git が見つかりません。git をインストールしてください") from None
+        self.proc = _start(root, ["git", *args])
 
     def output(self) -> str | None:
         """What git printed, or None if it failed (once: a second call gives None)."""

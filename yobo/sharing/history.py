@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GitError
+from ..gitstore import GIT_MISSING
 
 _SEP = "\x1f"
 _START = "\x1e"
@@ -54,7 +55,7 @@ def run_git(root: Path, *args: str, check: bool = True, stdin: str | None = None
         proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, encoding="utf-8",
                               errors="surrogateescape", input=stdin)
     except FileNotFoundError:
-        raise GitError("git が見つかりません。git をインストールしてください") from None
+        raise GitError(GIT_MISSING) from None
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"git {args[0]} に失敗しました（{detail[-1] if detail else proc.returncode}）")
