@@ -65,9 +65,7 @@ def write_output(text: str | bytes, output: Path | None, *, field: str = "--outp
     a calendar or sheet is never left half-written)."""
     if output is None:
         if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            sys.stdout.buffer.flush()
+            _write_raw(text)
         else:
             sys.stdout.write(text)
         return
@@ -86,11 +84,16 @@ def print_bytes(data: bytes) -> None:
     """UTF-8 text, already encoded (a kept answer's), to the screen: as it is where a
     line ends in LF, else through the text stream (which ends lines as the system does)."""
     if os.linesep == "\n" and hasattr(sys.stdout, "buffer"):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _write_raw(data)
     else:
         sys.stdout.write(data.decode("utf-8"))
+
+
+def _write_raw(data: bytes) -> None:
+    """Bytes to the screen as they are, after whatever the text stream still holds."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def export_stamp() -> datetime:
