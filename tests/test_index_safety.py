@@ -72,7 +72,7 @@ def forged_index(root, rows_title="偽の期限", key=b""):
     data = {"format": index.FORMAT, "key": index._key(config, profile), "head": git(root, "rev-parse", "HEAD").strip(),
             "trees": {}, "ignored": False, "ignore_sources": index._plain(index.gitstore.ignore_sources(root)), "head_ignores": False,
             "cases": {}}
-    data["trees"], *_ = index._head_trees(root, data["head"])
+    data["trees"], _ = index._head_trees(root, data["head"])
     for case_dir, tree in data["trees"].items():
         case_id = case_dir.rsplit("/", 1)[-1]
         data["cases"][case_dir] = [tree, [[case_id, "fake", rows_title, 700000, 700000, "誰か", "kyotaku", "偽",

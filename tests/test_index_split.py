@@ -40,7 +40,7 @@ def answers(root) -> dict:
     keeps is HEAD's tree of the case (or None: read again next time)."""
     config, profile = settings(root)
     cases = index.refresh(root, config, profile)
-    head_trees, *_ = index._head_trees(root, git(root, "rev-parse", "HEAD").strip())
+    head_trees, _ = index._head_trees(root, git(root, "rev-parse", "HEAD").strip())
     for case_dir, entry in cases.items():
         assert entry[0] in (None, head_trees.get(case_dir)), case_dir
     return {case_dir: list(entry)[1:] for case_dir, entry in cases.items()}
@@ -317,7 +317,7 @@ def test_a_malformed_entry_in_a_signed_file_is_read_again_alone(sample, monkeypa
     assert sorted(rows) == sorted(row for entry in truth.values() for row in entry[0])
     assert spy.read == ["3QK7WA", "3QK7WA"]  # the fallback, then the verified read
     stored = unsigned(files(sample)[1], index.OVERLAY_MAGIC)["cases"]
-    head_trees, *_ = index._head_trees(sample, git(sample, "rev-parse", "HEAD").strip())
+    head_trees, _ = index._head_trees(sample, git(sample, "rev-parse", "HEAD").strip())
     assert set(stored) == {CASE} and stored[CASE][0] == head_trees[CASE]
     spy.read.clear()
     assert answers(sample) == truth and spy.read == []
@@ -372,7 +372,7 @@ def test_a_moved_head_is_followed_with_one_diff(sample):
         return git(sample, "rev-parse", "HEAD").strip()
 
     old = step()
-    trees, *_ = index._head_trees(sample, old)
+    trees, _ = index._head_trees(sample, old)
     edit(sample)
     commit(sample)
     git(sample, "rm", "-r", "-q", OTHER)  # its shard cases/A7 is left empty: gone too
@@ -380,14 +380,15 @@ def test_a_moved_head_is_followed_with_one_diff(sample):
     shutil.copytree(sample / CASE, sample / "cases/ZZ/ZZ0000")
     commit(sample)
     for head in (old, step()):
-        assert index._moved_trees(sample, old, trees, head) == index._head_trees(sample, head)
+        # the third value, whether HEAD holds a cases/ .gitignore, is carried (None: not known)
+        assert index._moved_trees(sample, old, trees, head) == (*index._head_trees(sample, head), None)
     (sample / ".yobo" / "x").write_text("x", encoding="utf-8")
     git(sample, "add", "-f", ".yobo/x")
     commit(sample)
     moved = index._moved_trees(sample, old, trees, step())
-    assert moved == index._head_trees(sample, step()) and moved[1] is True
+    assert moved == (*index._head_trees(sample, step()), None) and moved[1] is True
     # the old commit gone (a history rewrite): HEAD is listed whole
-    assert index._moved_trees(sample, "0" * 40, trees, step()) == index._head_trees(sample, step())
+    assert index._moved_trees(sample, "0" * 40, trees, step()) == (*index._head_trees(sample, step()), None)
 
 
 # -- one entry's bytes ---------------------------------------------------------------------------------

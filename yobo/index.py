@@ -286,16 +286,14 @@ def _expand(root: Path, path: str) -> set[str]:
     return {d for _, d in iter_case_dirs(root) if d.startswith(path.rstrip("/") + "/")}
 
 
-def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool, None]:
+def _head_trees(root: Path, head: str) -> tuple[dict[str, str], bool]:
     """``{cases/XX/ID: tree id}`` of every case folder in commit ``head``, and whether
-    that commit holds a ``.yobo`` (two git calls; the second question costs nothing);
-    third, None: whether it holds a ``.gitignore`` under ``cases/`` is not worked out
-    here (:func:`_head_ignores`)."""
+    that commit holds a ``.yobo`` (two git calls; the second question costs nothing)."""
     top = gitstore.ls_tree(root, head, CASES_DIR + "/", CACHE_DIR) or []
     tracked = any(path == CACHE_DIR for _, _, _, path in top)
     shards = [path for _, kind, _, path in top if kind == "tree" and path.startswith(CASES_DIR + "/")]
     listing = gitstore.ls_tree(root, head, *(s + "/" for s in shards)) if shards else []
-    return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked, None
+    return {path: oid for _, kind, oid, path in listing or () if kind == "tree"}, tracked
 
 
 def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str,
@@ -311,7 +309,7 @@ def _moved_trees(root: Path, old_head: str, old_trees: dict[str, str], head: str
     history rewrite).  ``started``: the diff started ahead (:func:`_diff_ahead`)."""
     listing = gitstore.diff_tree(root, *_moved_question(old_head, head), started=started)
     if listing is None:
-        return _head_trees(root, head)
+        return (*_head_trees(root, head), None)
     trees = dict(old_trees)
     tracked = False
     ignores = old_ignores
@@ -484,7 +482,7 @@ def _refresh(root: Path, config: Config, profile: dict, speculate, *, status: gi
     if old and old["head"] == head:
         trees, head_ignores = old["trees"], old["head_ignores"]
     else:
-        trees, committed, head_ignores = moved or _head_trees(root, head)
+        trees, committed, head_ignores = moved or (*_head_trees(root, head), None)
         tracked = tracked or committed
     # Whether an ignore rule could hide a document from git status: then status must
     # list ignored files too (slower), or a file created under such a rule in a case
