@@ -42,6 +42,7 @@ the casebook's folders do not fit in what is left under the limit.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -358,8 +359,11 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
         done = ["すでに有効です（yobo watch on で設定済み）"]
         if support.kind == "watchman" and not watched(top):
             watch(top)
+            # this folder's watch is yobo's now (a copied or moved casebook brings the
+            # record of another folder's): ``off`` stops it
+            _write_state(git_dir, {**state, "watch_added": True, "folder": str(top)})
             done.append("watchman の監視を始め直しました")
-        return status(root), done
+        return status(root, support), done
     if support.kind is None:
         raise YoboError(f"ファイルの変更の監視を使えません: {support.reason}")
     if state is not None:  # set by yobo for another kind of monitor (e.g. a newer git), or changed by hand
@@ -396,7 +400,9 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
     was_watched = support.kind == "watchman" and watched(top)
     # the record first: a run stopped half-way is undone by ``off`` like a finished one
     _write_state(git_dir, {"kind": support.kind, "set": wanted, "previous": previous,
-                           "hook": HOOK if hook_written else None, "watch_added": not was_watched,
+                           "hook": HOOK if hook_written else None,
+                           "hook_sha256": hashlib.sha256(sample).hexdigest() if hook_written else None,
+                           "watch_added": not was_watched,
                            "folder": str(top)})
     try:
         for key, value in wanted.items():
@@ -408,14 +414,17 @@ def turn_on(root: Path, support: Support | None = None, *, check_limit: bool = T
                 watch(top)
                 done.append("watchman がケースブックを読み終えました")
         else:
-            _git(root, "fsmonitor--daemon", "start")
+            started = _git(root, "fsmonitor--daemon", "start")
+            if started.returncode != 0:
+                detail = (started.stderr or started.stdout).strip().splitlines()
+                raise YoboError(f"git の監視デーモンを起動できませんでした（{detail[-1] if detail else started.returncode}）")
     except YoboError:
         turn_off(root)  # a monitor that does not answer would make every git status complain
         raise
     # one git status now writes the monitor's token and the untracked cache into git's
     # index, so the next command starts from them
     _git(root, "status", "--porcelain", "-z", "--untracked-files=normal")
-    return status(root), done
+    return status(root, support), done
 
 
 def turn_off(root: Path) -> tuple[bool, list[str]]:
@@ -442,15 +451,24 @@ def turn_off(root: Path) -> tuple[bool, list[str]]:
             done.append(f"{key} は yobo が設定したあとで変えられているので、そのままにしました（今は {now}）")
     if state.get("hook"):
         hook = git_dir / "hooks" / state["hook"]
-        sample = find_sample(root)
-        if hook.exists() and (sample is None or hook.read_bytes() == sample.read_bytes()):
+        if hook.exists() and _as_written(hook, state, root):
             hook.unlink()
         elif hook.exists():
             done.append(f"{hook} は yobo が写したあとで変えられているので、消さずに残しました")
     if state.get("watch_added"):
-        unwatch(Path(state.get("folder") or top))
+        unwatch(top)  # this folder: a record copied or moved with the casebook names another
     (git_dir / STATE_FILE).unlink(missing_ok=True)
     return True, ["ファイルの変更の監視を止め、yobo が設定したものを外しました", *done]
+
+
+def _as_written(hook: Path, state: dict, root: Path) -> bool:
+    """Whether the hook is still the file ``turn_on`` wrote (its digest, kept in the
+    record; a record of an earlier yobo without one: git's sample, if it can be found)."""
+    data = hook.read_bytes()
+    if type(state.get("hook_sha256")) is str:
+        return hashlib.sha256(data).hexdigest() == state["hook_sha256"]
+    sample = find_sample(root)
+    return sample is not None and data == sample.read_bytes()
 
 
 def status(root: Path, support: Support | None = None) -> Status:
