@@ -8,6 +8,8 @@ reference loader would not pass unnoticed.
 
 from __future__ import annotations
 
+import json
+
 import itertools
 import random
 from datetime import date
@@ -139,6 +141,41 @@ def test_tricky_inputs():
     for plain in ("no: no\nyes: yes\non: off\ny: n\n", "a: 1\r\nb: x\r\n",
                   "a: 'it''s'\nb: \"quoted: yes\"\nc: '0000123456'\n"):
         assert plain in TRICKY and _fast_taken(plain)
+
+
+#: Texts yaml-rs must never see: nested past libyaml's limit on the very first line or
+#: after a CR alone (yaml-rs overflows its stack on these and kills the process), and a
+#: second document after a CR alone (yaml-rs returns a list of both).
+NEVER_FAST = [
+    "- " * 30000 + "x\n",
+    "k:\r" + "- " * 50000 + "x\r",
+    "a: 1\r---\rb: 2\r",
+    "a: 1\r...\r",
+]
+
+
+def test_deep_nesting_and_cr_line_breaks_go_to_the_reference_loader():
+    for text in NEVER_FAST:
+        assert yamlio._needs_reference(text), text[:20]
+    _assert_same(NEVER_FAST)
+
+
+def test_a_deeply_nested_document_is_unreadable_not_a_crash(tmp_path):
+    """One damaged case.yaml shows as an unreadable case; every other case still lists."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "book"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".yobo"))
+    case = next(root.glob("cases/*/*/case.yaml"))
+    case.write_text(NEVER_FAST[0], encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "yobo", "case", "list", "--json", "--all", "-C", str(root)],
+                         capture_output=True, text=True, encoding="utf-8")
+    assert run.returncode == 0 and "読めないケースが 1 件" in run.stderr, (run.returncode, run.stderr)
+    listed = {c["id"]: c for c in json.loads(run.stdout)}
+    assert listed[case.parent.name]["status"] == "unreadable"
+    assert len(listed) == len(list(root.glob("cases/*/*/case.yaml")))
 
 
 def test_error_messages_come_from_the_reference_loader():

@@ -193,31 +193,31 @@ _ODD_CHARACTER = re.compile(
 #: (``: value``, an empty key: PyYAML refuses it, yaml-rs reads a None key); ``---`` or
 #: ``...`` starting a line (several documents: yaml-rs returns a list); a line indented by
 #: 990 columns or more (past libyaml's limit of 1,000 nesting levels: a block level takes at
-#: least a column, and flow levels are refused above).
+#: least a column, and flow levels are refused above; yaml-rs itself overflows its stack
+#: and kills the process on some 30,000 levels) — "a line" being the first one too, and
+#: one after a CR alone, which both loaders take as a line break.
 _ODD_SPELLING = re.compile(
     r"_(?=[0-9.])|_(?<=[0-9.]_)"
     r"|0[XOB](?<=[\s,+-]0[XOB])|\.(?<=[\s,+-]\.)\S"
     r"|:(?<=\s:)(?=\s|$)"
-    r"|\n(?:---|\.\.\.|[ -]{990})")
+    r"|(?:^|[\n\r])(?:---|\.\.\.|[ -]{990})")
 
-#: Words that may start a number (a sign, a digit, a dot) or that start with an underscore.
-_NUMBER_START = frozenset("+-.0123456789_")
+#: A word (words end at a space, a line feed or a comma) that starts like a number (a
+#: sign, a digit, a dot) and holds an underscore, or that starts with one: one pass over
+#: the text (a search back from each underscore took quadratic time on a long line).
+_NUMBER_WITH_UNDERSCORE = re.compile(r"(?:^|[ \n,])(?:_|[-+.0-9][^ \n,]*_)")
 
 
 def _needs_reference(text: str) -> bool:
     """Whether ``text`` must be read by the reference loader rather than yaml-rs."""
     if _ODD_CHARACTER.search(text) or _ODD_SPELLING.search(text):
         return True
-    if text.startswith((":", "---", "...", "0X", "0O", "0B", "+0", "-0", "+.", "-.", ".")):
+    if text.startswith((":", "0X", "0O", "0B", "+0", "-0", "+.", "-.", ".")):
         return True
     # An underscore in a word that starts like a number (``0b_``, ``1E_1``, ``_1``):
     # PyYAML's reading and yaml-rs's differ.  Keys such as ``plan_digest`` start with a letter.
-    at = text.find("_")
-    while at >= 0:
-        start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at), text.rfind(",", 0, at)) + 1
-        if text[start] in _NUMBER_START:
-            return True
-        at = text.find("_", at + 1)
+    if _NUMBER_WITH_UNDERSCORE.search(text):
+        return True
     # Past Python's limit on converting digits to an int PyYAML fails (loader.parse_yaml
     # names the line); yaml-rs would read the number.
     limit = sys.get_int_max_str_digits()
