@@ -211,6 +211,8 @@ def case_list(
     from ..profiles import load_profile
 
     day = resolve_today(today)
+    # the asked-for words folded once (a casebook's every row is compared with them)
+    name_key, kana_key, office_key = (None if w is None else search_key(w) for w in (name, kana, office))
 
     def shown(r: dict, config) -> bool:
         # A case that cannot be read is always listed: whose it is, whether it is still
@@ -219,12 +221,15 @@ def case_list(
             return True
         if not ((all_ or r["status"] == "active") and (staff is None or _staff_matches(r, staff, config))):
             return False
-        if name is not None and not (search_key(name) in search_key(r["name"] or "")
-                                     or search_key(name) in search_key(r["kana"] or "")):
+        if name_key is not None and not (name_key in search_key(r["name"] or "")
+                                         or name_key in search_key(r["kana"] or "")):
             return False
-        if kana is not None and search_key(kana) not in search_key(r["kana"] or ""):
+        if kana_key is not None and kana_key not in search_key(r["kana"] or ""):
             return False
-        return office is None or search_key(office) in search_key(r["office"] or "")
+        return office_key is None or office_key in search_key(r["office"] or "")
+
+    def row_of(summary, config) -> dict:
+        return {**_case_json(summary, day), "office": _office_of(summary, config)}
 
     def say_unreadable(unreadable: int) -> None:
         if unreadable:
@@ -238,7 +243,7 @@ def case_list(
             # the git status started before the imports (yobo.cli._early), not a second one
             summaries, unreadable = load_summaries(root, config, load_profile(config.profile, config.overrides),
                                                    status=_early.take(root))
-        rows = [{**_case_json(s, day), "office": _office_of(s, config)} for s in summaries]
+        rows = [row_of(s, config) for s in summaries]
         rows = [r for r in rows if shown(r, config)]
         say_unreadable(unreadable)
         return rows, unreadable
@@ -256,7 +261,7 @@ def case_list(
 
         def make(case_dir: str, entry) -> list:
             summary = CaseSummary(*entry[3])
-            row = {**_case_json(summary, day), "office": _office_of(summary, config)}
+            row = row_of(summary, config)
             if not shown(row, config):
                 return []
             # in id order, as load_summaries gives them; an unreadable case is flagged (counted)
