@@ -385,11 +385,6 @@ STAMP_SLOT = datetime(1000, 1, 1, tzinfo=timezone.utc)
 _SLOT = b"10000101T000000Z"
 
 
-def can_fill_stamp(stamp: datetime) -> bool:
-    """Whether :func:`fill_stamp` writes ``stamp`` as :func:`to_ics` would (a whole second in UTC)."""
-    return stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0) and stamp.year >= 1000 and not stamp.microsecond
-
-
 def fill_stamp(text: bytes, stamp: datetime) -> bytes:
     """A calendar whose new events were made at :data:`STAMP_SLOT`, stamped ``stamp``."""
     when = f"{stamp:%Y%m%dT%H%M%S}Z".encode("ascii")

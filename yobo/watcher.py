@@ -51,6 +51,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import gitstore
 from .errors import YoboError
 
 #: The file in the git folder recording what ``turn_on`` set (and the values it replaced).
@@ -152,8 +153,7 @@ def _git_dir(root: Path) -> Path:
 
 
 def _top(root: Path) -> Path:
-    proc = _git(root, "rev-parse", "--show-toplevel")
-    return Path(proc.stdout.strip()).resolve() if proc.returncode == 0 else root.resolve()
+    return gitstore.toplevel(root) or root.resolve()
 
 
 def _builtin_supported(root: Path, platform: str) -> bool:

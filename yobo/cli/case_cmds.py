@@ -14,7 +14,7 @@ from ..values import (check_birth, check_date_window, check_text, normalize_kana
                       parse_line, search_key)
 from ..vocab import DOCUMENTS, EVENT_KINDS, EVENT_LEVELS
 from ..vocab import CASE_STATUSES, CERT_LEVEL_LABELS, CERT_STATUSES, LEVELS, MODES, ROUTES, ROUTES_SHORT, SEXES, label, parse_choice
-from .due_cmds import index_warnings
+from .due_cmds import index_warnings, print_bytes
 from .common import (AsOpt, CasebookOpt, JsonOpt, TodayOpt, change_json, console, find_casebook, hold_casebook,
                      plan_status, print_json, read_yaml_file, resolve_actor, resolve_today)
 from .common import table as new_table
@@ -281,8 +281,6 @@ def case_list(
         return
     root = find_casebook(single_casebook(casebook))
     if json_:
-        from .due_cmds import print_bytes
-
         print_bytes(listing(root))
         return
     rows, _ = collect(root)

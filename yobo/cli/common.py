@@ -22,6 +22,8 @@ from .. import gitstore
 from ..errors import DocumentError, InputError, Source, YoboError
 from ..model import Config
 from ..values import bad_char, describe_char, parse_date, printable
+# Japanese line breaking lives in .linebreak: ``yobo --help`` uses it without importing this module
+from .linebreak import japanese_line_breaking
 
 CasebookOpt = Annotated[
     Path | None,
@@ -302,10 +304,6 @@ def terminal_width() -> int | None:
         return int(columns)
     return None if _is_terminal(sys.stdout) else UNLIMITED_WIDTH
 
-
-# Japanese line breaking lives in .linebreak: ``yobo --help`` uses it without importing
-# this module (and the core modules it imports).
-from .linebreak import japanese_line_breaking  # noqa: E402,F401
 
 
 def console():
