@@ -116,6 +116,33 @@ def test_on_then_off_leaves_the_clone_as_it_was(cli, sample, own_watchman):
 
 
 @needs_watchman
+def test_a_copied_casebook_turns_off_its_own_watch_only(cli, sample, own_watchman, tmp_path):
+    """The record in .git travels with a copy: ``on`` in the copy takes its watch over,
+    and ``off`` there stops the copy's watch, never the original's."""
+    assert cli("watch", "on", "-C", str(sample)).code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(sample, copy, symlinks=True)
+    assert cli("watch", "on", "-C", str(copy)).code == 0
+    assert {str(sample.resolve()), str(copy.resolve())} <= watchman_roots()
+    assert cli("watch", "off", "-C", str(copy)).code == 0
+    roots = watchman_roots()
+    assert str(copy.resolve()) not in roots and str(sample.resolve()) in roots
+    assert cli("watch", "status", "-C", str(sample)).code == 0
+    assert cli("watch", "off", "-C", str(sample)).code == 0
+    assert str(sample.resolve()) not in watchman_roots()
+
+
+@needs_watchman
+def test_a_hook_changed_after_on_is_kept_by_off(cli, sample, own_watchman):
+    assert cli("watch", "on", "-C", str(sample)).code == 0
+    hook = sample / ".git" / "hooks" / "fsmonitor-watchman"
+    hook.write_bytes(hook.read_bytes() + b"# mine\n")
+    gone = cli("watch", "off", "-C", str(sample))
+    assert gone.code == 0 and "消さずに残しました" in gone.stdout
+    assert hook.read_bytes().endswith(b"# mine\n")
+
+
+@needs_watchman
 def test_off_restores_a_value_on_replaced_and_keeps_one_changed_by_hand_since(cli, sample, own_watchman):
     git(sample, "config", "--unset", "core.untrackedCache")
     assert cli("watch", "on", "-C", str(sample)).code == 0
