@@ -200,24 +200,42 @@ _ODD_SPELLING = re.compile(
     r"_(?=[0-9.])|_(?<=[0-9.]_)"
     r"|0[XOB](?<=[\s,+-]0[XOB])|\.(?<=[\s,+-]\.)\S"
     r"|:(?<=\s:)(?=\s|$)"
-    r"|(?:^|[\n\r])(?:---|\.\.\.|[ -]{990})")
+    r"|\n(?:---|\.\.\.|[ -]{990})")
 
-#: A word (words end at a space, a line feed or a comma) that starts like a number (a
-#: sign, a digit, a dot) and holds an underscore, or that starts with one: one pass over
-#: the text (a search back from each underscore took quadratic time on a long line).
-_NUMBER_WITH_UNDERSCORE = re.compile(r"(?:^|[ \n,])(?:_|[-+.0-9][^ \n,]*_)")
+#: The same three at the very start of the text, and after a CR alone (which both loaders
+#: take as a line break too): kept apart so that the common text, which holds no CR, pays
+#: for one more test at its start only.
+_ODD_FIRST_LINE = re.compile(r"---|\.\.\.|[ -]{990}")
+_ODD_AFTER_CR = re.compile(r"\r(?:---|\.\.\.|[ -]{990})")
+
+#: Words that may start a number (a sign, a digit, a dot) or that start with an underscore.
+_NUMBER_START = frozenset("+-.0123456789_")
+#: Where a word ends: a space, a line feed or a comma.
+_WORD_END = re.compile("[ \n,]")
 
 
 def _needs_reference(text: str) -> bool:
     """Whether ``text`` must be read by the reference loader rather than yaml-rs."""
-    if _ODD_CHARACTER.search(text) or _ODD_SPELLING.search(text):
+    if _ODD_CHARACTER.search(text) or _ODD_SPELLING.search(text) or _ODD_FIRST_LINE.match(text):
+        return True
+    if "\r" in text and _ODD_AFTER_CR.search(text):
         return True
     if text.startswith((":", "0X", "0O", "0B", "+0", "-0", "+.", "-.", ".")):
         return True
     # An underscore in a word that starts like a number (``0b_``, ``1E_1``, ``_1``):
     # PyYAML's reading and yaml-rs's differ.  Keys such as ``plan_digest`` start with a letter.
-    if _NUMBER_WITH_UNDERSCORE.search(text):
-        return True
+    # Each word is looked at once: the search for its start goes back no further than the
+    # end of the last word looked at, the next underscore is looked for after its end.
+    at, low = text.find("_"), 0
+    while at >= 0:
+        start = max(text.rfind(" ", low, at), text.rfind("\n", low, at), text.rfind(",", low, at)) + 1
+        if text[start] in _NUMBER_START:
+            return True
+        end = _WORD_END.search(text, at)
+        if end is None:
+            break
+        low = end.start()
+        at = text.find("_", low)
     # Past Python's limit on converting digits to an int PyYAML fails (loader.parse_yaml
     # names the line); yaml-rs would read the number.
     limit = sys.get_int_max_str_digits()
